@@ -1,0 +1,1 @@
+"""The fixer: rewrites blocking Celery calls in async code (runtime: celery_async.py)."""

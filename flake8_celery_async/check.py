@@ -1,0 +1,108 @@
+"""Check one file: the text check, the parse, the analysis, then ``# noqa`` and ignores.
+
+Shared by the standalone CLI and the codemod, so both see exactly what flake8 would report.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from . import noqa
+from .analysis import Finding, analyze
+from .settings import Settings
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    """Why the file could not be read, decoded or parsed (it was left alone)."""
+    internal_error: str | None = None
+    """An exception inside this tool while checking the file (a bug: please report it)."""
+    parsed: bool = False
+    """False when the cheap text check showed the file cannot contain a finding."""
+    data: bytes | None = None
+
+
+def decode(data: bytes) -> str:
+    """Decode source bytes as Python does: PEP 263 cookie, BOM, default UTF-8."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)
+
+
+def split_lines(text: str) -> list[str]:
+    """Physical lines as Python numbers them (``\\n``, ``\\r\\n`` or ``\\r``), ends kept."""
+    return io.StringIO(text, newline="").readlines()
+
+
+def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    """flake8's rule: the longer matching prefix of ``select`` and ``ignore`` decides."""
+    chosen = max((len(s) for s in select if code.startswith(s)), default=-1) if select else 0
+    ignored = max((len(i) for i in ignore if code.startswith(i)), default=-1)
+    return chosen >= 0 and chosen >= ignored
+
+
+def check_source(
+    data: bytes,
+    settings: Settings,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    path: str = "<source>",
+    keep_data: bool = False,
+) -> FileResult:
+    result = FileResult(path, data=data if keep_data else None)
+    if not settings.may_have_findings(data):
+        return result
+    result.parsed = True
+    try:
+        tree = ast.parse(data, filename=path)
+    except SyntaxError as e:
+        where = f" (line {e.lineno})" if e.lineno else ""
+        result.error = f"cannot parse: {e.msg}{where}"
+        return result
+    except (ValueError, UnicodeDecodeError, LookupError) as e:
+        result.error = f"cannot decode or parse: {e}"
+        return result
+    except (RecursionError, MemoryError) as e:
+        result.error = f"too deeply nested or too large to parse: {type(e).__name__}"
+        return result
+    findings = [f for f in analyze(tree, settings) if selected(f.code, select, ignore)]
+    if findings:
+        text = decode(data)
+        lines = split_lines(text)
+        if noqa.file_is_ignored(lines):
+            findings = []
+        else:
+            logical = noqa.logical_line_map(text, lines)
+            findings = [
+                f
+                for f in findings
+                if not noqa.is_ignored(
+                    f.code, logical.get(f.line) or (lines[f.line - 1] if f.line <= len(lines) else "")
+                )
+            ]
+    result.findings = findings
+    return result
+
+
+def check_file(
+    path: str,
+    settings: Settings,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    keep_data: bool = False,
+) -> FileResult:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return FileResult(path, error=f"cannot read: {e.strerror or e}")
+    try:
+        return check_source(data, settings, select, ignore, path, keep_data)
+    except Exception as e:  # a bug in this tool: report it with the file, keep going
+        return FileResult(path, internal_error=f"{type(e).__name__}: {e}")

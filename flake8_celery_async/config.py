@@ -1,0 +1,110 @@
+"""Read the ``[flake8]`` section the way flake8 finds it, for the standalone CLI and codemod.
+
+flake8 looks for ``setup.cfg``, ``tox.ini`` and ``.flake8`` (in that order) in the current
+directory and its parents and takes the first that has a ``[flake8]`` section.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .settings import OPTIONS, Settings
+
+CANDIDATES = ("setup.cfg", "tox.ini", ".flake8")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be read or holds an invalid value."""
+
+
+def find_config(start: Path) -> Path | None:
+    home = Path.home()
+    directory = start.resolve()
+    while True:
+        for name in CANDIDATES:
+            candidate = directory / name
+            if candidate.is_file() and _has_flake8_section(candidate):
+                return candidate
+        if directory.parent == directory or directory == home:
+            return None
+        directory = directory.parent
+
+
+def _read(path: Path) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (UnicodeDecodeError, configparser.Error) as e:
+        raise ConfigError(f"{path}: cannot read config: {e}") from e
+    return parser
+
+
+def _has_flake8_section(path: Path) -> bool:
+    try:
+        return "flake8" in _read(path)
+    except ConfigError:
+        return False
+
+
+def split_list(value: str) -> list[str]:
+    return [v for v in re.split(r"[,\s]+", value) if v]
+
+
+@dataclass
+class Config:
+    """What we use of a ``[flake8]`` section."""
+
+    path: Path | None = None
+    values: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, explicit: str | None = None, start: Path | None = None) -> Config:
+        path = Path(explicit) if explicit else find_config(start or Path.cwd())
+        if path is None:
+            return cls()
+        if explicit and not path.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        parser = _read(path)
+        if "flake8" not in parser:
+            return cls(path)
+        values = {k.replace("_", "-"): v for k, v in parser["flake8"].items()}
+        return cls(path, values)
+
+    def get_list(self, key: str) -> list[str]:
+        return split_list(self.values.get(key, ""))
+
+    def settings(self, overrides: dict[str, object] | None = None) -> Settings:
+        """Our options from the section; ``overrides`` (command-line values) win."""
+        values: dict[str, object] = {}
+        for option in OPTIONS:
+            raw = self.values.get(option.flag.lstrip("-"))
+            if raw is not None:
+                values[option.field] = split_list(raw) if option.is_list else raw.strip()
+        for key, value in (overrides or {}).items():
+            if value is not None:
+                values[key] = value
+        try:
+            return Settings.from_mapping(values)
+        except ValueError as e:
+            raise ConfigError(f"{self.path or 'options'}: {e}") from e
+
+    @property
+    def base(self) -> Path:
+        """The directory that relative paths in the config are relative to."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def per_file_ignores(self) -> list[tuple[str, list[str]]]:
+        raw = self.values.get("per-file-ignores", "").strip()
+        if not raw:
+            return []
+        from flake8.utils import parse_files_to_codes_mapping  # only when the user has one
+
+        base = str(self.base)
+        return [
+            (os.path.join(base, pattern) if "/" in pattern else pattern, codes)
+            for pattern, codes in parse_files_to_codes_mapping(raw)
+        ]

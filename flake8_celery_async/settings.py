@@ -1,0 +1,124 @@
+"""User settings shared by the flake8 plugin, the standalone CLI and the codemod.
+
+Every option is a flake8 option (so it is read from ``.flake8``, ``setup.cfg`` or ``tox.ini``)
+and a flag of the standalone CLI and the codemod, with the same name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+# Method names whose presence (with ``async``) makes a file worth parsing. Every rule needs an
+# ``async def`` and at least one of these; see ``Settings.may_have_findings``.
+_TRIGGERS = (
+    ".delay",
+    "apply_async",
+    "send_task",
+    "AsyncResult",
+    "GroupResult",
+    "ResultSet",
+    ".control",
+    ".task",
+    "shared_task",
+    "celery",
+)
+_ASYNC_BYTES = re.compile(rb"\basync\b")
+_ASYNC_TEXT = re.compile(r"\basync\b")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: its flag, its ``Settings`` field, help text, and whether it is a list."""
+
+    flag: str
+    field: str
+    help: str
+    is_list: bool = False
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--celery-delay-name",
+        "delay_name",
+        "async counterpart of Task.delay used in messages and by the codemod (default: delayx)",
+    ),
+    Option(
+        "--celery-apply-async-name",
+        "apply_async_name",
+        "async counterpart of Task.apply_async (default: apply_asyncx)",
+    ),
+    Option(
+        "--celery-send-task-name",
+        "send_task_name",
+        "async counterpart of Celery.send_task (default: send_taskx)",
+    ),
+    Option(
+        "--celery-ignore-receivers",
+        "ignore_receivers",
+        "comma-separated glob patterns of receivers that are not Celery, matched against the "
+        "receiver's source (e.g. 'row,self.pool,*.executor')",
+        is_list=True,
+    ),
+    Option(
+        "--celery-extra-dispatch",
+        "extra_dispatch",
+        "comma-separated extra method names that publish to the broker like .delay "
+        "(e.g. 'delay_on_commit,enqueue'); reported as CEL001",
+        is_list=True,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    delay_name: str = "delayx"
+    apply_async_name: str = "apply_asyncx"
+    send_task_name: str = "send_taskx"
+    ignore_receivers: tuple[str, ...] = ()
+    extra_dispatch: tuple[str, ...] = ()
+    helper: str = "run_blocking"
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, object]) -> Settings:
+        """Build settings from option values (``None`` or empty means the default)."""
+        kwargs: dict[str, object] = {}
+        for option in OPTIONS:
+            value = values.get(option.field)
+            if value is None or value == "" or value == []:
+                continue
+            if option.is_list:
+                if isinstance(value, str):
+                    value = [v for v in re.split(r"[,\s]+", value) if v]
+                kwargs[option.field] = tuple(str(v) for v in value)  # type: ignore[union-attr]
+            else:
+                name = str(value).strip()
+                if not name.isidentifier():
+                    raise ValueError(f"{option.flag}: {name!r} is not a Python identifier")
+                kwargs[option.field] = name
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    @cached_property
+    def async_names(self) -> frozenset[str]:
+        return frozenset((self.delay_name, self.apply_async_name, self.send_task_name))
+
+    @cached_property
+    def _triggers(self) -> tuple[str, ...]:
+        return (*_TRIGGERS, *self.extra_dispatch)
+
+    @cached_property
+    def _trigger_bytes(self) -> tuple[bytes, ...]:
+        return tuple(t.encode() for t in self._triggers)
+
+    def may_have_findings(self, source: bytes | str) -> bool:
+        """The cheap text check: can this source contain any finding at all?
+
+        Every rule needs an ``async`` keyword and one of the trigger names, so a file without
+        them is never parsed. False positives only cost a parse.
+        """
+        if isinstance(source, bytes):
+            return any(t in source for t in self._trigger_bytes) and bool(
+                _ASYNC_BYTES.search(source)
+            )
+        return any(t in source for t in self._triggers) and bool(_ASYNC_TEXT.search(source))
