@@ -25,15 +25,44 @@ from .settings import Settings
 # What an expression is known to be.
 RESULT, SIG, CANVAS, APP, CONTROL, INSPECT, NOT_CELERY = range(1, 8)
 Kind = int | None
+Action = Callable[[], None]
+Stack = list[tuple["ast.AST | Action", "_Frame"]]
 
 DISPATCH = frozenset({"delay", "apply_async"})
 RESULT_METHODS = frozenset(
-    {"get", "wait", "ready", "successful", "failed", "collect", "forget", "revoke", "join",
-     "join_native", "completed_count", "waiting", "save", "delete"}  # fmt: skip
+    [
+        "get",
+        "wait",
+        "ready",
+        "successful",
+        "failed",
+        "collect",
+        "forget",
+        "revoke",
+        "join",
+        "join_native",
+        "completed_count",
+        "waiting",
+        "save",
+        "delete",
+    ]
 )
 RESULT_PROPERTIES = frozenset(
-    {"state", "status", "result", "info", "traceback", "children", "date_done", "name", "args",
-     "kwargs", "worker", "retries", "queue"}  # fmt: skip
+    [
+        "state",
+        "status",
+        "result",
+        "info",
+        "traceback",
+        "children",
+        "date_done",
+        "name",
+        "args",
+        "kwargs",
+        "worker",
+        "retries",
+        "queue",
+    ]
 )
 SIG_METHODS = frozenset({"s", "si", "signature", "subtask", "map", "starmap"})
 SIG_FUNCS = frozenset({"signature", "subtask", "maybe_signature"})
@@ -46,8 +75,15 @@ POOL_CTORS = frozenset(
 # Calls whose direct arguments are awaitables: a dispatch-named call passed to one of these is
 # a coroutine of some async library, not Celery's synchronous method.
 CORO_CONSUMERS = frozenset(
-    {"gather", "create_task", "ensure_future", "wait_for", "shield", "run_coroutine_threadsafe",
-     "run_until_complete"}  # fmt: skip
+    [
+        "gather",
+        "create_task",
+        "ensure_future",
+        "wait_for",
+        "shield",
+        "run_coroutine_threadsafe",
+        "run_until_complete",
+    ]
 )
 # Decorators that make a sync function run off the loop when called (it returns an awaitable).
 OFFLOADING_DECORATORS = frozenset(
@@ -57,8 +93,22 @@ NOT_CELERY_MODULES = frozenset(
     {"asyncio", "trio", "anyio", "time", "pygame", "multiprocessing", "concurrent", "threading"}
 )
 OTHER_TASK_QUEUES = frozenset(
-    {"taskiq", "arq", "dramatiq", "huey", "apscheduler", "rq", "saq", "procrastinate",
-     "faststream", "prefect", "dagster", "streaq", "rocketry", "aiocron"}  # fmt: skip
+    [
+        "taskiq",
+        "arq",
+        "dramatiq",
+        "huey",
+        "apscheduler",
+        "rq",
+        "saq",
+        "procrastinate",
+        "faststream",
+        "prefect",
+        "dagster",
+        "streaq",
+        "rocketry",
+        "aiocron",
+    ]
 )
 _APP_LIKE = re.compile(r"(^|_)(app|application)($|_)|celery", re.IGNORECASE)
 _SIG_LIKE = re.compile(
@@ -191,7 +241,7 @@ class Analysis:
     def _walk(self, tree: ast.Module) -> None:
         module = _Frame(None, on_loop=False)
         self.module = module
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]] = [(tree, module)]
+        stack: Stack = [(tree, module)]
         handlers = self._handlers()
         while stack:
             item, frame = stack.pop()
@@ -210,9 +260,7 @@ class Analysis:
                 self._push_children(item, frame, stack)
 
     @staticmethod
-    def _push_children(
-        node: ast.AST, frame: _Frame, stack: list[tuple[ast.AST | Callable[[], None], _Frame]]
-    ) -> None:
+    def _push_children(node: ast.AST, frame: _Frame, stack: Stack) -> None:
         children: list[ast.AST] = []
         for name in node._fields:
             value = getattr(node, name, None)
@@ -252,11 +300,11 @@ class Analysis:
         self,
         node: ast.FunctionDef | ast.AsyncFunctionDef,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         is_async = isinstance(node, ast.AsyncFunctionDef)
         func = None
-        if is_async:
+        if isinstance(node, ast.AsyncFunctionDef):
             self._check_async_task(node)
         else:
             func = _Func(node.name, skip=any(self._is_offloading(d) for d in node.decorator_list))
@@ -275,7 +323,7 @@ class Analysis:
         self,
         node: ast.Lambda,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         inner = _Frame(frame, on_loop=False)
         args = node.args
@@ -290,7 +338,7 @@ class Analysis:
         self,
         node: ast.ClassDef,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         inner = _Frame(frame, on_loop=False, is_class=True)
         inner.bases = tuple(filter(None, map(dotted, node.bases)))
@@ -302,7 +350,7 @@ class Analysis:
         self,
         node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         # The first iterable is evaluated in the enclosing scope, the rest in the comprehension.
         # A generator expression runs lazily; on the loop, await would change what it is.
@@ -328,7 +376,7 @@ class Analysis:
         self,
         node: ast.Yield | ast.YieldFrom,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         if frame.func is not None:
             frame.func.skip = True  # calling a generator function runs none of its body
@@ -340,7 +388,7 @@ class Analysis:
         self,
         node: ast.Import | ast.ImportFrom,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -357,7 +405,7 @@ class Analysis:
         self,
         node: ast.Assign | ast.AnnAssign | ast.NamedExpr,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         value = node.value
         kind = self._kind(value, frame) if value is not None else None
@@ -375,7 +423,9 @@ class Analysis:
                 and isinstance(value, ast.Tuple | ast.List)
                 and len(target.elts) == len(value.elts)
             ):
-                pairs += [(t, self._kind(v, frame)) for t, v in zip(target.elts, value.elts)]
+                pairs += [
+                    (t, self._kind(v, frame)) for t, v in zip(target.elts, value.elts, strict=True)
+                ]
             else:
                 pairs.append((target, kind))
 
@@ -383,14 +433,14 @@ class Analysis:
             for target, target_kind in pairs:
                 self._bind(target, target_kind, frame)
 
-        stack.append((bind, frame))  # type: ignore[arg-type]
+        stack.append((bind, frame))
         self._push_children(node, frame, stack)
 
     def _with(
         self,
         node: ast.With | ast.AsyncWith,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         stack.extend((stmt, frame) for stmt in reversed(node.body))
         pairs = [(i.optional_vars, self._kind(i.context_expr, frame)) for i in node.items]
@@ -400,7 +450,7 @@ class Analysis:
                 if target is not None:
                     self._bind(target, kind, frame)
 
-        stack.append((bind, frame))  # type: ignore[arg-type]
+        stack.append((bind, frame))
         stack.extend((item, frame) for item in reversed(node.items))
 
     def _bind(self, target: ast.expr, kind: Kind, frame: _Frame) -> None:
@@ -451,8 +501,15 @@ class Analysis:
             return self._kind(node.body, frame) or self._kind(node.orelse, frame)
         if isinstance(
             node,
-            ast.Constant | ast.JoinedStr | ast.List | ast.Dict | ast.Set | ast.Tuple
-            | ast.ListComp | ast.DictComp | ast.SetComp,
+            ast.Constant
+            | ast.JoinedStr
+            | ast.List
+            | ast.Dict
+            | ast.Set
+            | ast.Tuple
+            | ast.ListComp
+            | ast.DictComp
+            | ast.SetComp,
         ):
             return NOT_CELERY
         return None
@@ -525,19 +582,23 @@ class Analysis:
         if node is None:
             return None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            text = node.value
-        else:
-            text = dotted(node) or ""
-            if not text:
-                for sub in ast.walk(node):  # Optional[AsyncResult], AsyncResult | None
-                    if isinstance(sub, ast.Name | ast.Attribute) and (
-                        kind := self._annotation_kind(sub)
-                    ):
-                        return kind
+            try:  # a string annotation: "AsyncResult | None"
+                return self._annotation_kind(ast.parse(node.value, mode="eval").body)
+            except (SyntaxError, ValueError):
                 return None
+        text = dotted(node) or ""
+        if not text:
+            for sub in ast.walk(node):  # Optional[AsyncResult], AsyncResult | None
+                if isinstance(sub, ast.Name | ast.Attribute) and (
+                    kind := self._annotation_kind(sub)
+                ):
+                    return kind
+            return None
         last = text.rpartition(".")[2]
-        if last in RESULT_CTORS or last == "EagerResult":
-            return RESULT if last != "EagerResult" else NOT_CELERY
+        if last in RESULT_CTORS:
+            return RESULT
+        if last == "EagerResult":
+            return NOT_CELERY
         if last == "Signature":
             return SIG
         if last in ("chain", "group", "chord", "chunks", "_chain"):
@@ -576,7 +637,7 @@ class Analysis:
         self,
         node: ast.Await,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         self._awaited.add(id(node.value))
         stack.append((node.value, frame))
@@ -585,7 +646,7 @@ class Analysis:
         self,
         node: ast.Call,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         func = node.func
         self._callees.add(id(func))
@@ -605,7 +666,7 @@ class Analysis:
         self,
         node: ast.Attribute,
         frame: _Frame,
-        stack: list[tuple[ast.AST | Callable[[], None], _Frame]],
+        stack: Stack,
     ) -> None:
         if (
             node.attr in RESULT_PROPERTIES
@@ -790,7 +851,9 @@ class Analysis:
         if fix is not None and frame.unfixable is not None:
             fix, reason = None, frame.unfixable
         self.findings.append(
-            self._finding(node, code, what, fix_text, method=method, new=new, fix=fix, reason=reason)
+            self._finding(
+                node, code, what, fix_text, method=method, new=new, fix=fix, reason=reason
+            )
         )
 
     def _resolve_helpers(self) -> None:

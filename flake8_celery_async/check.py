@@ -83,7 +83,8 @@ def check_source(
                 f
                 for f in findings
                 if not noqa.is_ignored(
-                    f.code, logical.get(f.line) or (lines[f.line - 1] if f.line <= len(lines) else "")
+                    f.code,
+                    logical.get(f.line) or (lines[f.line - 1] if f.line <= len(lines) else ""),
                 )
             ]
     result.findings = findings

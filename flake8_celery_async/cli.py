@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         "unparsable file, 4 internal error. Options are also read from the [flake8] section "
         "of setup.cfg, tox.ini or .flake8 (the first found from the current directory up).",
     )
-    parser.add_argument("paths", nargs="*", default=["."], help="files and directories (default: .)")
+    parser.add_argument(
+        "paths", nargs="*", default=["."], help="files and directories (default: .)"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--config", help="read this config file instead of searching for one")
     parser.add_argument("--isolated", action="store_true", help="ignore all config files")
@@ -59,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     parser.add_argument("--list-rules", action="store_true", help="print the rule table and exit")
     for option in OPTIONS:
-        parser.add_argument(option.flag, dest=option.field, default=None, help=option.help)
+        parser.add_argument(option.flag, default=None, help=option.help)
     return parser
 
 
@@ -105,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         config = Config() if args.isolated else Config.load(args.config)
-        settings = config.settings({o.field: getattr(args, o.field) for o in OPTIONS})
+        settings = config.settings({o.dest: getattr(args, o.dest) for o in OPTIONS})
     except ConfigError as e:
         print(f"flake8-celery-async: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -137,7 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif result.error:
             print(f"{result.path}: error: {result.error}; file skipped", file=sys.stderr)
             status = max(status, EXIT_FILE_ERROR)
-        codes_off = [c for pattern, codes in per_file if _matches(result.path, pattern) for c in codes]
+        codes_off = [
+            c for pattern, codes in per_file if _matches(result.path, pattern) for c in codes
+        ]
         for f in result.findings:
             if codes_off and not selected(f.code, select, [*ignore, *codes_off]):
                 continue
@@ -156,7 +160,7 @@ def _print(rows: list[tuple[str, int, int, str, str]], fmt: str) -> None:
     out = sys.stdout
     if fmt == "json":
         keys = ("path", "line", "col", "code", "message")
-        json.dump([dict(zip(keys, row)) for row in rows], out, indent=2)
+        json.dump([dict(zip(keys, row, strict=True)) for row in rows], out, indent=2)
         out.write("\n")
         return
     for path, line, col, code, message in rows:

@@ -83,7 +83,7 @@ class Config:
         for option in OPTIONS:
             raw = self.values.get(option.flag.lstrip("-"))
             if raw is not None:
-                values[option.field] = split_list(raw) if option.is_list else raw.strip()
+                values[option.dest] = split_list(raw) if option.is_list else raw.strip()
         for key, value in (overrides or {}).items():
             if value is not None:
                 values[key] = value
@@ -101,7 +101,9 @@ class Config:
         raw = self.values.get("per-file-ignores", "").strip()
         if not raw:
             return []
-        from flake8.utils import parse_files_to_codes_mapping  # only when the user has one
+        from flake8.utils import (  # type: ignore[import-untyped]  # only when used
+            parse_files_to_codes_mapping,
+        )
 
         base = str(self.base)
         return [

@@ -97,7 +97,9 @@ def discover(
             skipped.append(Skipped(given, "no such file or directory"))
 
 
-def _walk(root: str, patterns: Sequence[str], gitignore: bool, skipped: list[Skipped]) -> Iterator[str]:
+def _walk(
+    root: str, patterns: Sequence[str], gitignore: bool, skipped: list[Skipped]
+) -> Iterator[str]:
     real_root = os.path.realpath(root)
     ignore = _GitIgnore(os.path.abspath(root)) if gitignore else None
 

@@ -35,7 +35,7 @@ class Plugin:
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
         cls.settings = Settings.from_mapping(
-            {o.field: getattr(options, o.field, None) for o in OPTIONS}
+            {o.dest: getattr(options, o.dest, None) for o in OPTIONS}
         )
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:

@@ -178,8 +178,8 @@ RULES: tuple[Rule, ...] = (
         code="CEL007",
         name="blocking-helper-on-event-loop",
         summary="calling a same-module sync function that does CEL001-CEL006 I/O",
-        message="CEL007 {what}() does synchronous Celery I/O (line {line}) and blocks the event loop "
-        "in async def; make it async, or use `{fix}`",
+        message="CEL007 {what}() does synchronous Celery I/O (line {line}) and blocks the "
+        "event loop in async def; make it async, or use `{fix}`",
         fix="not rewritten (listed)",
         valid=(
             _TASK + "def notify(a):\n    send_email.delay(a)\n"
@@ -197,8 +197,8 @@ RULES: tuple[Rule, ...] = (
         code="CEL008",
         name="async-task",
         summary="a Celery task declared with `async def` (Celery never awaits it)",
-        message="CEL008 Celery task {what}() is an async def: the worker never awaits it, so its body "
-        "never runs; declare the task with a plain def",
+        message="CEL008 Celery task {what}() is an async def: the worker never awaits it, "
+        "so its body never runs; declare the task with a plain def",
         fix="not rewritten (listed)",
         valid=(_APP + "@app.task\ndef add(a, b):\n    return a + b\n",),
         invalid=(

@@ -37,6 +37,11 @@ class Option:
     help: str
     is_list: bool = False
 
+    @property
+    def dest(self) -> str:
+        """The argparse destination, as flake8 derives it from the flag."""
+        return self.flag.lstrip("-").replace("-", "_")
+
 
 OPTIONS: tuple[Option, ...] = (
     Option(
@@ -82,16 +87,16 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, values: dict[str, object]) -> Settings:
-        """Build settings from option values (``None`` or empty means the default)."""
+        """Build settings from option values keyed by ``Option.dest`` (``None``: default)."""
         kwargs: dict[str, object] = {}
         for option in OPTIONS:
-            value = values.get(option.field)
+            value = values.get(option.dest)
             if value is None or value == "" or value == []:
                 continue
             if option.is_list:
-                if isinstance(value, str):
-                    value = [v for v in re.split(r"[,\s]+", value) if v]
-                kwargs[option.field] = tuple(str(v) for v in value)  # type: ignore[union-attr]
+                items = re.split(r"[,\s]+", value) if isinstance(value, str) else value
+                assert isinstance(items, list | tuple)
+                kwargs[option.field] = tuple(str(v) for v in items if v)
             else:
                 name = str(value).strip()
                 if not name.isidentifier():

@@ -1,0 +1,55 @@
+"""Shared test helpers: eval-file expectations and running the real command-line tools."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_DIR = Path(__file__).resolve().parent / "eval_files"
+EVAL_FILES = sorted(EVAL_DIR.glob("*.py"))
+BIN = Path(sys.executable).parent
+
+_EXPECT = re.compile(r"#\s*((?:CEL\d{3}:\s*\d+(?:,\s*)?)+)\s*$")
+_ONE = re.compile(r"(CEL\d{3}):\s*(\d+)")
+
+
+def expected(path: Path) -> set[tuple[int, int, str]]:
+    """``# CEL001: 4`` at the end of a line: (line, 0-based column, code)."""
+    found = set()
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        match = _EXPECT.search(line)
+        if match:
+            for code, col in _ONE.findall(match.group(1)):
+                found.add((number, int(col), code))
+    return found
+
+
+def eval_args(path: Path) -> list[str]:
+    """Option header: a first line ``# ARGS: --flag=value ...``."""
+    first = path.read_text().splitlines()[0]
+    return shlex.split(first.partition("# ARGS:")[2]) if first.startswith("# ARGS:") else []
+
+
+def run(
+    *cmd: str | os.PathLike[str], cwd: Path | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [str(c) for c in cmd],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=check,
+        timeout=600,
+    )
+
+
+def tool(name: str) -> str:
+    """A console script installed beside the running interpreter."""
+    return str(BIN / name)

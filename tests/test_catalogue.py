@@ -1,0 +1,63 @@
+"""Tests generated from the rule catalogue, and the README's table checked against it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from cel_support import ROOT
+
+from flake8_celery_async.analysis import analyze_source
+from flake8_celery_async.rules import RULES, markdown_table
+
+VALID = [(r.code, i, src) for r in RULES for i, src in enumerate(r.valid)]
+INVALID = [(r.code, i, ex.source) for r in RULES for i, ex in enumerate(r.invalid)]
+
+
+@pytest.mark.parametrize(("code", "index", "source"), VALID, ids=lambda v: str(v)[:12])
+def test_valid_example_is_not_reported(code: str, index: int, source: str) -> None:
+    assert [f for f in analyze_source(source) if f.code == code] == []
+
+
+@pytest.mark.parametrize(("code", "index", "source"), INVALID, ids=lambda v: str(v)[:12])
+def test_invalid_example_reports_its_code_only(code: str, index: int, source: str) -> None:
+    findings = analyze_source(source)
+    assert findings, "the example must be reported"
+    assert {f.code for f in findings} == {code}
+
+
+def test_every_rule_has_examples_and_a_well_formed_message() -> None:
+    codes = [r.code for r in RULES]
+    assert codes == sorted(set(codes))
+    for rule in RULES:
+        assert re.fullmatch(r"CEL\d{3}", rule.code)
+        assert rule.valid and rule.invalid
+        assert rule.message.startswith(rule.code + " ")
+        assert "async def" in rule.message
+
+
+def test_messages_name_the_fix() -> None:
+    for rule in RULES:
+        for example in rule.invalid:
+            for finding in analyze_source(example.source):
+                assert finding.message.startswith(f"{finding.code} ")
+                assert "async def" in finding.message
+                assert "{" not in finding.message, "every placeholder is filled"
+
+
+def test_fixability_matches_the_catalogue() -> None:
+    """An example with a fixed form must be fixable; one without must list a reason."""
+    for rule in RULES:
+        for example in rule.invalid:
+            for finding in analyze_source(example.source):
+                if example.fixed is None:
+                    assert finding.fix is None and finding.reason, finding
+                else:
+                    assert finding.fix in ("method", "helper"), finding
+
+
+def test_readme_rule_table_matches_catalogue() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- rules-table:start -->\n(.*?)<!-- rules-table:end -->", readme, re.S)
+    assert block, "README.md must hold the rule table between the rules-table markers"
+    assert block.group(1) == markdown_table()
