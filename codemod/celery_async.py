@@ -72,10 +72,16 @@ replace ours whole. The fail-fast settings apply to workers built from the same 
 only bound time spent on an unreachable Redis (results a worker cannot store are logged and
 lost instead of retried for 20 s) — set the keys in the worker's config if you prefer retries.
 
-The message sent is the one the synchronous call would send from the calling thread (same
-options, same ``reply_to``). Calls made from inside a running task do not record it as the
-parent (``parent_id``/``root_id``), since the task context lives in the calling thread.
-A ``get()`` that waits for a result holds a pool thread for that long; prefer short timeouts.
+Good to know:
+
+* The message sent is the one the synchronous call sends, every option kept, except for what
+  Celery derives from the sending thread: ``reply_to`` (only the ``rpc://`` result backend uses
+  it, and delivers results to the sending thread, so use another backend with this module), and
+  the parent task when called from inside a running task (``parent_id``/``root_id``).
+* :class:`BrokerUnavailable` after a timeout does not prove the message was not delivered: a
+  paused Redis may still execute a command it had received. Give tasks that must not run twice
+  a ``task_id`` and make them idempotent.
+* A ``get()`` that waits for a result holds a pool thread for as long; prefer short timeouts.
 """
 
 from __future__ import annotations
@@ -88,7 +94,7 @@ import time
 import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from celery import Celery, Task, current_app  # type: ignore[import-untyped, unused-ignore]
 from kombu.exceptions import OperationalError
@@ -143,6 +149,10 @@ def _is_unavailable(exc: BaseException) -> bool:
     return type(exc) is RuntimeError and isinstance(exc.__cause__, (*_CONNECTION_ERRORS, OSError))
 
 
+def _reraise(exc: BaseException) -> NoReturn:
+    raise exc
+
+
 class _Dispatcher:
     """A fixed-size thread pool with an in-flight cap and a short failure cooldown."""
 
@@ -167,19 +177,26 @@ class _Dispatcher:
             self._slots.release()
             raise
         future.add_done_callback(lambda _: self._slots.release())
-        return await asyncio.wrap_future(future)
+        outcome = await asyncio.wrap_future(future)
+        return outcome()
 
-    def _call(self, call: Callable[[], R]) -> R:
-        self._fail_if_cooling_down()  # the call may have waited in the queue
+    def _call(self, call: Callable[[], R]) -> Callable[[], R]:
+        """Runs in a pool thread; returns a callable that returns the result or raises.
+
+        Not raising here keeps the exception as it is: asyncio would re-create a
+        ``TimeoutError`` crossing from the thread, without its traceback.
+        """
         try:
-            return call()
-        except BrokerUnavailable:
-            raise
+            self._fail_if_cooling_down()  # the call may have waited in the queue
+            result = call()
         except Exception as exc:
-            if not _is_unavailable(exc):
-                raise
+            if isinstance(exc, BrokerUnavailable) or not _is_unavailable(exc):
+                return functools.partial(_reraise, exc)
             self._failed_at, self._failure = time.monotonic(), exc
-            raise BrokerUnavailable(f"broker or result backend unavailable: {exc!r}") from exc
+            unavailable = BrokerUnavailable(f"broker or result backend unavailable: {exc!r}")
+            unavailable.__cause__ = exc
+            return functools.partial(_reraise, unavailable)
+        return lambda: result
 
     def _fail_if_cooling_down(self) -> None:
         ago = time.monotonic() - self._failed_at
@@ -252,9 +269,6 @@ class AsyncTask(Task):  # type: ignore[misc, unused-ignore]
         **options: Any,
     ) -> Any:
         """``apply_async(args, kwargs, **options)`` off the event loop; returns the AsyncResult."""
-        # The thread-local id the sync call would have sent from this thread, so the message
-        # is the same (the rpc:// backend routes results with it).
-        options.setdefault("reply_to", self.app.thread_oid)
         return await _dispatcher(self.app).run(self.apply_async, args, kwargs, **options)
 
     async def delayx(self, *args: Any, **kwargs: Any) -> Any:
@@ -275,7 +289,6 @@ class CeleryAsync(Celery):  # type: ignore[misc, unused-ignore]
 
     async def send_taskx(self, *args: Any, **kwargs: Any) -> Any:
         """``send_task(*args, **kwargs)`` off the event loop; returns the AsyncResult."""
-        kwargs.setdefault("reply_to", self.thread_oid)
         return await _dispatcher(self).run(self.send_task, *args, **kwargs)
 
     def close(self) -> None:

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+# --- Real servers (runtime e2e tests; see tests/servers.py) -----------------------------------
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # `import servers` from any test module
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from servers import ManagedProcess, RedisServer
+
+_Proc = TypeVar("_Proc", bound=ManagedProcess)
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _spawner() -> Iterator[Callable[[_Proc], _Proc]]:
+    started: list[ManagedProcess] = []
+
+    def spawn(process: _Proc) -> _Proc:
+        started.append(process)  # before start(): a half-started process is stopped too
+        process.start()
+        return process
+
+    try:
+        yield spawn
+    finally:
+        for process in reversed(started):
+            process.stop()
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[[_Proc], _Proc]]:
+    """Start a ``tests.servers`` process now, stop its process group after the test.
+
+    ``worker = spawn(CeleryWorker("app:celery_app", cwd=project, env={...}))``
+    """
+    yield from _spawner()
+
+
+@pytest.fixture(scope="module")
+def spawn_module() -> Iterator[Callable[[_Proc], _Proc]]:
+    """``spawn`` for servers shared by a whole test module."""
+    yield from _spawner()
+
+
+@pytest.fixture
+def redis_server(spawn: Callable[[RedisServer], RedisServer]) -> RedisServer:
+    """A fresh, empty redis-server of this test's own: pause(), resume(), kill(), restart()."""
+    return spawn(RedisServer())
+
+
+def copy_runtime(directory: Path) -> Path:
+    """Put the runtime module into ``directory`` as ``celery_async.py``, as the codemod does."""
+    target = directory / "celery_async.py"
+    shutil.copyfile(REPO / "codemod" / "celery_async.py", target)
+    return target
+
+
+@pytest.fixture
+def runtime_project(tmp_path: Path) -> Path:
+    """A directory holding ``celery_async.py`` and ``runtime_app.py`` (FastAPI + Celery)."""
+    copy_runtime(tmp_path)
+    shutil.copyfile(REPO / "tests" / "runtime_app.py", tmp_path / "runtime_app.py")
+    return tmp_path
