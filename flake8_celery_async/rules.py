@@ -35,6 +35,11 @@ class Rule:
 
 _APP = "from celery import Celery\napp = Celery('proj')\n"
 _TASK = "from proj.tasks import send_email\n"
+# What the codemod makes of _APP when it adds the runtime import (libcst's AddImportsVisitor
+# puts it after the leading import block, followed by a blank line).
+_APP_RUNTIME = (
+    "from celery import Celery\nfrom celery_async import run_blocking\n\napp = Celery('proj')\n"
+)
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -114,14 +119,14 @@ RULES: tuple[Rule, ...] = (
                 "from celery import chain\nfrom proj.tasks import add\nasync def view():\n"
                 "    chain(add.s(1, 2), add.s(3)).apply_async()\n",
                 "from celery import chain\nfrom proj.tasks import add\n"
-                "from .celery_async import run_blocking\nasync def view():\n"
+                "from celery_async import run_blocking\n\nasync def view():\n"
                 "    await run_blocking(chain(add.s(1, 2), add.s(3)).apply_async)\n",
             ),
             Example(
                 "from celery import group\nfrom proj.tasks import add\nasync def view():\n"
                 "    group(add.s(i, i) for i in range(3))()\n",
                 "from celery import group\nfrom proj.tasks import add\n"
-                "from .celery_async import run_blocking\nasync def view():\n"
+                "from celery_async import run_blocking\n\nasync def view():\n"
                 "    await run_blocking(group(add.s(i, i) for i in range(3)))\n",
             ),
         ),
@@ -143,7 +148,7 @@ RULES: tuple[Rule, ...] = (
                 "from celery.result import AsyncResult\nasync def view(tid):\n"
                 "    return AsyncResult(tid).get(timeout=1)\n",
                 "from celery.result import AsyncResult\n"
-                "from .celery_async import run_blocking\nasync def view(tid):\n"
+                "from celery_async import run_blocking\n\nasync def view(tid):\n"
                 "    return await run_blocking(AsyncResult(tid).get, timeout=1)\n",
             ),
             Example(
@@ -164,12 +169,12 @@ RULES: tuple[Rule, ...] = (
         invalid=(
             Example(
                 _APP + "async def view(tid):\n    app.control.revoke(tid, terminate=True)\n",
-                _APP + "from .celery_async import run_blocking\nasync def view(tid):\n"
+                _APP_RUNTIME + "async def view(tid):\n"
                 "    await run_blocking(app.control.revoke, tid, terminate=True)\n",
             ),
             Example(
                 _APP + "async def view():\n    return app.control.inspect().active()\n",
-                _APP + "from .celery_async import run_blocking\nasync def view():\n"
+                _APP_RUNTIME + "async def view():\n"
                 "    return await run_blocking(app.control.inspect().active)\n",
             ),
         ),

@@ -1,0 +1,279 @@
+"""The libcst transform: rewrite exactly the calls the checker reported as fixable.
+
+The checker (``flake8_celery_async.check.check_source``) decides what is wrong and how it is
+fixed; this module only edits. Each fixable finding is matched to the libcst ``Call`` with the
+same source range (ast columns are UTF-8 bytes, libcst's are characters: see
+:class:`LineIndex`). A finding that matches no node is not guessed at: it is listed as
+unfixable ("could not locate").
+
+Also usable as libcst's own codemod command::
+
+    python -m libcst.tool codemod -x codemod.command.CeleryAsyncCommand src/
+
+(call rewrites only; the app factory wiring is done by ``celery-async-codemod``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import CodeRange, PositionProvider
+
+from flake8_celery_async.analysis import Finding
+from flake8_celery_async.check import check_source, split_lines
+from flake8_celery_async.settings import OPTIONS, Settings
+
+DEFAULT_RUNTIME_MODULE = "celery_async"
+
+UNLOCATED = "could not locate the call in the source: left alone"
+HELPER_TAKEN = "the name {helper!r} is already bound in this module to something else"
+
+Span = tuple[int, int, int, int]
+"""(line, column, end line, end column): 1-based lines, 0-based character columns."""
+
+
+@dataclass(frozen=True)
+class Rename:
+    """Factory wiring: replace the name or dotted name at ``span`` (ast positions) with
+    ``new``, imported from the runtime module (``Celery`` -> ``CeleryAsync``, a task base
+    ``Task`` -> ``AsyncTask``). ``old_module``/``old_name`` is the import that may become unused.
+    """
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    new: str
+    old_module: str
+    old_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Unfixable:
+    finding: Finding
+    reason: str
+
+
+class LineIndex:
+    """Converts ast positions (UTF-8 byte columns) to libcst's (character columns)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = split_lines(text)
+
+    def char_col(self, line: int, byte_col: int) -> int:
+        if not 1 <= line <= len(self.lines):
+            return -1
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+    def span(self, line: int, col: int, end_line: int, end_col: int) -> Span:
+        return (line, self.char_col(line, col), end_line, self.char_col(end_line, end_col))
+
+
+def _span(pos: CodeRange) -> Span:
+    # PositionProvider's range of a node excludes its own parentheses, like ast's.
+    return (pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+
+
+def _parenthesize(node: cst.Await) -> cst.Await:
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+class CeleryAsyncCommand(VisitorBasedCodemodCommand):
+    """Await the async twin of every fixable blocking Celery call."""
+
+    DESCRIPTION = (
+        "Rewrite blocking Celery calls in async def (the flake8-celery-async findings) to "
+        "awaited async dispatch: t.delay() -> await t.delayx(), canvas/result/control calls "
+        "-> await run_blocking(...)."
+    )
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    @staticmethod
+    def add_args(arg_parser: argparse.ArgumentParser) -> None:
+        arg_parser.add_argument(
+            "--runtime-module",
+            dest="runtime_module",
+            default=DEFAULT_RUNTIME_MODULE,
+            help="dotted module that run_blocking is imported from (default: celery_async)",
+        )
+        for option in OPTIONS:
+            arg_parser.add_argument(option.flag, dest=option.field, default=None, help=option.help)
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        runtime_module: str = DEFAULT_RUNTIME_MODULE,
+        settings: Settings | None = None,
+        findings: Sequence[Finding] | None = None,
+        renames: Sequence[Rename] = (),
+        **options: object,
+    ) -> None:
+        super().__init__(context)
+        self.runtime_module = runtime_module
+        self.settings = settings or Settings.from_mapping(dict(options))
+        self.findings = findings
+        self.renames = renames
+        self.fixed: list[Finding] = []
+        self.unfixable: list[Unfixable] = []
+        self.renamed: list[Rename] = []
+        self._targets: dict[Span, Finding] = {}
+        self._rename_at: dict[Span, Rename] = {}
+        self._ours: set[int] = set()  # ids of the Await nodes this transform created
+
+    # -- driving -------------------------------------------------------------------------------
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        findings = self.findings
+        if findings is None:  # run by libcst.tool: the checker decides here
+            result = check_source(tree.bytes, self.settings, select=("CEL",))
+            findings = result.findings
+        index = LineIndex(tree.code)
+        helper_taken = self._helper_bound_elsewhere(tree)
+        for finding in findings:
+            if finding.fix is None:
+                self.unfixable.append(Unfixable(finding, finding.reason or "not fixable"))
+            elif finding.fix == "helper" and helper_taken:
+                reason = HELPER_TAKEN.format(helper=self.settings.helper)
+                self.unfixable.append(Unfixable(finding, reason))
+            else:
+                span = index.span(finding.line, finding.col, finding.end_line, finding.end_col)
+                self._targets.setdefault(span, finding)
+        for rename in self.renames:
+            span = index.span(rename.line, rename.col, rename.end_line, rename.end_col)
+            self._rename_at[span] = rename
+        if not self._targets and not self._rename_at:
+            return tree
+        new = tree.visit(self)
+        fixed = {id(f) for f in self.fixed}
+        self.unfixable += [
+            Unfixable(f, UNLOCATED) for f in self._targets.values() if id(f) not in fixed
+        ]
+        self.unfixable.sort(key=lambda u: (u.finding.line, u.finding.col, u.finding.code))
+        if any(f.fix == "helper" for f in self.fixed):
+            self.add_needed_import(self.runtime_module, self.settings.helper)
+        for rename in self.renamed:
+            self.add_needed_import(self.runtime_module, rename.new)
+            self.remove_unused_import(rename.old_module, rename.old_name)
+        return new
+
+    def _helper_bound_elsewhere(self, tree: cst.Module) -> bool:
+        """Does the module bind the helper's name itself (not imported from a runtime module)?"""
+        helper = self.settings.helper
+        runtime_last = self.runtime_module.rpartition(".")[2]
+        for statement in tree.body:
+            if isinstance(statement, cst.FunctionDef | cst.ClassDef):
+                if statement.name.value == helper:
+                    return True
+                continue
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.ImportFrom) and not isinstance(
+                    small.names, cst.ImportStar
+                ):
+                    module = (
+                        cst.helpers.get_full_name_for_node(small.module) if small.module else ""
+                    )
+                    for alias in small.names:
+                        bound = alias.evaluated_alias or alias.evaluated_name
+                        if bound == helper and (module or "").rpartition(".")[2] != runtime_last:
+                            return True
+                elif isinstance(small, cst.Assign):
+                    names = _assigned_names(t.target for t in small.targets)
+                    if helper in names:
+                        return True
+        return False
+
+    # -- the rewrites --------------------------------------------------------------------------
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        updated_node = updated_node.with_changes(func=self._receiver(updated_node.func))
+        if not self._targets:
+            return updated_node
+        finding = self._targets.get(_span(self.get_metadata(PositionProvider, original_node)))
+        if finding is None:
+            return updated_node
+        func = updated_node.func
+        if finding.fix == "method":
+            if not (isinstance(func, cst.Attribute) and func.attr.value == finding.method):
+                return updated_node  # not the node the checker saw: left, listed as unlocated
+            call = updated_node.with_changes(
+                func=func.with_changes(attr=cst.Name(finding.new)), lpar=[], rpar=[]
+            )
+        elif finding.fix == "helper":
+            if finding.method != "__call__" and not (
+                isinstance(func, cst.Attribute) and func.attr.value == finding.method
+            ):
+                return updated_node
+            call = self._helper_call(updated_node)
+        else:  # pragma: no cover - unknown fix kinds never reach the targets
+            return updated_node
+        self.fixed.append(finding)
+        awaited = cst.Await(expression=call, lpar=updated_node.lpar, rpar=updated_node.rpar)
+        self._ours.add(id(awaited))
+        return awaited
+
+    def _helper_call(self, node: cst.Call) -> cst.Call:
+        """``recv.m(a, k=v)`` -> ``run_blocking(recv.m, a, k=v)``;
+        ``canvas()`` -> ``run_blocking(canvas)``."""
+        space = node.whitespace_before_args
+        after_comma: cst.BaseParenthesizableWhitespace = (
+            space if isinstance(space, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace(" ")
+        )
+        comma = cst.Comma(whitespace_after=after_comma) if node.args else cst.MaybeSentinel.DEFAULT
+        first = cst.Arg(value=node.func, comma=comma)
+        return cst.Call(
+            func=cst.Name(self.settings.helper),
+            args=[first, *node.args],
+            whitespace_before_args=space,
+        )
+
+    def _receiver(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """``await`` binds looser than ``.``, ``[]`` and ``()``: parenthesise ours there."""
+        if isinstance(node, cst.Await) and id(node) in self._ours and not node.lpar:
+            return _parenthesize(node)
+        return node
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        updated_node = updated_node.with_changes(value=self._receiver(updated_node.value))
+        return self._rename(original_node, updated_node)
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.BaseExpression:
+        return updated_node.with_changes(value=self._receiver(updated_node.value))
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self._rename(original_node, updated_node)
+
+    def _rename(
+        self, original_node: cst.Name | cst.Attribute, updated_node: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        if not self._rename_at:
+            return updated_node
+        rename = self._rename_at.get(_span(self.get_metadata(PositionProvider, original_node)))
+        if rename is None:
+            return updated_node
+        self.renamed.append(rename)
+        lpar = getattr(updated_node, "lpar", ())
+        rpar = getattr(updated_node, "rpar", ())
+        return cst.Name(rename.new, lpar=lpar, rpar=rpar)
+
+
+def _assigned_names(targets: Iterable[cst.BaseExpression]) -> set[str]:
+    names: set[str] = set()
+    for target in targets:
+        if isinstance(target, cst.Name):
+            names.add(target.value)
+        elif isinstance(target, cst.Tuple | cst.List):
+            names |= _assigned_names(e.value for e in target.elements)
+    return names

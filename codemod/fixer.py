@@ -1,0 +1,184 @@
+"""Fix one file: the checker's findings in, libcst edits out, written safely.
+
+:func:`fix_source` is pure (bytes in, bytes out). :func:`write_atomically` replaces a file
+only if it is still what was read, keeping its mode. Encoding, BOM and newlines survive because
+the text is decoded exactly as Python does (PEP 263 cookie or BOM via ``tokenize``), libcst
+keeps every untouched character, and the result is encoded back with the same codec
+(``utf-8-sig`` restores the BOM).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+
+from flake8_celery_async.analysis import Finding
+from flake8_celery_async.check import check_source
+from flake8_celery_async.settings import Settings
+
+from .command import DEFAULT_RUNTIME_MODULE, CeleryAsyncCommand, Rename, Unfixable
+
+GENERATED_MARKER = b"@generated"
+GENERATED_LINES = 5
+
+
+@dataclass
+class Outcome:
+    """What happened to one file."""
+
+    path: str
+    data: bytes = b""
+    new_data: bytes | None = None
+    """The rewritten file, when it differs from ``data``."""
+    parsed: bool = False
+    """False when the cheap text check showed nothing can be fixed (the file was not parsed)."""
+    fixed: list[Finding] = field(default_factory=list)
+    unfixable: list[Unfixable] = field(default_factory=list)
+    renamed: list[Rename] = field(default_factory=list)
+    error: str | None = None
+    internal_error: str | None = None
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.new_data is not None
+
+
+def is_generated(data: bytes) -> bool:
+    """``@generated`` in the first lines: a file a tool owns (libcst's and Phabricator's rule)."""
+    return GENERATED_MARKER in b"\n".join(data.split(b"\n", GENERATED_LINES)[:GENERATED_LINES])
+
+
+def detect_encoding(data: bytes) -> str:
+    return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+
+
+def fix_source(
+    data: bytes,
+    settings: Settings,
+    *,
+    path: str = "<source>",
+    runtime_module: str = DEFAULT_RUNTIME_MODULE,
+    findings: Sequence[Finding] | None = None,
+    renames: Sequence[Rename] = (),
+    select: Sequence[str] = ("CEL",),
+    ignore: Sequence[str] = (),
+) -> Outcome:
+    """Rewrite the fixable findings (and apply factory ``renames``) in ``data``.
+
+    ``findings`` defaults to what the checker reports for ``data``. Never raises for bad
+    input: an undecodable or unparsable file comes back with ``error`` set and no new data.
+    """
+    outcome = Outcome(path, data)
+    if findings is None:
+        result = check_source(data, settings, select, ignore, path)
+        if result.error:
+            outcome.error = result.error
+            return outcome
+        outcome.parsed = result.parsed
+        findings = result.findings
+    else:
+        outcome.parsed = True
+    fixable = [f for f in findings if f.fix is not None]
+    if not fixable and not renames:
+        outcome.unfixable = [Unfixable(f, f.reason or "not fixable") for f in findings]
+        return outcome
+    try:
+        encoding = detect_encoding(data)
+        text = data.decode(encoding)
+        if text.encode(encoding) != data:
+            raise ValueError(f"bytes do not round-trip through {encoding}")
+        module = cst.parse_module(text)
+    except (SyntaxError, ValueError, LookupError, cst.ParserSyntaxError, RecursionError) as e:
+        outcome.error = f"cannot decode or parse with libcst: {type(e).__name__}: {e}"
+        return outcome
+    context = CodemodContext(filename=path)
+    command = CeleryAsyncCommand(
+        context, runtime_module, settings=settings, findings=findings, renames=renames
+    )
+    try:
+        new_module = command.transform_module(module)
+    except RecursionError:
+        outcome.error = "too deeply nested for libcst: left alone"
+        return outcome
+    outcome.fixed = command.fixed
+    outcome.unfixable = command.unfixable
+    outcome.renamed = command.renamed
+    new_text = new_module.code
+    if new_text == text:
+        return outcome
+    problem = _verify(text, new_text, path)
+    if problem is not None:
+        outcome.internal_error = problem
+        outcome.fixed, outcome.renamed = [], []
+        return outcome
+    outcome.new_data = new_text.encode(encoding)
+    return outcome
+
+
+def _verify(old: str, new: str, path: str) -> str | None:
+    """The rewrite must compile wherever the original did (a final guard against our bugs)."""
+    try:
+        compile(old, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        full = False  # e.g. `return` at module level: only ask that the output parses
+    else:
+        full = True
+    try:
+        if full:
+            compile(new, path, "exec", dont_inherit=True)
+        else:
+            compile(new, path, "exec", flags=0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+    except (SyntaxError, ValueError) as e:
+        return f"the rewrite would not compile ({e}); file left alone"
+    return None
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class FileChanged(Exception):
+    """The file changed on disk after it was read."""
+
+
+def read_only(path: str) -> bool:
+    """No write permission for its owner (checked by mode: root's os.access says yes to all)."""
+    mode = os.stat(path).st_mode
+    return not mode & stat.S_IWUSR or not os.access(path, os.W_OK)
+
+
+def write_atomically(path: str, old: bytes, new: bytes) -> None:
+    """Replace ``path`` (which must still hold ``old``) with ``new``, keeping its mode.
+
+    A temporary file in the same directory, then ``os.replace``: readers see the old file or
+    the new one, never half of one. Raises ``FileChanged`` or ``OSError``.
+    """
+    target = os.path.realpath(path)  # replace a symlink's target, not the link
+    st = os.stat(target)
+    directory = os.path.dirname(target) or "."
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(new)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        with open(target, "rb") as f:
+            if f.read() != old:
+                raise FileChanged(path)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
