@@ -50,8 +50,12 @@ def test_noqa_forms(tmp_path: Path, command: str) -> None:
     args = ["--select", "CEL"] if command == "flake8" else []
     result = run(tool(command), "--isolated", *args, "views.py", cwd=tmp_path)
     assert _codes(result.stdout) == [
-        (5, "CEL001"), (10, "CEL001"), (11, "CEL001"), (14, "CEL001"), (15, "CEL002")
-    ]  # fmt: skip
+        (5, "CEL001"),
+        (10, "CEL001"),
+        (11, "CEL001"),
+        (14, "CEL001"),
+        (15, "CEL002"),
+    ]
     assert result.returncode == 1
 
 

@@ -1,0 +1,123 @@
+"""The standalone CLI: walking, excludes, formats, exit codes and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from cel_support import run, tool
+
+BAD = "from proj.tasks import t\n\n\nasync def view():\n    t.delay(1)\n"
+GOOD = "from proj.tasks import t\n\n\ndef view():\n    t.delay(1)\n"
+
+
+def cli(*args: str | Path, cwd: Path) -> tuple[int, str, str]:
+    result = run(tool("flake8-celery-async"), *args, cwd=cwd)
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_exit_codes_and_default_format(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text(GOOD)
+    assert cli("good.py", cwd=tmp_path) == (0, "", "")
+    (tmp_path / "bad.py").write_text(BAD)
+    code, out, err = cli(cwd=tmp_path)
+    assert code == 1 and err == ""
+    assert out.startswith("./bad.py:5:5: CEL001 t.delay() blocks the event loop")
+    assert cli("--exit-zero", cwd=tmp_path)[0] == 0
+
+
+def test_walk_skips_vcs_virtualenvs_build_output_and_excludes(tmp_path: Path) -> None:
+    for d in (".git", "node_modules", "build", "dist", "__pycache__", "env", "src", "src/gen"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "m.py").write_text(BAD)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / "notes.txt").write_text(BAD)
+    code, out, _ = cli(".", "--extend-exclude", "gen", cwd=tmp_path)
+    assert code == 1
+    assert [line.split(":")[0] for line in out.splitlines()] == ["./src/m.py"]
+    # An explicitly named file is checked whatever its name.
+    assert cli("notes.txt", cwd=tmp_path)[0] == 1
+
+
+def test_json_and_github_formats(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text(BAD)
+    _, out, _ = cli("--format", "json", "bad.py", cwd=tmp_path)
+    (row,) = json.loads(out)
+    assert row["path"] == "bad.py" and row["line"] == 5 and row["col"] == 5
+    assert row["code"] == "CEL001" and row["message"].startswith("CEL001 ")
+    _, out, _ = cli("--format", "github", "bad.py", cwd=tmp_path)
+    assert out.startswith("::error file=bad.py,line=5,col=5,title=CEL001 delay-on-event-loop::")
+    assert "\n" not in out.rstrip("\n")
+
+
+def test_select_and_ignore(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text(BAD)
+    assert cli("--ignore", "CEL001", "bad.py", cwd=tmp_path)[0] == 0
+    assert cli("--select", "CEL002", "bad.py", cwd=tmp_path)[0] == 0
+    assert cli("--select", "CEL0", "bad.py", cwd=tmp_path)[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"async def f(:\n    t.delay()\n", "cannot parse"),
+        (b"# -*- coding: latin-1 -*-\nasync def f():\n    t.delay('\xe9')\n", None),
+        (b"async def f():\n    t.delay('\xff\xfe')\n", "cannot"),
+        (b"async def f():\n    t.delay()\x00\n", "cannot"),
+        (b"# coding: klingon\nasync def f():\n    t.delay()\n", "cannot"),
+    ],
+)
+def test_bad_input_is_reported_and_the_run_goes_on(
+    tmp_path: Path, content: bytes, message: str | None
+) -> None:
+    (tmp_path / "a_bad.py").write_bytes(content)
+    (tmp_path / "z_real.py").write_text(BAD)
+    code, out, err = cli(".", cwd=tmp_path)
+    assert "./z_real.py:5:5: CEL001" in out
+    if message is None:  # a valid latin-1 file: checked like any other
+        assert code == 1 and "./a_bad.py:3:5: CEL001" in out and err == ""
+    else:
+        assert code == 3
+        assert f"./a_bad.py: error: {message}" in err
+    assert (tmp_path / "a_bad.py").read_bytes() == content
+
+
+def test_unreadable_paths(tmp_path: Path) -> None:
+    (tmp_path / "x.py").mkdir()  # a directory named like a module: walked, not read
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    outside = tmp_path.parent / f"{tmp_path.name}_outside.py"
+    outside.write_text(BAD)
+    (tmp_path / "link_out.py").symlink_to(outside)
+    code, out, err = cli(".", "missing.py", cwd=tmp_path)
+    assert code == 3
+    assert "./dangling.py: error: dangling symlink" in err
+    assert "missing.py: error: no such file or directory" in err
+    assert out == ""  # the link pointing outside the tree is not followed
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")
+def test_unreadable_file(tmp_path: Path) -> None:  # pragma: no cover - CI runs as root
+    path = tmp_path / "secret.py"
+    path.write_text(BAD)
+    path.chmod(0)
+    code, _, err = cli("secret.py", cwd=tmp_path)
+    assert code == 3 and "cannot read" in err
+
+
+def test_python_dash_m_and_list_rules(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text(BAD)
+    result = run(sys.executable, "-m", "flake8_celery_async", "bad.py", cwd=tmp_path)
+    assert result.returncode == 1 and "CEL001" in result.stdout
+    table = run(tool("flake8-celery-async"), "--list-rules").stdout
+    assert table.startswith("| code |") and "CEL008" in table
+
+
+def test_many_files_take_the_parallel_path(tmp_path: Path) -> None:
+    for i in range(60):
+        (tmp_path / f"m{i:02}.py").write_text(BAD)
+    code, out, _ = cli(".", "--jobs", "2", cwd=tmp_path)
+    assert code == 1
+    assert [line.split(":")[0] for line in out.splitlines()] == [f"./m{i:02}.py" for i in range(60)]
