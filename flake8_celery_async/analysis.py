@@ -23,7 +23,7 @@ from .settings import Settings
 
 # ---------------------------------------------------------------------------------------------
 # What an expression is known to be.
-RESULT, SIG, CANVAS, APP, CONTROL, INSPECT, NOT_CELERY = range(1, 8)
+RESULT, SIG, CANVAS, APP, CONTROL, INSPECT, NOT_CELERY, RESULTS = range(1, 9)
 Kind = int | None
 Action = Callable[[], None]
 Stack = list[tuple["ast.AST | Action", "_Frame"]]
@@ -95,6 +95,7 @@ NOT_CELERY_MODULES = frozenset(
 OTHER_TASK_QUEUES = frozenset(
     [
         "taskiq",
+        "flask_apscheduler",
         "arq",
         "dramatiq",
         "huey",
@@ -286,6 +287,8 @@ class Analysis:
             ast.Assign: self._assign,
             ast.AnnAssign: self._assign,
             ast.NamedExpr: self._assign,
+            ast.For: self._for,
+            ast.AsyncFor: self._for,
             ast.With: self._with,
             ast.AsyncWith: self._with,
             ast.Import: self._import,
@@ -363,8 +366,9 @@ class Analysis:
         )
         rest: list[ast.AST] = []
         for i, gen in enumerate(node.generators):
+            kind = RESULT if self._kind(gen.iter, inner if i else frame) == RESULTS else None
             for name in _target_names(gen.target):
-                inner.bindings[name] = None
+                inner.bindings[name] = kind
             rest.append(gen.target)
             if i:
                 rest.append(gen.iter)
@@ -436,6 +440,12 @@ class Analysis:
         stack.append((bind, frame))
         self._push_children(node, frame, stack)
 
+    def _for(self, node: ast.For | ast.AsyncFor, frame: _Frame, stack: Stack) -> None:
+        kind = RESULT if self._kind(node.iter, frame) == RESULTS else None
+        stack.extend((stmt, frame) for stmt in reversed([*node.body, *node.orelse]))
+        stack.append((lambda: self._bind(node.target, kind, frame), frame))
+        stack.extend([(node.target, frame), (node.iter, frame)])
+
     def _with(
         self,
         node: ast.With | ast.AsyncWith,
@@ -454,6 +464,8 @@ class Analysis:
         stack.extend((item, frame) for item in reversed(node.items))
 
     def _bind(self, target: ast.expr, kind: Kind, frame: _Frame) -> None:
+        if isinstance(target, ast.Starred):
+            target = target.value
         if isinstance(target, ast.Tuple | ast.List):
             for elt in target.elts:
                 self._bind(elt, None, frame)
@@ -486,8 +498,8 @@ class Analysis:
                 return None
             if node.attr == "control" and self._is_app(node.value, frame):
                 return CONTROL
-            if node.attr == "parent" and self._kind(node.value, frame) == RESULT:
-                return RESULT
+            if node.attr in ("parent", "results") and self._kind(node.value, frame) == RESULT:
+                return RESULT if node.attr == "parent" else RESULTS
             return None
         if isinstance(node, ast.Call):
             return self._call_kind(node, frame)
@@ -499,6 +511,14 @@ class Analysis:
             return self._awaited_kind(node.value, frame)
         if isinstance(node, ast.IfExp):
             return self._kind(node.body, frame) or self._kind(node.orelse, frame)
+        if isinstance(node, ast.ListComp | ast.GeneratorExp):  # [t.delay(i) for i in xs]
+            return RESULTS if self._kind(node.elt, frame) == RESULT else NOT_CELERY
+        if (
+            isinstance(node, ast.List | ast.Tuple)
+            and node.elts
+            and all(self._kind(e, frame) == RESULT for e in node.elts)
+        ):
+            return RESULTS
         if isinstance(
             node,
             ast.Constant
@@ -521,13 +541,15 @@ class Analysis:
             origin = self.imports.get(name, "")
             celery_origin = origin.startswith("celery")
             real = origin.rpartition(".")[2] if celery_origin else name
-            if real in RESULT_CTORS:
+            if real in RESULT_CTORS and not origin.startswith(("multiprocessing", "concurrent")):
                 return RESULT
+            if name == "list" and node.args:
+                return RESULTS if self._kind(node.args[0], frame) == RESULTS else None
             if real in SIG_FUNCS and (not origin or celery_origin):
                 return SIG
             if real in CANVAS_FUNCS and celery_origin:
                 return CANVAS
-            if name.endswith("Celery") or name in ("create_celery_app", "make_celery"):
+            if "celery" in name.lower():  # Celery(...), make_celery(...), create_celery_app(...)
                 return APP
             if name in POOL_CTORS:
                 return NOT_CELERY
@@ -732,7 +754,7 @@ class Analysis:
 
     def _plausible_dispatch(self, node: ast.Call, attr: str, recv: ast.expr, frame: _Frame) -> bool:
         """Is ``recv.attr(...)`` plausibly Celery's dispatch (and not a look-alike)?"""
-        if self._kind(recv, frame) in (NOT_CELERY, RESULT, CONTROL, INSPECT):
+        if self._kind(recv, frame) in (NOT_CELERY, RESULT, RESULTS, CONTROL, INSPECT):
             return False
         recv_name = dotted(recv)
         text = recv_name if recv_name is not None else source(recv, 200)
@@ -800,7 +822,10 @@ class Analysis:
             return True
         if kind is not None or self.other_queue:
             return False  # known to be something else, or another task queue is in use
-        return "broker" not in (dotted(recv) or "").lower()  # TaskIQ's @broker.task
+        name = dotted(recv) or ""
+        if self._lookup(name, self.module)[0]:  # bound here to a call we cannot classify
+            return _APP_LIKE.search(name.rpartition(".")[2]) is not None
+        return "broker" not in name.lower()  # TaskIQ's @broker.task
 
     # -- reports -------------------------------------------------------------------------------
 

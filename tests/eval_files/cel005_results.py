@@ -62,3 +62,17 @@ async def offloaded(task_id, loop):
     res = AsyncResult(task_id)
     await loop.run_in_executor(None, res.get)
     return res.id
+
+
+async def collections_of_results(items, group_result: GroupResult):
+    results = [add.delay(i) for i in items]  # CEL001: 15
+    for res in results:
+        res.get()  # CEL005: 8
+    values = [r.get() for r in results]  # CEL005: 14
+    pair = [add.delay(1), add.delay(2)]  # CEL001: 12, CEL001: 26
+    first, *rest = pair
+    for child in group_result.results:
+        child.ready()  # CEL005: 8
+    for item in items:
+        item.get()
+    return values, first, rest

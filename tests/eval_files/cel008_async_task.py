@@ -26,3 +26,21 @@ def fine(a):
 @app.get("/")
 async def endpoint():
     return {}
+
+
+def make_celery_app():
+    return Celery("factory")
+
+
+celery_app = make_celery_app()
+worker = object()
+
+
+@celery_app.task
+async def from_factory():  # CEL008: 0
+    pass
+
+
+@worker.task
+async def not_an_app():
+    pass
