@@ -50,6 +50,7 @@ class Rename:
     new: str
     old_module: str
     old_name: str | None = None
+    old_asname: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             self.add_needed_import(self.runtime_module, self.settings.helper)
         for rename in self.renamed:
             self.add_needed_import(self.runtime_module, rename.new)
-            self.remove_unused_import(rename.old_module, rename.old_name)
+            self.remove_unused_import(rename.old_module, rename.old_name, rename.old_asname)
         return new
 
     def _helper_bound_elsewhere(self, tree: cst.Module) -> bool:

@@ -1,0 +1,7 @@
+"""``python -m codemod``: the same as ``celery-async-codemod``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
