@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -60,7 +61,9 @@ def check_source(
         return result
     result.parsed = True
     try:
-        tree = ast.parse(data, filename=path)
+        with warnings.catch_warnings():  # invalid escapes etc. are not ours to report
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data, filename=path)
     except SyntaxError as e:
         where = f" (line {e.lineno})" if e.lineno else ""
         result.error = f"cannot parse: {e.msg}{where}"
