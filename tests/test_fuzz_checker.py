@@ -13,14 +13,13 @@ import warnings
 
 import hypothesmith
 import pytest
+from cel_support import EVAL_FILES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flake8_celery_async.analysis import analyze, analyze_source
 from flake8_celery_async.check import check_source
 from flake8_celery_async.settings import Settings
-
-from cel_support import EVAL_FILES
 
 DEEP = os.environ.get("CEL_FUZZ_DEEP") == "1"
 FUZZ = settings(
