@@ -21,6 +21,8 @@ from flake8_celery_async.analysis import analyze, analyze_source
 from flake8_celery_async.check import check_source
 from flake8_celery_async.settings import Settings
 
+# hypothesmith compiles what it generates; its SyntaxWarnings are about the generated code.
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 DEEP = os.environ.get("CEL_FUZZ_DEEP") == "1"
 FUZZ = settings(
     max_examples=2000 if DEEP else 60,
