@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="read this config file instead of searching for one")
     parser.add_argument("--isolated", action="store_true", help="ignore all config files")
     for option in OPTIONS:
-        parser.add_argument(option.flag, dest=option.field, default=None, help=option.help)
+        parser.add_argument(option.flag, dest=option.dest, default=None, help=option.help)
     return parser
 
 
@@ -523,7 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         config = Config() if args.isolated else Config.load(args.config)
-        settings = config.settings({o.field: getattr(args, o.field) for o in OPTIONS})
+        settings = config.settings({o.dest: getattr(args, o.dest) for o in OPTIONS})
     except ConfigError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -105,7 +105,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             help="dotted module that run_blocking is imported from (default: celery_async)",
         )
         for option in OPTIONS:
-            arg_parser.add_argument(option.flag, dest=option.field, default=None, help=option.help)
+            arg_parser.add_argument(option.flag, dest=option.dest, default=None, help=option.help)
 
     def __init__(
         self,

@@ -1,0 +1,304 @@
+"""The codemod's rewrites: catalogue examples, every context, encodings, idempotence."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from cel_support import EVAL_FILES, eval_args
+from libcst.codemod import CodemodTest
+
+from codemod.command import UNLOCATED, CeleryAsyncCommand, LineIndex
+from codemod.fixer import fix_source, is_generated
+from flake8_celery_async.analysis import Finding
+from flake8_celery_async.check import check_source
+from flake8_celery_async.rules import RULES
+from flake8_celery_async.settings import Settings
+
+SETTINGS = Settings()
+EXAMPLES = [(r.code, i, ex.source, ex.fixed) for r in RULES for i, ex in enumerate(r.invalid)]
+
+
+def fix(source: str | bytes, settings: Settings = SETTINGS) -> str:
+    data = source.encode() if isinstance(source, str) else source
+    outcome = fix_source(data, settings)
+    assert outcome.error is None and outcome.internal_error is None
+    return (outcome.new_data or data).decode()
+
+
+def settings_for(path: Path) -> Settings:
+    values: dict[str, object] = {}
+    for arg in eval_args(path):
+        flag, _, value = arg.partition("=")
+        values[flag.lstrip("-").replace("-", "_")] = value
+    return Settings.from_mapping(values)
+
+
+# -- the catalogue: every invalid example with `fixed` ---------------------------------------------
+
+
+@pytest.mark.parametrize(("code", "index", "source", "fixed"), EXAMPLES, ids=lambda v: str(v)[:8])
+def test_catalogue_example_is_fixed_as_documented(
+    code: str, index: int, source: str, fixed: str | None
+) -> None:
+    assert fix(source) == (fixed if fixed is not None else source)
+
+
+@pytest.mark.parametrize(("code", "index", "source", "fixed"), EXAMPLES, ids=lambda v: str(v)[:8])
+def test_catalogue_fix_is_idempotent_and_leaves_only_unfixable(
+    code: str, index: int, source: str, fixed: str | None
+) -> None:
+    once = fix(source)
+    assert fix(once) == once
+    assert all(f.fix is None for f in check_source(once.encode(), SETTINGS).findings)
+
+
+class CatalogueThroughLibcst(CodemodTest):
+    """The same examples through the VisitorBasedCodemodCommand, as libcst.tool runs it."""
+
+    TRANSFORM = CeleryAsyncCommand
+
+    def test_examples(self) -> None:
+        for code, index, source, fixed in EXAMPLES:
+            with self.subTest(code=code, index=index):
+                self.assertCodemod(source, fixed if fixed is not None else source)
+
+
+# -- every rewrite and every context -------------------------------------------------------------
+
+T = "from proj import t\n"
+
+
+class Rewrites(CodemodTest):
+    TRANSFORM = CeleryAsyncCommand
+
+    def check(self, body: str, expected: str, head: str = T, added: str = "") -> None:
+        before = head + "async def f(a, c, xs):\n" + body
+        after = head + added + "async def f(a, c, xs):\n" + expected
+        self.assertCodemod(before, after)
+
+    def test_methods(self) -> None:
+        self.check("    t.delay(a, k=1)\n", "    await t.delayx(a, k=1)\n")
+        self.check(
+            "    t.apply_async((a,), {'k': 1}, countdown=3)\n",
+            "    await t.apply_asyncx((a,), {'k': 1}, countdown=3)\n",
+        )
+        self.check(
+            "    app.send_task('name', args=[1])\n",
+            "    await app.send_taskx('name', args=[1])\n",
+            head="from proj import app\n",
+        )
+
+    def test_receivers_are_parenthesised(self) -> None:
+        self.check("    return t.delay(a).id\n", "    return (await t.delayx(a)).id\n")
+        self.check("    return t.delay(a)[0]\n", "    return (await t.delayx(a))[0]\n")
+        self.check("    return t.delay(a)()\n", "    return (await t.delayx(a))()\n")
+        self.check("    return ( t.delay(a) ).id\n", "    return ( await t.delayx(a) ).id\n")
+        self.check(
+            "    print(*t.delay(1).children)\n", "    print(*(await t.delayx(1)).children)\n"
+        )
+
+    def test_operands_need_no_parentheses(self) -> None:
+        self.check(
+            "    return a + t.delay(), t.delay() ** 2, -t.delay(), not t.delay()\n",
+            "    return a + await t.delayx(), await t.delayx() ** 2, -await t.delayx(), "
+            "not await t.delayx()\n",
+        )
+        self.check(
+            "    return t.delay(1) if c else t.apply_async()\n",
+            "    return await t.delayx(1) if c else await t.apply_asyncx()\n",
+        )
+        self.check(
+            "    if (r := t.delay(1)):\n        return r\n",
+            "    if (r := await t.delayx(1)):\n        return r\n",
+        )
+
+    def test_nested_findings_are_both_fixed(self) -> None:
+        self.check(
+            "    return t.delay(a).get(timeout=2)\n",
+            "    return await run_blocking((await t.delayx(a)).get, timeout=2)\n",
+            added="from celery_async import run_blocking\n\n",
+        )
+
+    def test_helper_rewrites(self) -> None:
+        head = "from celery import chain, group\nfrom proj import app, t\n"
+        added = "from celery_async import run_blocking\n\n"
+        self.check(
+            "    chain(t.s(), t.s()).apply_async(a, countdown=1)\n",
+            "    await run_blocking(chain(t.s(), t.s()).apply_async, a, countdown=1)\n",
+            head,
+            added,
+        )
+        self.check(
+            "    group(t.s(), t.s())()\n",
+            "    await run_blocking(group(t.s(), t.s()))\n",
+            head,
+            added,
+        )
+        self.check(
+            "    app.control.revoke(a, terminate=True)\n",
+            "    await run_blocking(app.control.revoke, a, terminate=True)\n",
+            head,
+            added,
+        )
+        self.check(
+            "    return (t.s() | t.s())()\n",
+            "    return await run_blocking((t.s() | t.s()))\n",
+            head,
+            added,
+        )
+
+    def test_helper_keeps_multiline_arguments(self) -> None:
+        self.check(
+            "    app.control.revoke(\n        a,\n        terminate=True,\n    )\n",
+            "    await run_blocking(\n        app.control.revoke,\n        a,\n"
+            "        terminate=True,\n    )\n",
+            "from proj import app\n",
+            "from celery_async import run_blocking\n\n",
+        )
+
+    def test_comprehensions_in_async_def_are_fixed(self) -> None:
+        self.check(
+            "    return [t.delay(x).id for x in xs]\n",
+            "    return [(await t.delayx(x)).id for x in xs]\n",
+        )
+        self.check(
+            "    return [[t.delay(x) for x in y] for y in xs]\n",
+            "    return [[await t.delayx(x) for x in y] for y in xs]\n",
+        )
+
+    def test_fstring_and_unicode_columns(self) -> None:
+        self.check(
+            "    s = 'éé'; return f'{t.delay(\"é\").id} é {t.delay(2).id}'\n",
+            "    s = 'éé'; return f'{(await t.delayx(\"é\")).id} é {(await t.delayx(2)).id}'\n",
+        )
+
+    def test_import_is_added_once_and_merged(self) -> None:
+        before = (
+            '"""Doc."""\nfrom __future__ import annotations\n'
+            "from celery_async import CeleryAsync\nfrom proj import r\n"
+            "async def f():\n    r.get()\n    r.forget()\n"
+        )
+        after = (
+            '"""Doc."""\nfrom __future__ import annotations\n'
+            "from celery_async import run_blocking, CeleryAsync\nfrom proj import r\n"
+            "async def f():\n    await run_blocking(r.get)\n    await run_blocking(r.forget)\n"
+        )
+        result = "from celery.result import AsyncResult\nr = AsyncResult('x')"
+        self.assertCodemod(
+            before.replace("from proj import r", result),
+            after.replace("from proj import r", result),
+        )
+
+    def test_configured_names(self) -> None:
+        self.assertCodemod(
+            T + "async def f():\n    t.delay(1)\n    t.apply_async()\n",
+            T + "async def f():\n    await t.delay_async(1)\n    await t.apply_async_async()\n",
+            celery_delay_name="delay_async",
+            celery_apply_async_name="apply_async_async",
+        )
+
+    def test_runtime_module_option(self) -> None:
+        self.assertCodemod(
+            "from celery.result import AsyncResult\nasync def f(i):\n    AsyncResult(i).get()\n",
+            "from celery.result import AsyncResult\nfrom proj.celery_async import run_blocking\n\n"
+            "async def f(i):\n    await run_blocking(AsyncResult(i).get)\n",
+            runtime_module="proj.celery_async",
+        )
+
+
+UNFIXABLE = {
+    "generator expression": T + "async def f(xs):\n    return list(t.delay(x) for x in xs)\n",
+    "noqa": T + "async def f():\n    t.delay(1)  # noqa: CEL001\n",
+    "lambda": T + "async def f():\n    return lambda: t.delay(1)\n",
+    "sync def": T + "async def f():\n    def g():\n        t.delay(1)\n    return g\n",
+    "helper (CEL007)": T + "def g():\n    t.delay(1)\nasync def f():\n    g()\n",
+    "async task (CEL008)": (
+        "from celery import shared_task\n@shared_task\nasync def f():\n    pass\n"
+    ),
+    "property read": "from celery.result import AsyncResult\nasync def f(i):\n"
+    "    return AsyncResult(i).state\n",
+    "helper name taken": "from celery.result import AsyncResult\n"
+    "from mylib import run_blocking\nasync def f(i):\n    return AsyncResult(i).get()\n",
+}
+
+
+@pytest.mark.parametrize("source", UNFIXABLE.values(), ids=UNFIXABLE.keys())
+def test_unfixable_contexts_are_left_alone(source: str) -> None:
+    outcome = fix_source(source.encode(), SETTINGS)
+    assert outcome.new_data is None and outcome.error is None
+    assert all(u.reason for u in outcome.unfixable)
+    reported = check_source(source.encode(), SETTINGS).findings
+    assert [u.finding for u in outcome.unfixable] == reported
+
+
+def test_unlocatable_finding_is_listed_not_guessed() -> None:
+    source = T + "async def f():\n    t.delay(1)\n"
+    wrong = Finding(3, 5, 3, 14, "CEL001", "CEL001 ...", "delay", "delayx", "method")
+    outcome = fix_source(source.encode(), SETTINGS, findings=[wrong])
+    assert outcome.new_data is None
+    assert [(u.finding, u.reason) for u in outcome.unfixable] == [(wrong, UNLOCATED)]
+
+
+def test_line_index_converts_utf8_byte_columns() -> None:
+    index = LineIndex("x = 'é€'; y\nz\n")
+    assert index.char_col(1, len("x = 'é€'; ".encode())) == len("x = 'é€'; ")
+    assert index.char_col(2, 1) == 1
+
+
+# -- files: encodings, newlines, bad input ---------------------------------------------------------
+
+
+def test_crlf_is_kept_everywhere() -> None:
+    data = T.replace("\n", "\r\n") + "async def f():\r\n    return t.delay(2).get()\r\n"
+    out = fix(data.encode())
+    assert out == (
+        "from proj import t\r\nfrom celery_async import run_blocking\r\n\r\n"
+        "async def f():\r\n    return await run_blocking((await t.delayx(2)).get)\r\n"
+    )
+
+
+def test_bom_is_kept() -> None:
+    data = "\ufeff".encode() + (T + "async def f():\n    t.delay('é')\n").encode()
+    out = fix_source(data, SETTINGS).new_data
+    assert out == "\ufeff".encode() + (T + "async def f():\n    await t.delayx('é')\n").encode()
+
+
+def test_latin1_cookie_file_stays_latin1() -> None:
+    source = "# -*- coding: latin-1 -*-\n" + T + "async def f():\n    x = 'é'; t.delay('é').id\n"
+    out = fix_source(source.encode("latin-1"), SETTINGS).new_data
+    assert out == source.replace("t.delay('é').id", "(await t.delayx('é')).id").encode("latin-1")
+
+
+def test_syntax_error_is_reported_and_untouched() -> None:
+    outcome = fix_source(b"async def f(:\n    t.delay()\n", SETTINGS)
+    assert outcome.error is not None and "parse" in outcome.error
+    assert outcome.new_data is None
+
+
+def test_undecodable_file_is_reported() -> None:
+    outcome = fix_source(b"async def f():\n    t.delay('\xff')\n", SETTINGS)
+    assert outcome.error is not None and outcome.new_data is None
+
+
+def test_generated_marker() -> None:
+    assert is_generated(b"# @generated by protoc\nx = 1\n")
+    assert not is_generated(b"x = 1\n" * 10 + b"# @generated\n")
+
+
+# -- robustness: every eval file of the checker ----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", EVAL_FILES, ids=lambda p: p.name)
+def test_eval_file_fix_compiles_and_leaves_exactly_the_unfixable(path: Path) -> None:
+    settings = settings_for(path)
+    data = path.read_bytes()
+    outcome = fix_source(data, settings, path=str(path))
+    assert outcome.error is None and outcome.internal_error is None
+    new = outcome.new_data or data
+    compile(new, str(path), "exec")
+    after = check_source(new, settings).findings
+    assert Counter(f.code for f in after) == Counter(u.finding.code for u in outcome.unfixable)
+    assert all(f.fix is None for f in after)
+    assert fix_source(new, settings).new_data is None  # idempotent
