@@ -1,0 +1,366 @@
+"""The codemod's command line: modes, exit codes, summary, report, safety and the app factory."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codemod import factory
+from codemod.cli import main
+from codemod.fixer import FileChanged, write_atomically
+
+VIEW = "from proj.tasks import add\n\n\nasync def view(x):\n    return add.delay(x).id\n"
+VIEW_FIXED = (
+    "from proj.tasks import add\n\n\nasync def view(x):\n    return (await add.delayx(x)).id\n"
+)
+APP = (
+    "from celery import Celery\n\napp = Celery('proj', broker='redis://x')\napp.conf.update(a=1)\n"
+)
+RESULT = "from celery.result import AsyncResult\n\n\nasync def view(tid):\n    return AsyncResult(tid).get()\n"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    status = main(["--isolated", *map(str, args)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+# -- modes and exit codes --------------------------------------------------------------------------
+
+
+def test_default_writes_and_second_run_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    view = write(tmp_path / "view.py", VIEW)
+    status, out, err = run(capsys, "--no-factory", view)
+    assert status == 1
+    assert f"Rewriting {view}" in err
+    assert view.read_text() == VIEW_FIXED
+    assert run(capsys, "--no-factory", view)[0] == 0
+
+
+def test_exit_zero_even_if_changed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    view = write(tmp_path / "view.py", VIEW)
+    assert run(capsys, "--no-factory", "--exit-zero-even-if-changed", view)[0] == 0
+    assert view.read_text() == VIEW_FIXED
+
+
+def test_check_writes_nothing_and_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "view.py", VIEW)
+    write(tmp_path / "app.py", APP)
+    before = snapshot(tmp_path)
+    status, out, err = run(capsys, "--check", tmp_path)
+    assert status == 1
+    assert f"Would rewrite {tmp_path / 'view.py'}" in err
+    assert f"Would write {tmp_path / 'celery_async.py'}" in err
+    assert snapshot(tmp_path) == before
+
+
+def test_diff_prints_unified_diff_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    view = write(tmp_path / "view.py", VIEW)
+    status, out, err = run(capsys, "--diff", "--no-factory", view)
+    assert status == 1
+    assert f"--- a/{view}\n+++ b/{view}\n" in out
+    assert "-    return add.delay(x).id\n+    return (await add.delayx(x)).id\n" in out
+    assert view.read_text() == VIEW
+
+
+def test_nothing_to_do_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "plain.py", "x = 1\n")
+    status, out, err = run(capsys, tmp_path)
+    assert status == 0
+    assert "1 files scanned, 1 skipped by the text check, 0 rewritten" in err
+
+
+def test_bad_option_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--celery-delay-name=1x", tmp_path)[0] == 2
+    assert run(capsys, "--factory-name=x-y.py", tmp_path)[0] == 2
+
+
+def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "exit status: 0 nothing changed; 1 files changed" in out
+    for flag in ("--check", "--diff", "--jobs", "--exclude", "--no-factory", "--factory-name"):
+        assert flag in out
+    assert "--celery-delay-name" in out
+
+
+# -- summary and report ----------------------------------------------------------------------------
+
+
+def test_summary_and_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "src"
+    view = write(src / "view.py", VIEW + "\n\nasync def state(r):\n    return add.delay(1).state\n")
+    write(src / "result.py", RESULT)
+    write(src / "plain.py", "x = 1\n")
+    report = tmp_path / "report.json"
+    status, out, err = run(capsys, "--no-factory", "--report", report, src)
+    assert status == 1
+    assert "3 files scanned, 1 skipped by the text check, 2 rewritten" in err
+    assert "calls fixed: CEL001 2, CEL005 1" in err
+    assert "a property read, not a call: rewrite it by hand (1):" in err
+    assert f"    {view}:9 CEL005" in err
+    data = json.loads(report.read_text())
+    assert data["files_scanned"] == 3
+    assert data["skipped_by_text_check"] == 1
+    assert sorted(data["rewritten"]) == sorted([str(view), str(src / "result.py")])
+    assert data["fixed"] == {"CEL001": 2, "CEL005": 1}
+    [unfixable] = data["unfixable"]
+    assert unfixable["path"] == str(view) and unfixable["line"] == 9
+    assert unfixable["code"] == "CEL005" and "property" in unfixable["reason"]
+    assert data["exit_status"] == 1
+
+
+# -- safety ----------------------------------------------------------------------------------------
+
+
+def test_unparsable_file_is_reported_untouched_and_others_fixed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(tmp_path / "bad.py", b"async def f(:\n    t.delay()\r\n\xff")
+    view = write(tmp_path / "view.py", VIEW)
+    status, out, err = run(capsys, "--no-factory", tmp_path)
+    assert status == 3
+    assert f"{bad}: error: " in err
+    assert bad.read_bytes() == b"async def f(:\n    t.delay()\r\n\xff"
+    assert view.read_text() == VIEW_FIXED
+
+
+def test_read_only_file_is_reported_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    view = write(tmp_path / "view.py", VIEW)
+    view.chmod(0o444)
+    status, out, err = run(capsys, "--no-factory", view)
+    assert status == 3
+    assert f"{view}: error: read-only: not written" in err
+    assert view.read_text() == VIEW
+    assert "0 rewritten" in err
+
+
+def test_mode_and_symlink_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    view = write(tmp_path / "view.py", VIEW)
+    view.chmod(0o751)
+    link = tmp_path / "link.py"
+    link.symlink_to(view)
+    assert run(capsys, "--no-factory", link)[0] == 1
+    assert link.is_symlink() and view.read_text() == VIEW_FIXED
+    assert stat.S_IMODE(view.stat().st_mode) == 0o751
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_write_refuses_a_file_changed_since_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.py", "new\n")
+    with pytest.raises(FileChanged):
+        write_atomically(str(path), b"old\n", b"fixed\n")
+    assert path.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.py"]
+
+
+def test_walk_skips_gitignored_venv_and_generated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / ".gitignore", "ignored/\n")
+    write(tmp_path / "ignored" / "view.py", VIEW)
+    write(tmp_path / "env" / "pyvenv.cfg", "")
+    write(tmp_path / "env" / "view.py", VIEW)
+    write(tmp_path / "gen.py", "# @generated by a tool\n" + VIEW)
+    write(tmp_path / "skipme" / "view.py", VIEW)
+    write(tmp_path / "view.py", VIEW)
+    status, out, err = run(capsys, "--no-factory", "--exclude", "skipme", tmp_path)
+    assert status == 1
+    assert (tmp_path / "view.py").read_text() == VIEW_FIXED
+    for untouched in ("ignored/view.py", "env/view.py", "skipme/view.py"):
+        assert (tmp_path / untouched).read_text() == VIEW
+    assert (tmp_path / "gen.py").read_text().endswith(VIEW)
+    assert "skipped (@generated): 1" in err
+
+
+def test_process_pool_gives_the_same_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for i in range(60):
+        write(tmp_path / "a" / f"v{i}.py", VIEW)
+        write(tmp_path / "b" / f"v{i}.py", VIEW)
+    assert run(capsys, "--no-factory", "-j", "1", tmp_path / "a")[0] == 1
+    assert run(capsys, "--no-factory", "-j", "2", tmp_path / "b")[0] == 1
+    a, b = snapshot(tmp_path / "a"), snapshot(tmp_path / "b")
+    assert a == b and set(a.values()) == {VIEW_FIXED.encode()}
+
+
+# -- the app factory -------------------------------------------------------------------------------
+
+
+def project(root: Path) -> Path:
+    write(root / "proj" / "__init__.py", "")
+    write(root / "proj" / "app.py", APP)
+    write(
+        root / "proj" / "tasks.py",
+        "import celery\nfrom celery import Task as BaseTask, shared_task\n\n"
+        "from proj.app import app\n\n\nclass Plain(BaseTask):\n    pass\n\n\n"
+        "class Dotted(celery.Task):\n    pass\n\n\n"
+        "@app.task(base=Plain)\ndef add(a, b):\n    return a + b\n\n\n"
+        "@shared_task\ndef mul(a, b):\n    return a * b\n",
+    )
+    write(root / "proj" / "web" / "__init__.py", "")
+    write(root / "proj" / "web" / "views.py", RESULT.replace("from celery", "from celery"))
+    return root / "proj"
+
+
+def test_factory_writes_runtime_beside_app_and_wires(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    proj = project(tmp_path)
+    status, out, err = run(capsys, tmp_path)
+    assert status == 1
+    assert (proj / "celery_async.py").read_bytes() == factory.template()
+    assert (proj / "app.py").read_text() == (
+        "from proj.celery_async import CeleryAsync\n\n"
+        "app = CeleryAsync('proj', broker='redis://x')\napp.conf.update(a=1)\n"
+    )
+    tasks = (proj / "tasks.py").read_text()
+    assert "class Plain(AsyncTask):" in tasks and "class Dotted(AsyncTask):" in tasks
+    assert "from proj.celery_async import AsyncTask" in tasks
+    assert "BaseTask" not in tasks and "import celery\n" not in tasks
+    assert "from celery import shared_task" in tasks
+    views = (proj / "web" / "views.py").read_text()
+    assert "from proj.celery_async import run_blocking\n" in views
+    assert "runtime module written: " + str(proj / "celery_async.py") in err
+    # a second run: nothing to do, the runtime is ours and current
+    assert run(capsys, tmp_path)[0] == 0
+
+
+def test_factory_refreshes_an_outdated_runtime_of_ours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    proj = project(tmp_path)
+    run(capsys, tmp_path)
+    runtime = proj / "celery_async.py"
+    runtime.write_bytes(factory.template() + b"\n# local edit\n")
+    status, out, err = run(capsys, tmp_path)
+    assert status == 1 and f"Rewriting {runtime}" in err
+    assert runtime.read_bytes() == factory.template()
+
+
+def test_factory_never_overwrites_a_users_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    proj = project(tmp_path)
+    write(proj / "celery_async.py", "# mine\n")
+    before = snapshot(tmp_path)
+    status, out, err = run(capsys, tmp_path)
+    assert status == 2
+    assert f"{proj / 'celery_async.py'} exists and is not the runtime module" in err
+    assert "--factory-name" in err
+    assert snapshot(tmp_path) == before
+    # another name works
+    assert run(capsys, "--factory-name", "async_celery.py", tmp_path)[0] == 1
+    assert (proj / "async_celery.py").read_bytes() == factory.template()
+    assert "from proj.async_celery import CeleryAsync" in (proj / "app.py").read_text()
+
+
+def test_no_construction_prints_instructions_and_writes_no_module(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "result.py", RESULT)
+    status, out, err = run(capsys, tmp_path)
+    assert status == 1
+    assert "from celery_async import run_blocking" in (tmp_path / "result.py").read_text()
+    assert not (tmp_path / "celery_async.py").exists()
+    assert "No Celery app construction" in err
+    assert f"Save the runtime module as {tmp_path / 'celery_async.py'}" in err
+    assert "CeleryAsync(...) instead of Celery(...)" in err
+
+
+def test_no_factory_wires_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = project(tmp_path)
+    assert run(capsys, "--no-factory", tmp_path)[0] == 1
+    assert (proj / "app.py").read_text() == APP
+    assert not (proj / "celery_async.py").exists()
+
+
+def test_celery_subclass_is_rebased(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = write(
+        tmp_path / "base.py",
+        "import celery as c\n\n\nclass MyCelery(c.Celery):\n    pass\n\n\napp = MyCelery('x')\n",
+    )
+    assert run(capsys, tmp_path)[0] == 1
+    assert base.read_text() == (
+        "from celery_async import CeleryAsync\n\n\nclass MyCelery(CeleryAsync):\n    pass\n\n\n"
+        "app = MyCelery('x')\n"
+    )
+    assert (tmp_path / "celery_async.py").exists()
+
+
+def test_ours_marker() -> None:
+    assert factory.is_ours(factory.template())
+    assert factory.is_ours(b"\xef\xbb\xbf" + factory.template())
+    assert not factory.is_ours(b"# celery_async.py\n")
+
+
+# -- other entry points ----------------------------------------------------------------------------
+
+
+def test_python_dash_m_codemod(tmp_path: Path) -> None:
+    view = write(tmp_path / "view.py", VIEW)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codemod", "--isolated", "--no-factory", str(view)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert view.read_text() == VIEW_FIXED
+
+
+def test_libcst_tool_runs_the_command(tmp_path: Path) -> None:
+    view = write(tmp_path / "view.py", RESULT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "libcst.tool",
+            "codemod",
+            "--no-format",
+            "--hide-progress",
+            "-x",
+            "codemod.command.CeleryAsyncCommand",
+            "--runtime-module",
+            "proj.celery_async",
+            str(view),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert view.read_text() == RESULT.replace(
+        "AsyncResult\n\n", "AsyncResult\nfrom proj.celery_async import run_blocking\n\n"
+    ).replace("return AsyncResult(tid).get()", "return await run_blocking(AsyncResult(tid).get)")
