@@ -16,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from cel_support import BIN, ROOT, run
 
 README = (ROOT / "README.md").read_text()
