@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,13 +23,23 @@ VIEW_FIXED = (
 APP = (
     "from celery import Celery\n\napp = Celery('proj', broker='redis://x')\napp.conf.update(a=1)\n"
 )
-RESULT = "from celery.result import AsyncResult\n\n\nasync def view(tid):\n    return AsyncResult(tid).get()\n"
+RESULT = (
+    "from celery.result import AsyncResult\n\n\n"
+    "async def view(tid):\n    return AsyncResult(tid).get()\n"
+)
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+@dataclass
+class Result:
+    status: int
+    out: str
+    err: str
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
     status = main(["--isolated", *map(str, args)])
     out, err = capsys.readouterr()
-    return status, out, err
+    return Result(status, out, err)
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -53,16 +64,16 @@ def test_default_writes_and_second_run_changes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     view = write(tmp_path / "view.py", VIEW)
-    status, out, err = run(capsys, "--no-factory", view)
-    assert status == 1
-    assert f"Rewriting {view}" in err
+    r = run(capsys, "--no-factory", view)
+    assert r.status == 1
+    assert f"Rewriting {view}" in r.err
     assert view.read_text() == VIEW_FIXED
-    assert run(capsys, "--no-factory", view)[0] == 0
+    assert run(capsys, "--no-factory", view).status == 0
 
 
 def test_exit_zero_even_if_changed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     view = write(tmp_path / "view.py", VIEW)
-    assert run(capsys, "--no-factory", "--exit-zero-even-if-changed", view)[0] == 0
+    assert run(capsys, "--no-factory", "--exit-zero-even-if-changed", view).status == 0
     assert view.read_text() == VIEW_FIXED
 
 
@@ -70,10 +81,10 @@ def test_check_writes_nothing_and_lists(tmp_path: Path, capsys: pytest.CaptureFi
     write(tmp_path / "view.py", VIEW)
     write(tmp_path / "app.py", APP)
     before = snapshot(tmp_path)
-    status, out, err = run(capsys, "--check", tmp_path)
-    assert status == 1
-    assert f"Would rewrite {tmp_path / 'view.py'}" in err
-    assert f"Would write {tmp_path / 'celery_async.py'}" in err
+    r = run(capsys, "--check", tmp_path)
+    assert r.status == 1
+    assert f"Would rewrite {tmp_path / 'view.py'}" in r.err
+    assert f"Would write {tmp_path / 'celery_async.py'}" in r.err
     assert snapshot(tmp_path) == before
 
 
@@ -81,23 +92,23 @@ def test_diff_prints_unified_diff_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     view = write(tmp_path / "view.py", VIEW)
-    status, out, err = run(capsys, "--diff", "--no-factory", view)
-    assert status == 1
-    assert f"--- a/{view}\n+++ b/{view}\n" in out
-    assert "-    return add.delay(x).id\n+    return (await add.delayx(x)).id\n" in out
+    r = run(capsys, "--diff", "--no-factory", view)
+    assert r.status == 1
+    assert f"--- a/{view}\n+++ b/{view}\n" in r.out
+    assert "-    return add.delay(x).id\n+    return (await add.delayx(x)).id\n" in r.out
     assert view.read_text() == VIEW
 
 
 def test_nothing_to_do_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path / "plain.py", "x = 1\n")
-    status, out, err = run(capsys, tmp_path)
-    assert status == 0
-    assert "1 files scanned, 1 skipped by the text check, 0 rewritten" in err
+    r = run(capsys, tmp_path)
+    assert r.status == 0
+    assert "1 files scanned, 1 skipped by the text check, 0 rewritten" in r.err
 
 
 def test_bad_option_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "--celery-delay-name=1x", tmp_path)[0] == 2
-    assert run(capsys, "--factory-name=x-y.py", tmp_path)[0] == 2
+    assert run(capsys, "--celery-delay-name=1x", tmp_path).status == 2
+    assert run(capsys, "--factory-name=x-y.py", tmp_path).status == 2
 
 
 def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,12 +130,12 @@ def test_summary_and_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[s
     write(src / "result.py", RESULT)
     write(src / "plain.py", "x = 1\n")
     report = tmp_path / "report.json"
-    status, out, err = run(capsys, "--no-factory", "--report", report, src)
-    assert status == 1
-    assert "3 files scanned, 1 skipped by the text check, 2 rewritten" in err
-    assert "calls fixed: CEL001 2, CEL005 1" in err
-    assert "a property read, not a call: rewrite it by hand (1):" in err
-    assert f"    {view}:9 CEL005" in err
+    r = run(capsys, "--no-factory", "--report", report, src)
+    assert r.status == 1
+    assert "3 files scanned, 1 skipped by the text check, 2 rewritten" in r.err
+    assert "calls fixed: CEL001 2, CEL005 1" in r.err
+    assert "a property read, not a call: rewrite it by hand (1):" in r.err
+    assert f"    {view}:9 CEL005" in r.err
     data = json.loads(report.read_text())
     assert data["files_scanned"] == 3
     assert data["skipped_by_text_check"] == 1
@@ -144,9 +155,9 @@ def test_unparsable_file_is_reported_untouched_and_others_fixed(
 ) -> None:
     bad = write(tmp_path / "bad.py", b"async def f(:\n    t.delay()\r\n\xff")
     view = write(tmp_path / "view.py", VIEW)
-    status, out, err = run(capsys, "--no-factory", tmp_path)
-    assert status == 3
-    assert f"{bad}: error: " in err
+    r = run(capsys, "--no-factory", tmp_path)
+    assert r.status == 3
+    assert f"{bad}: error: " in r.err
     assert bad.read_bytes() == b"async def f(:\n    t.delay()\r\n\xff"
     assert view.read_text() == VIEW_FIXED
 
@@ -156,11 +167,11 @@ def test_read_only_file_is_reported_not_written(
 ) -> None:
     view = write(tmp_path / "view.py", VIEW)
     view.chmod(0o444)
-    status, out, err = run(capsys, "--no-factory", view)
-    assert status == 3
-    assert f"{view}: error: read-only: not written" in err
+    r = run(capsys, "--no-factory", view)
+    assert r.status == 3
+    assert f"{view}: error: read-only: not written" in r.err
     assert view.read_text() == VIEW
-    assert "0 rewritten" in err
+    assert "0 rewritten" in r.err
 
 
 def test_mode_and_symlink_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,7 +179,7 @@ def test_mode_and_symlink_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str
     view.chmod(0o751)
     link = tmp_path / "link.py"
     link.symlink_to(view)
-    assert run(capsys, "--no-factory", link)[0] == 1
+    assert run(capsys, "--no-factory", link).status == 1
     assert link.is_symlink() and view.read_text() == VIEW_FIXED
     assert stat.S_IMODE(view.stat().st_mode) == 0o751
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
@@ -192,13 +203,13 @@ def test_walk_skips_gitignored_venv_and_generated(
     write(tmp_path / "gen.py", "# @generated by a tool\n" + VIEW)
     write(tmp_path / "skipme" / "view.py", VIEW)
     write(tmp_path / "view.py", VIEW)
-    status, out, err = run(capsys, "--no-factory", "--exclude", "skipme", tmp_path)
-    assert status == 1
+    r = run(capsys, "--no-factory", "--exclude", "skipme", tmp_path)
+    assert r.status == 1
     assert (tmp_path / "view.py").read_text() == VIEW_FIXED
     for untouched in ("ignored/view.py", "env/view.py", "skipme/view.py"):
         assert (tmp_path / untouched).read_text() == VIEW
     assert (tmp_path / "gen.py").read_text().endswith(VIEW)
-    assert "skipped (@generated): 1" in err
+    assert "skipped (@generated): 1" in r.err
 
 
 def test_process_pool_gives_the_same_result(
@@ -207,8 +218,8 @@ def test_process_pool_gives_the_same_result(
     for i in range(60):
         write(tmp_path / "a" / f"v{i}.py", VIEW)
         write(tmp_path / "b" / f"v{i}.py", VIEW)
-    assert run(capsys, "--no-factory", "-j", "1", tmp_path / "a")[0] == 1
-    assert run(capsys, "--no-factory", "-j", "2", tmp_path / "b")[0] == 1
+    assert run(capsys, "--no-factory", "-j", "1", tmp_path / "a").status == 1
+    assert run(capsys, "--no-factory", "-j", "2", tmp_path / "b").status == 1
     a, b = snapshot(tmp_path / "a"), snapshot(tmp_path / "b")
     assert a == b and set(a.values()) == {VIEW_FIXED.encode()}
 
@@ -236,8 +247,8 @@ def test_factory_writes_runtime_beside_app_and_wires(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     proj = project(tmp_path)
-    status, out, err = run(capsys, tmp_path)
-    assert status == 1
+    r = run(capsys, tmp_path)
+    assert r.status == 1
     assert (proj / "celery_async.py").read_bytes() == factory.template()
     assert (proj / "app.py").read_text() == (
         "from proj.celery_async import CeleryAsync\n\n"
@@ -250,9 +261,9 @@ def test_factory_writes_runtime_beside_app_and_wires(
     assert "from celery import shared_task" in tasks
     views = (proj / "web" / "views.py").read_text()
     assert "from proj.celery_async import run_blocking\n" in views
-    assert "runtime module written: " + str(proj / "celery_async.py") in err
+    assert "runtime module written: " + str(proj / "celery_async.py") in r.err
     # a second run: nothing to do, the runtime is ours and current
-    assert run(capsys, tmp_path)[0] == 0
+    assert run(capsys, tmp_path).status == 0
 
 
 def test_factory_refreshes_an_outdated_runtime_of_ours(
@@ -262,8 +273,8 @@ def test_factory_refreshes_an_outdated_runtime_of_ours(
     run(capsys, tmp_path)
     runtime = proj / "celery_async.py"
     runtime.write_bytes(factory.template() + b"\n# local edit\n")
-    status, out, err = run(capsys, tmp_path)
-    assert status == 1 and f"Rewriting {runtime}" in err
+    r = run(capsys, tmp_path)
+    assert r.status == 1 and f"Rewriting {runtime}" in r.err
     assert runtime.read_bytes() == factory.template()
 
 
@@ -273,13 +284,13 @@ def test_factory_never_overwrites_a_users_file(
     proj = project(tmp_path)
     write(proj / "celery_async.py", "# mine\n")
     before = snapshot(tmp_path)
-    status, out, err = run(capsys, tmp_path)
-    assert status == 2
-    assert f"{proj / 'celery_async.py'} exists and is not the runtime module" in err
-    assert "--factory-name" in err
+    r = run(capsys, tmp_path)
+    assert r.status == 2
+    assert f"{proj / 'celery_async.py'} exists and is not the runtime module" in r.err
+    assert "--factory-name" in r.err
     assert snapshot(tmp_path) == before
     # another name works
-    assert run(capsys, "--factory-name", "async_celery.py", tmp_path)[0] == 1
+    assert run(capsys, "--factory-name", "async_celery.py", tmp_path).status == 1
     assert (proj / "async_celery.py").read_bytes() == factory.template()
     assert "from proj.async_celery import CeleryAsync" in (proj / "app.py").read_text()
 
@@ -288,18 +299,18 @@ def test_no_construction_prints_instructions_and_writes_no_module(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(tmp_path / "result.py", RESULT)
-    status, out, err = run(capsys, tmp_path)
-    assert status == 1
+    r = run(capsys, tmp_path)
+    assert r.status == 1
     assert "from celery_async import run_blocking" in (tmp_path / "result.py").read_text()
     assert not (tmp_path / "celery_async.py").exists()
-    assert "No Celery app construction" in err
-    assert f"Save the runtime module as {tmp_path / 'celery_async.py'}" in err
-    assert "CeleryAsync(...) instead of Celery(...)" in err
+    assert "No Celery app construction" in r.err
+    assert f"Save the runtime module as {tmp_path / 'celery_async.py'}" in r.err
+    assert "CeleryAsync(...) instead of Celery(...)" in r.err
 
 
 def test_no_factory_wires_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     proj = project(tmp_path)
-    assert run(capsys, "--no-factory", tmp_path)[0] == 1
+    assert run(capsys, "--no-factory", tmp_path).status == 1
     assert (proj / "app.py").read_text() == APP
     assert not (proj / "celery_async.py").exists()
 
@@ -309,7 +320,7 @@ def test_celery_subclass_is_rebased(tmp_path: Path, capsys: pytest.CaptureFixtur
         tmp_path / "base.py",
         "import celery as c\n\n\nclass MyCelery(c.Celery):\n    pass\n\n\napp = MyCelery('x')\n",
     )
-    assert run(capsys, tmp_path)[0] == 1
+    assert run(capsys, tmp_path).status == 1
     assert base.read_text() == (
         "from celery_async import CeleryAsync\n\n\nclass MyCelery(CeleryAsync):\n    pass\n\n\n"
         "app = MyCelery('x')\n"
@@ -340,20 +351,10 @@ def test_python_dash_m_codemod(tmp_path: Path) -> None:
 
 def test_libcst_tool_runs_the_command(tmp_path: Path) -> None:
     view = write(tmp_path / "view.py", RESULT)
+    tool = [sys.executable, "-m", "libcst.tool", "codemod", "--no-format", "--hide-progress"]
+    command = ["-x", "codemod.command.CeleryAsyncCommand", "--runtime-module", "proj.celery_async"]
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "libcst.tool",
-            "codemod",
-            "--no-format",
-            "--hide-progress",
-            "-x",
-            "codemod.command.CeleryAsyncCommand",
-            "--runtime-module",
-            "proj.celery_async",
-            str(view),
-        ],  # fmt: skip
+        [*tool, *command, str(view)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
