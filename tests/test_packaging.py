@@ -23,7 +23,11 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sdist_and_wheel_contents(dist: Path) -> None:
     (wheel,) = dist.glob("*.whl")
     (sdist,) = dist.glob("*.tar.gz")
-    names = zipfile.ZipFile(wheel).namelist()
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        meta = next(n for n in names if n.endswith("METADATA"))
+        metadata = archive.read(meta).decode()
+        entry_points = archive.read(meta.replace("METADATA", "entry_points.txt"))
     for required in (
         "flake8_celery_async/analysis.py",
         "flake8_celery_async/py.typed",
@@ -32,12 +36,10 @@ def test_sdist_and_wheel_contents(dist: Path) -> None:
     ):
         assert required in names
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "examples/"))]
-    meta = next(n for n in names if n.endswith("METADATA"))
-    metadata = zipfile.ZipFile(wheel).read(meta).decode()
     assert "Classifier: Framework :: Flake8" in metadata
-    entry_points = zipfile.ZipFile(wheel).read(meta.replace("METADATA", "entry_points.txt"))
     assert b"CEL = flake8_celery_async.plugin:Plugin" in entry_points
-    members = tarfile.open(sdist).getnames()
+    with tarfile.open(sdist) as archive:
+        members = archive.getnames()
     assert any(m.endswith("codemod/celery_async.py") for m in members)
     assert not [m for m in members if "/tests/" in m or "/benchmarks/" in m]
     check = run(tool("twine"), "check", "--strict", *dist.iterdir())
