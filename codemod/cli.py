@@ -169,9 +169,7 @@ class ScanJob:
             scan.generated = True
             return scan
         try:
-            ignore = self.ignore + tuple(
-                c for pattern, codes in self.per_file if _matches(path, pattern) for c in codes
-            )
+            ignore = ignores_for(path, self.ignore, self.per_file)
             result = check_source(data, self.settings, self.select, ignore, path)
             scan.parsed, scan.error = result.parsed, result.error
             scan.findings = result.findings
@@ -180,6 +178,15 @@ class ScanJob:
         except Exception as e:  # a bug in this tool: report it with the file, keep going
             scan.internal_error = f"{type(e).__name__}: {e}"
         return scan
+
+
+def ignores_for(
+    path: str, ignore: tuple[str, ...], per_file: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[str, ...]:
+    """The config's ignore list plus the per-file-ignores that match ``path`` (as flake8)."""
+    return ignore + tuple(
+        c for pattern, codes in per_file if _matches(path, pattern) for c in codes
+    )
 
 
 def _matches(path: str, pattern: str) -> bool:
@@ -193,6 +200,8 @@ def _matches(path: str, pattern: str) -> bool:
 class FixJob:
     settings: Settings
     write: bool
+    ignore: tuple[str, ...] = ()
+    per_file: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __call__(self, item: tuple[str, str, list[Finding], list[Rename], str]) -> Outcome:
         path, expected, findings, renames, runtime_module = item
@@ -211,6 +220,7 @@ class FixJob:
                 runtime_module=runtime_module,
                 findings=findings,
                 renames=renames,
+                ignore=ignores_for(path, self.ignore, self.per_file),
             )
         except Exception as e:  # a bug in this tool: report it with the file, keep going
             return Outcome(path, data, internal_error=f"{type(e).__name__}: {e}")
@@ -356,7 +366,8 @@ class Run:
                 work.append((sc.path, sc.digest, sc.findings, renames, runtime))
             else:
                 s.unfixable += [(sc.path, Unfixable(f, f.reason or "")) for f in sc.findings]
-        fix = FixJob(self.settings, self.write)
+        scan = self.scan_job
+        fix = FixJob(self.settings, self.write, scan.ignore, scan.per_file)
         for outcome in _map(fix, work, self._pool_for(len(work), FIX_POOL_THRESHOLD)):
             self._record(outcome)
         if plan is not None and (s.fixed or s.wired or any(r.exists for r in plan.runtimes)):

@@ -127,6 +127,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
         self._targets: dict[Span, Finding] = {}
         self._rename_at: dict[Span, Rename] = {}
         self._ours: set[int] = set()  # ids of the Await nodes this transform created
+        self.helper_taken = False
 
     # -- driving -------------------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             result = check_source(tree.bytes, self.settings, select=("CEL",))
             findings = result.findings
         index = LineIndex(tree.code)
-        helper_taken = self._helper_bound_elsewhere(tree)
+        helper_taken = self.helper_taken = self._helper_bound_elsewhere(tree)
         for finding in findings:
             if finding.fix is None:
                 self.unfixable.append(Unfixable(finding, finding.reason or "not fixable"))

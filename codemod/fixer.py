@@ -26,7 +26,14 @@ from flake8_celery_async.analysis import Finding
 from flake8_celery_async.check import check_source
 from flake8_celery_async.settings import Settings
 
-from .command import DEFAULT_RUNTIME_MODULE, CeleryAsyncCommand, Rename, Unfixable
+from .command import (
+    DEFAULT_RUNTIME_MODULE,
+    HELPER_TAKEN,
+    UNLOCATED,
+    CeleryAsyncCommand,
+    Rename,
+    Unfixable,
+)
 
 GENERATED_MARKER = b"@generated"
 GENERATED_LINES = 5
@@ -123,6 +130,19 @@ def fix_source(
         outcome.fixed, outcome.renamed = [], []
         return outcome
     outcome.new_data = new_text.encode(encoding)
+    # List what is left as the checker sees it in the new text, so that lines match the file
+    # as written (an added import shifts them) and nothing fixable can silently remain.
+    after = check_source(outcome.new_data, settings, select, ignore, path).findings
+    taken = HELPER_TAKEN.format(helper=settings.helper)
+    outcome.unfixable = [
+        Unfixable(
+            f,
+            (f.reason or "not fixable")
+            if f.fix is None
+            else (taken if f.fix == "helper" and command.helper_taken else UNLOCATED),
+        )
+        for f in after
+    ]
     return outcome
 
 
