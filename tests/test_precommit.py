@@ -1,0 +1,57 @@
+"""Both hooks through real pre-commit: `pre-commit try-repo <this repo> <hook> --all-files`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from cel_support import ROOT, tool
+
+VIEW = "from proj.tasks import send_email\n\n\nasync def view():\n    send_email.delay(1)\n"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit home for both hooks: the hook environment is built once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _repo(path: Path) -> Path:
+    path.mkdir()
+    (path / "views.py").write_text(VIEW)
+    for args in (["init", "-q"], ["add", "views.py"]):
+        subprocess.run(["git", *args], cwd=path, check=True)
+    return path
+
+
+def _try_repo(repo: Path, hook: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(cache), "GIT_CONFIG_NOSYSTEM": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return subprocess.run(
+        [tool("pre-commit"), "try-repo", str(ROOT), hook, "--all-files", "--color=never"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+
+
+def test_lint_hook_fails_with_the_finding(tmp_path: Path, cache: Path) -> None:
+    repo = _repo(tmp_path / "lint")
+    result = _try_repo(repo, "flake8-celery-async", cache)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "views.py:5:5: CEL001 send_email.delay() blocks the event loop" in result.stdout
+    assert (repo / "views.py").read_text() == VIEW
+
+
+def test_fix_hook_rewrites_the_file(tmp_path: Path, cache: Path) -> None:
+    repo = _repo(tmp_path / "fix")
+    result = _try_repo(repo, "celery-async-codemod", cache)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Rewriting views.py" in result.stdout
+    assert "await send_email.delayx(1)" in (repo / "views.py").read_text()
+    again = _try_repo(repo, "celery-async-codemod", cache)
+    assert again.returncode == 0, again.stdout + again.stderr
