@@ -16,6 +16,7 @@ import os
 import stat
 import tempfile
 import tokenize
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -148,6 +149,12 @@ def fix_source(
 
 def _verify(old: str, new: str, path: str) -> str | None:
     """The rewrite must compile wherever the original did (a final guard against our bugs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the user's SyntaxWarnings are not ours to print
+        return _compare_compiles(old, new, path)
+
+
+def _compare_compiles(old: str, new: str, path: str) -> str | None:
     try:
         compile(old, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
