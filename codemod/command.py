@@ -128,6 +128,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
         self._rename_at: dict[Span, Rename] = {}
         self._ours: set[int] = set()  # ids of the Await nodes this transform created
         self.helper_taken = False
+        self._index: LineIndex | None = None
 
     # -- driving -------------------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
         if findings is None:  # run by libcst.tool: the checker decides here
             result = check_source(tree.bytes, self.settings, select=("CEL",))
             findings = result.findings
-        index = LineIndex(tree.code)
+        index = self._index = LineIndex(tree.code)
         helper_taken = self.helper_taken = self._helper_bound_elsewhere(tree)
         for finding in findings:
             if finding.fix is None:
@@ -199,7 +200,8 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
         updated_node = updated_node.with_changes(func=self._receiver(updated_node.func))
         if not self._targets:
             return updated_node
-        finding = self._targets.get(_span(self.get_metadata(PositionProvider, original_node)))
+        span = _span(self.get_metadata(PositionProvider, original_node))
+        finding = self._targets.get(span)
         if finding is None:
             return updated_node
         func = updated_node.func
@@ -219,8 +221,21 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             return updated_node
         self.fixed.append(finding)
         awaited = cst.Await(expression=call, lpar=updated_node.lpar, rpar=updated_node.rpar)
+        if not awaited.lpar and self._word_follows(span):
+            # `t.delay()if c else d`: `)if` is fine, `await t.delayx()if` is not to libcst.
+            awaited = _parenthesize(awaited)
         self._ours.add(id(awaited))
         return awaited
+
+    def _word_follows(self, span: Span) -> bool:
+        """Is the call directly followed by a keyword (``if``, ``else``, ``for``, ``and``...)?"""
+        assert self._index is not None
+        _, _, end_line, end_col = span
+        lines = self._index.lines
+        if not 1 <= end_line <= len(lines):
+            return False
+        rest = lines[end_line - 1][end_col : end_col + 1]
+        return rest.isidentifier() or rest.isdigit()
 
     def _helper_call(self, node: cst.Call) -> cst.Call:
         """``recv.m(a, k=v)`` -> ``run_blocking(recv.m, a, k=v)``;

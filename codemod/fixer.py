@@ -119,6 +119,9 @@ def fix_source(
     except RecursionError:
         outcome.error = "too deeply nested for libcst: left alone"
         return outcome
+    except cst.CSTValidationError as e:  # a rewrite libcst cannot print: our bug, file left alone
+        outcome.internal_error = f"libcst refused the rewrite: {e}"
+        return outcome
     outcome.fixed = command.fixed
     outcome.unfixable = command.unfixable
     outcome.renamed = command.renamed

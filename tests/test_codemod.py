@@ -114,6 +114,13 @@ class Rewrites(CodemodTest):
             "    if (r := await t.delayx(1)):\n        return r\n",
         )
 
+    def test_keyword_right_after_the_call(self) -> None:
+        self.check(
+            "    return t.delay()if c else [t.delay()for x in xs], t.delay()in xs\n",
+            "    return (await t.delayx())if c else [(await t.delayx())for x in xs], "
+            "(await t.delayx())in xs\n",
+        )
+
     def test_nested_findings_are_both_fixed(self) -> None:
         self.check(
             "    return t.delay(a).get(timeout=2)\n",
