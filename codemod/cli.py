@@ -28,7 +28,7 @@ from flake8_celery_async.files import Skipped, discover
 from flake8_celery_async.settings import OPTIONS, Settings
 
 from . import factory
-from .command import DEFAULT_RUNTIME_MODULE, Rename, Unfixable
+from .command import Rename, Unfixable
 from .fixer import (
     FileChanged,
     Outcome,
@@ -307,6 +307,7 @@ class Run:
         self.summary = Summary()
         self.jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
+        self.existing_runtime: str | None = None
         ignore = config.get_list("ignore") + config.get_list("extend-ignore")
         per_file = tuple((p, tuple(c)) for p, c in config.per_file_ignores())
         self.exclude = [p for raw in args.exclude for p in split_list(raw)]
@@ -372,20 +373,29 @@ class Run:
             self._record(outcome)
         if plan is not None and (s.fixed or s.wired or any(r.exists for r in plan.runtimes)):
             self._runtime(plan)
+        elif plan is None and s.fixed and not self.args.runtime_module:
+            module = self.existing_runtime or Path(self.args.factory_name).stem
+            s.instructions = (
+                f"--no-factory: the rewritten files import from `{module}`; make sure it is "
+                f"importable (`{PROG} --print-runtime` prints the module) and that your app is a "
+                "CeleryAsync (or uses task_cls=AsyncTask).\n"
+            )
         return self._status()
 
     def _scan(self, files: list[str]) -> Iterable[Scan]:
         return _map(self.scan_job, files, self._pool_for(len(files), SCAN_POOL_THRESHOLD))
 
     def _plan(self, scans: list[Scan]) -> factory.Plan | None:
-        if self.args.no_factory:
-            return None
-        sites = [sc.path for sc in scans if sc.app is not None and sc.app.app_site]
         existing = [
             sc.path
             for sc in scans
             if sc.ours and os.path.basename(sc.path) == self.args.factory_name
         ]
+        if existing:
+            self.existing_runtime = factory.module_name(min(existing))[0]
+        if self.args.no_factory:
+            return None
+        sites = [sc.path for sc in scans if sc.app is not None and sc.app.app_site]
         first = self.args.paths[0] if self.args.paths else "."
         fallback_dir = first if os.path.isdir(first) else os.path.dirname(first) or "."
         return factory.plan(sites, existing, self.args.factory_name, fallback_dir)
@@ -396,7 +406,7 @@ class Run:
         runtime = plan.runtime_for(path) if plan is not None else None
         if runtime is not None:
             return runtime.module
-        return Path(self.args.factory_name).stem if plan is None else DEFAULT_RUNTIME_MODULE
+        return self.existing_runtime or Path(self.args.factory_name).stem
 
     def _record(self, outcome: Outcome) -> None:
         s = self.summary
@@ -543,6 +553,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = run.execute()
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # a bug outside any one file's processing
+        print(
+            f"{PROG}: internal error: {type(e).__name__}: {e} (this is a bug; please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     finally:
         run.close()
     if status != EXIT_USAGE:

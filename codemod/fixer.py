@@ -110,6 +110,9 @@ def fix_source(
     except (SyntaxError, ValueError, LookupError, cst.ParserSyntaxError, RecursionError) as e:
         outcome.error = f"cannot decode or parse with libcst: {type(e).__name__}: {e}"
         return outcome
+    if module.code != text:  # e.g. libcst drops a final lone "\r" (old Mac newlines)
+        outcome.error = "libcst does not reproduce this file exactly: left alone"
+        return outcome
     context = CodemodContext(filename=path)
     command = CeleryAsyncCommand(
         context, runtime_module, settings=settings, findings=findings, renames=renames

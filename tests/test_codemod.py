@@ -284,6 +284,12 @@ def test_syntax_error_is_reported_and_untouched() -> None:
     assert outcome.new_data is None
 
 
+def test_file_libcst_cannot_reproduce_is_left_alone() -> None:
+    outcome = fix_source(b"from proj import t\rasync def f():\r    t.delay(1)\r", SETTINGS)
+    assert outcome.error is not None and "reproduce" in outcome.error
+    assert outcome.new_data is None
+
+
 def test_undecodable_file_is_reported() -> None:
     outcome = fix_source(b"async def f():\n    t.delay('\xff')\n", SETTINGS)
     assert outcome.error is not None and outcome.new_data is None

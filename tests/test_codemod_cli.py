@@ -365,3 +365,16 @@ def test_libcst_tool_runs_the_command(tmp_path: Path) -> None:
     assert view.read_text() == RESULT.replace(
         "AsyncResult\n\n", "AsyncResult\nfrom proj.celery_async import run_blocking\n\n"
     ).replace("return AsyncResult(tid).get()", "return await run_blocking(AsyncResult(tid).get)")
+
+
+def test_no_factory_imports_an_existing_runtime_of_ours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "pkg" / "__init__.py", "")
+    write(tmp_path / "pkg" / "lib" / "__init__.py", "")
+    write(tmp_path / "pkg" / "lib" / "celery_async.py", factory.template())
+    views = write(tmp_path / "pkg" / "views.py", RESULT)
+    r = run(capsys, "--no-factory", tmp_path)
+    assert r.status == 1
+    assert "from pkg.lib.celery_async import run_blocking\n" in views.read_text()
+    assert "--no-factory: the rewritten files import from `pkg.lib.celery_async`" in r.err
