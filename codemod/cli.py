@@ -153,21 +153,30 @@ class ScanJob:
     wire: bool
     runtime_stem: str
 
-    def __call__(self, path: str) -> Scan:
+    def read(self, path: str) -> tuple[Scan, bytes | None]:
+        """Read and classify a file; the bytes are ``None`` when no parse is needed."""
         scan = Scan(path)
         try:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError as e:
             scan.error = f"cannot read: {e.strerror or e}"
-            return scan
-        scan.digest = digest(data)
+            return scan, None
         if factory.is_ours(data):
             scan.ours = True
-            return scan
+            return scan, None
         if is_generated(data):
             scan.generated = True
+            return scan, None
+        if self.settings.may_have_findings(data) or (self.wire and factory.may_wire(data)):
+            return scan, data
+        return scan, None  # the cheap text checks: nothing to report, nothing to wire
+
+    def __call__(self, path: str) -> Scan:
+        scan, data = self.read(path)
+        if data is None:
             return scan
+        scan.digest = digest(data)
         try:
             ignore = ignores_for(path, self.ignore, self.per_file)
             result = check_source(data, self.settings, self.select, ignore, path)
@@ -383,7 +392,17 @@ class Run:
         return self._status()
 
     def _scan(self, files: list[str]) -> Iterable[Scan]:
-        return _map(self.scan_job, files, self._pool_for(len(files), SCAN_POOL_THRESHOLD))
+        """Cheap checks here; only files that need a parse go to the job (and maybe a pool)."""
+        scans: list[Scan] = []
+        candidates: list[str] = []
+        for path in files:
+            scan, data = self.scan_job.read(path)
+            if data is None:
+                scans.append(scan)
+            else:
+                candidates.append(path)
+        pool = self._pool_for(len(candidates), SCAN_POOL_THRESHOLD)
+        return [*scans, *_map(self.scan_job, candidates, pool)]
 
     def _plan(self, scans: list[Scan]) -> factory.Plan | None:
         existing = [
