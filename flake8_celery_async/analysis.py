@@ -148,12 +148,15 @@ class Finding:
 
 @dataclass
 class _Func:
-    """A sync function or method, for CEL007."""
+    """A sync function or method, for CEL007; its body is scanned only when an async def
+    calls it (most sync code never is, and is then never classified)."""
 
-    name: str
+    node: ast.FunctionDef
+    parent: _Frame  # the frame the def statement is in
     site: tuple[int, str] | None = None  # first blocking call inside it: (line, what)
     calls: list[tuple[ast.expr, _Frame]] = field(default_factory=list)
     skip: bool = False  # a generator, or offloaded by its decorator
+    scanned: bool = False
 
 
 class _Frame:
@@ -179,6 +182,41 @@ class _Frame:
         self.bindings: dict[str, Kind] = {}
         self.defs: dict[str, _Func] = {}
         self.bases: tuple[str, ...] = ()
+
+
+# Nodes with nothing below them that matters: never pushed on the walk's stack.
+_LEAVES = frozenset(
+    {ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal}
+    | {
+        cls
+        for base in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+        for cls in base.__subclasses__()
+    }
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_SKIPPED_OFF_LOOP = (ast.expr, ast.withitem, ast.keyword, ast.comprehension, ast.arguments)
+
+
+def _child_fields(cls: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node type that can hold child nodes (not ``ctx``, ``op``, names...)."""
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        skip = {"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "name", "module",
+                "level", "conversion", "arg", "is_async", "lineno", "simple"}  # fmt: skip
+        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in skip)
+    return fields
+
+
+_STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _statement_fields(cls: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node type that hold statements (or handlers and match cases)."""
+    fields = _STATEMENT_FIELDS.get(cls)
+    if fields is None:
+        names = ("body", "orelse", "finalbody", "handlers", "cases")
+        fields = _STATEMENT_FIELDS[cls] = tuple(f for f in cls._fields if f in names)
+    return fields
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -240,14 +278,37 @@ class Analysis:
     # -- the walk ------------------------------------------------------------------------------
 
     def _walk(self, tree: ast.Module) -> None:
-        module = _Frame(None, on_loop=False)
-        self.module = module
-        stack: Stack = [(tree, module)]
-        handlers = self._handlers()
+        self.module = _Frame(None, on_loop=False)
+        self._scanning = False
+        self._handlers = self._handler_table()
+        self._run([(tree, self.module)])
+
+    def _scan(self, func: _Func) -> None:
+        """Classify a sync function's body as if it ran on the loop (for CEL007).
+
+        Nested functions, lambdas and classes are not entered: they do not run when it does,
+        and the async defs among them were analyzed by the main walk.
+        """
+        func.scanned = True
+        parent = func.parent
+        inner = _Frame(parent, on_loop=False, func=func, cls=parent if parent.is_class else None)
+        self._bind_parameters(func.node.args, inner)
+        self._scanning = True
+        try:
+            self._run([(stmt, inner) for stmt in reversed(func.node.body)])
+        finally:
+            self._scanning = False
+
+    def _run(self, stack: Stack) -> None:
+        """The walk. Off the loop (and outside a scan) only statements are visited: no
+        expression there can be a finding, and async defs are always statements."""
+        handlers = self._handlers
         while stack:
             item, frame = stack.pop()
             if not isinstance(item, ast.AST):
                 item()
+                continue
+            if not (frame.on_loop or frame.func) and isinstance(item, _SKIPPED_OFF_LOOP):
                 continue
             handler = handlers.get(type(item))
             if handler is None:
@@ -262,16 +323,22 @@ class Analysis:
 
     @staticmethod
     def _push_children(node: ast.AST, frame: _Frame, stack: Stack) -> None:
+        if not (frame.on_loop or frame.func):  # off the loop: only nested statements matter
+            for name in reversed(_statement_fields(type(node))):
+                stack.extend((child, frame) for child in reversed(getattr(node, name)))
+            return
         children: list[ast.AST] = []
-        for name in node._fields:
+        for name in _child_fields(type(node)):
             value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
+            if isinstance(value, list):
+                children.extend(
+                    v for v in value if isinstance(v, ast.AST) and type(v) not in _LEAVES
+                )
+            elif isinstance(value, ast.AST) and type(value) not in _LEAVES:
                 children.append(value)
-            elif isinstance(value, list):
-                children.extend(v for v in value if isinstance(v, ast.AST))
         stack.extend((child, frame) for child in reversed(children))
 
-    def _handlers(self) -> dict[type, Callable[..., None]]:
+    def _handler_table(self) -> dict[type, Callable[..., None]]:
         return {
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,
@@ -306,21 +373,25 @@ class Analysis:
         stack: Stack,
     ) -> None:
         is_async = isinstance(node, ast.AsyncFunctionDef)
-        func = None
-        if isinstance(node, ast.AsyncFunctionDef):
+        if isinstance(node, ast.FunctionDef):
+            offloaded = any(self._is_offloading(d) for d in node.decorator_list)
+            frame.defs[node.name] = _Func(node, frame, skip=offloaded)
+        elif not self._scanning:
             self._check_async_task(node)
-        else:
-            func = _Func(node.name, skip=any(self._is_offloading(d) for d in node.decorator_list))
-            frame.defs[node.name] = func
-        inner = _Frame(frame, on_loop=is_async, func=func, cls=frame if frame.is_class else None)
+        if not self._scanning:
+            inner = _Frame(frame, on_loop=is_async, cls=frame if frame.is_class else None)
+            self._bind_parameters(node.args, inner, typed=is_async)
+            stack.extend((stmt, inner) for stmt in reversed(node.body))
         args = node.args
-        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-            if arg is not None:
-                inner.bindings[arg.arg] = self._annotation_kind(arg.annotation)
-        stack.extend((stmt, inner) for stmt in reversed(node.body))
         outer: list[ast.AST] = [*node.decorator_list, *args.defaults]
         outer += [d for d in args.kw_defaults if d is not None]
         stack.extend((n, frame) for n in reversed(outer))
+
+    def _bind_parameters(self, args: ast.arguments, frame: _Frame, typed: bool = True) -> None:
+        """Parameters shadow outer names; their annotations matter where code is classified."""
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                frame.bindings[arg.arg] = self._annotation_kind(arg.annotation) if typed else None
 
     def _lambda(
         self,
@@ -328,6 +399,9 @@ class Analysis:
         frame: _Frame,
         stack: Stack,
     ) -> None:
+        if self._scanning:  # a lambda's body does not run when the function does
+            stack.extend((d, frame) for d in reversed(node.args.defaults))
+            return
         inner = _Frame(frame, on_loop=False)
         args = node.args
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
@@ -343,9 +417,10 @@ class Analysis:
         frame: _Frame,
         stack: Stack,
     ) -> None:
-        inner = _Frame(frame, on_loop=False, is_class=True)
-        inner.bases = tuple(filter(None, map(dotted, node.bases)))
-        stack.extend((stmt, inner) for stmt in reversed(node.body))
+        if not self._scanning:
+            inner = _Frame(frame, on_loop=False, is_class=True)
+            inner.bases = tuple(filter(None, map(dotted, node.bases)))
+            stack.extend((stmt, inner) for stmt in reversed(node.body))
         outer = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
         stack.extend((n, frame) for n in reversed(outer))
 
@@ -411,6 +486,13 @@ class Analysis:
         frame: _Frame,
         stack: Stack,
     ) -> None:
+        targets_: list[ast.expr] = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not (frame.on_loop or frame.func) and frame is not self.module:
+            # Inside a sync function, a local only matters as a closure of a nested async
+            # def: shadowing is enough there (app- and pool-like names are judged by name).
+            for target in targets_:
+                self._bind(target, None, frame)
+            return
         value = node.value
         kind = self._kind(value, frame) if value is not None else None
         if isinstance(node, ast.AnnAssign):
@@ -890,6 +972,8 @@ class Analysis:
             if key in memo:
                 return memo[key]
             memo[key] = None  # cycles: assume not blocking while computing
+            if not func.scanned:
+                self._scan(func)
             site = None
             if not func.skip:
                 site = func.site
