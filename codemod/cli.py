@@ -410,6 +410,13 @@ class Run:
             for sc in scans
             if sc.ours and os.path.basename(sc.path) == self.args.factory_name
         ]
+        needing = [
+            sc.path
+            for sc in scans
+            if any(f.fix for f in sc.findings) or (sc.app is not None and sc.app.renames)
+        ]
+        roots = {factory.module_name(p)[1] for p in existing}
+        existing += factory.find_existing(needing, self.args.factory_name, roots)
         if existing:
             self.existing_runtime = factory.module_name(min(existing))[0]
         if self.args.no_factory:

@@ -198,17 +198,20 @@ class Plan:
 
 
 def plan(app_sites: list[str], existing: list[str], factory_name: str, fallback_dir: str) -> Plan:
-    """Choose one runtime per import root that has an app site."""
+    """One runtime per import root that has an app site or already has a runtime of ours."""
     result = Plan()
-    known = {module_name(p)[1]: p for p in sorted(existing)}
+    known: dict[str, str] = {}
+    for path in sorted(existing, key=lambda p: (module_name(p)[0].count("."), p)):
+        known.setdefault(module_name(path)[1], path)
     by_root: dict[str, list[str]] = {}
     for site in app_sites:
         dotted, root = module_name(site)
         by_root.setdefault(root, []).append(site)
-    for root, sites in sorted(by_root.items()):
+    for root in sorted(set(by_root) | set(known)):
         if root in known:
             path = known[root]
         else:
+            sites = by_root[root]
             site = min(sites, key=lambda s: (module_name(s)[0].count("."), s))
             path = os.path.join(os.path.dirname(site), factory_name)
         dotted, _ = module_name(path)
@@ -229,6 +232,29 @@ def plan(app_sites: list[str], existing: list[str], factory_name: str, fallback_
     dotted, root = module_name(path)
     result.fallback = Runtime(path, dotted, root, os.path.lexists(path))
     return result
+
+
+def find_existing(files: list[str], factory_name: str, skip_roots: set[str]) -> list[str]:
+    """Runtimes of ours in the packages of ``files`` (pre-commit passes only changed files,
+    so the runtime written by the first run is usually not among them)."""
+    found: list[str] = []
+    seen = set(skip_roots)
+    for file in files:
+        dotted, root = module_name(file)
+        if root in seen:
+            continue
+        seen.add(root)
+        candidates = [os.path.join(root, factory_name)]
+        if "." in dotted:
+            top = os.path.join(root, dotted.partition(".")[0])
+            for directory, dirnames, filenames in os.walk(top):
+                dirnames[:] = sorted(
+                    d for d in dirnames if os.path.isfile(os.path.join(directory, d, "__init__.py"))
+                )
+                if factory_name in filenames:
+                    candidates.append(os.path.join(directory, factory_name))
+        found += [c for c in candidates if os.path.isfile(c) and _is_ours_file(c)]
+    return found
 
 
 def _is_ours_file(path: str) -> bool:

@@ -378,3 +378,17 @@ def test_no_factory_imports_an_existing_runtime_of_ours(
     assert r.status == 1
     assert "from pkg.lib.celery_async import run_blocking\n" in views.read_text()
     assert "--no-factory: the rewritten files import from `pkg.lib.celery_async`" in r.err
+
+
+def test_changed_files_only_find_the_runtime_of_an_earlier_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pre-commit passes only the changed files: the app module and runtime are not among them."""
+    proj = project(tmp_path)
+    assert run(capsys, tmp_path).status == 1
+    later = write(proj / "web" / "later.py", RESULT)
+    r = run(capsys, later)
+    assert r.status == 1
+    assert "from proj.celery_async import run_blocking\n" in later.read_text()
+    assert "No Celery app construction" not in r.err
+    assert not (proj / "web" / "celery_async.py").exists()
