@@ -204,7 +204,10 @@ def plan(app_sites: list[str], existing: list[str], factory_name: str, fallback_
     for path in sorted(existing, key=lambda p: (module_name(p)[0].count("."), p)):
         known.setdefault(module_name(path)[1], path)
     by_root: dict[str, list[str]] = {}
-    for site in app_sites:
+    # Test modules that build throwaway apps get no runtime of their own when the project has
+    # a real app site; their wiring imports the project's runtime.
+    real = [site for site in app_sites if not is_test_file(site)]
+    for site in real or app_sites:
         dotted, root = module_name(site)
         by_root.setdefault(root, []).append(site)
     for root in sorted(set(by_root) | set(known)):
@@ -232,6 +235,17 @@ def plan(app_sites: list[str], existing: list[str], factory_name: str, fallback_
     dotted, root = module_name(path)
     result.fallback = Runtime(path, dotted, root, os.path.lexists(path))
     return result
+
+
+def is_test_file(path: str) -> bool:
+    parts = Path(path).parts
+    name = parts[-1] if parts else ""
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or any(p in ("tests", "test", "testing") for p in parts[:-1])
+    )
 
 
 def find_existing(files: list[str], factory_name: str, skip_roots: set[str]) -> list[str]:

@@ -392,3 +392,14 @@ def test_changed_files_only_find_the_runtime_of_an_earlier_run(
     assert "from proj.celery_async import run_blocking\n" in later.read_text()
     assert "No Celery app construction" not in r.err
     assert not (proj / "web" / "celery_async.py").exists()
+
+
+def test_test_modules_get_no_runtime_of_their_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    proj = project(tmp_path)
+    conftest = write(tmp_path / "tests" / "conftest.py", APP)
+    assert run(capsys, tmp_path).status == 1
+    assert (proj / "celery_async.py").exists()
+    assert not (tmp_path / "tests" / "celery_async.py").exists()
+    assert "from proj.celery_async import CeleryAsync" in conftest.read_text()
