@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -98,13 +100,26 @@ def test_unreadable_paths(tmp_path: Path) -> None:
     assert out == ""  # the link pointing outside the tree is not followed
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")
-def test_unreadable_file(tmp_path: Path) -> None:  # pragma: no cover - CI runs as root
-    path = tmp_path / "secret.py"
-    path.write_text(BAD)
-    path.chmod(0)
-    code, _, err = cli("secret.py", cwd=tmp_path)
-    assert code == 3 and "cannot read" in err
+def test_unreadable_file_is_reported_and_the_run_goes_on() -> None:
+    """Root reads anything, so as root the CLI is run as nobody (setpriv) to be refused."""
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:  # pragma: no cover - util-linux is on every Debian
+            pytest.skip("running as root without setpriv: cannot make a file unreadable")
+        as_user = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    directory = Path(tempfile.mkdtemp())
+    try:
+        directory.chmod(0o755)
+        (directory / "secret.py").write_text(BAD)
+        (directory / "secret.py").chmod(0)
+        (directory / "z_open.py").write_text(BAD)
+        result = run(*as_user, tool("flake8-celery-async"), ".", cwd=directory)
+        assert result.returncode == 3
+        assert "./secret.py: error: cannot read: Permission denied" in result.stderr
+        assert "./z_open.py:5:5: CEL001" in result.stdout
+    finally:
+        shutil.rmtree(directory)
 
 
 def test_python_dash_m_and_list_rules(tmp_path: Path) -> None:
@@ -121,3 +136,42 @@ def test_many_files_take_the_parallel_path(tmp_path: Path) -> None:
     code, out, _ = cli(".", "--jobs", "2", cwd=tmp_path)
     assert code == 1
     assert [line.split(":")[0] for line in out.splitlines()] == [f"./m{i:02}.py" for i in range(60)]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [
+        ("bom", b"\xef\xbb\xbf" + BAD.encode(), "5:5"),
+        ("crlf", BAD.replace("\n", "\r\n").encode(), "5:5"),
+        ("cr", BAD.replace("\n", "\r").encode(), "5:5"),
+        ("mixed", b"from proj.tasks import t\r\n\n\rasync def view():\r\n    t.delay(1)\n", "5:5"),
+        ("tabs", b"\x0cfrom proj.tasks import t\n\x0c\n\nasync def view():\n\tt.delay(1)\n", "5:2"),
+        ("empty", b"", None),
+    ],
+)
+def test_odd_but_valid_files(tmp_path: Path, name: str, content: bytes, where: str | None) -> None:
+    (tmp_path / f"{name}.py").write_bytes(content)
+    code, out, err = cli(f"{name}.py", cwd=tmp_path)
+    assert err == ""
+    if where is None:
+        assert (code, out) == (0, "")
+    else:
+        assert code == 1 and out.startswith(f"{name}.py:{where}: CEL001 "), out
+
+
+def test_syntax_only_newer_pythons_accept_is_a_parse_error_on_older_ones(tmp_path: Path) -> None:
+    source = "type Alias = int\n" + BAD
+    (tmp_path / "new.py").write_text(source)
+    code, out, err = cli("new.py", cwd=tmp_path)
+    if sys.version_info >= (3, 12):
+        assert code == 1 and "CEL001" in out
+    else:
+        assert code == 3 and "new.py: error: cannot parse" in err
+
+
+def test_ten_megabyte_file(tmp_path: Path) -> None:
+    filler = "x = 1  # padding padding padding padding padding padding padding\n" * 160_000
+    (tmp_path / "big.py").write_text(filler + BAD)
+    assert (tmp_path / "big.py").stat().st_size > 10_000_000
+    code, out, _ = cli("big.py", cwd=tmp_path)
+    assert code == 1 and out.startswith("big.py:160005:5: CEL001")
