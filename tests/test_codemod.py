@@ -240,6 +240,15 @@ def test_unfixable_contexts_are_left_alone(source: str) -> None:
     assert [u.finding for u in outcome.unfixable] == reported
 
 
+class UnfixableThroughLibcst(CodemodTest):
+    TRANSFORM = CeleryAsyncCommand
+
+    def test_left_alone(self) -> None:
+        for name, source in UNFIXABLE.items():
+            with self.subTest(name):
+                self.assertCodemod(source, source)
+
+
 def test_unlocatable_finding_is_listed_not_guessed() -> None:
     source = T + "async def f():\n    t.delay(1)\n"
     wrong = Finding(3, 5, 3, 14, "CEL001", "CEL001 ...", "delay", "delayx", "method")
