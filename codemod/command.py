@@ -28,6 +28,8 @@ from flake8_celery_async.check import check_source, split_lines
 from flake8_celery_async.settings import OPTIONS, Settings
 
 DEFAULT_RUNTIME_MODULE = "celery_async"
+READ_HELPER = "read_result"
+"""The runtime's ``await read_result(res, "state")`` for result property reads (fix ``"read"``)."""
 
 UNLOCATED = "could not locate the call in the source: left alone"
 HELPER_TAKEN = "the name {helper!r} is already bound in this module to something else"
@@ -127,7 +129,8 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
         self._targets: dict[Span, Finding] = {}
         self._rename_at: dict[Span, Rename] = {}
         self._ours: set[int] = set()  # ids of the Await nodes this transform created
-        self.helper_taken = False
+        self.taken: set[str] = set()
+        """Runtime helper names this module binds to something else (those fixes are skipped)."""
         self._index: LineIndex | None = None
 
     # -- driving -------------------------------------------------------------------------------
@@ -138,13 +141,13 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             result = check_source(tree.bytes, self.settings, select=("CEL",))
             findings = result.findings
         index = self._index = LineIndex(tree.code)
-        helper_taken = self.helper_taken = self._helper_bound_elsewhere(tree)
+        self.taken = self._bound_elsewhere(tree, {self.settings.helper, READ_HELPER})
         for finding in findings:
+            needs = self.helper_for(finding)
             if finding.fix is None:
                 self.unfixable.append(Unfixable(finding, finding.reason or "not fixable"))
-            elif finding.fix == "helper" and helper_taken:
-                reason = HELPER_TAKEN.format(helper=self.settings.helper)
-                self.unfixable.append(Unfixable(finding, reason))
+            elif needs in self.taken:
+                self.unfixable.append(Unfixable(finding, HELPER_TAKEN.format(helper=needs)))
             else:
                 span = index.span(finding.line, finding.col, finding.end_line, finding.end_col)
                 self._targets.setdefault(span, finding)
@@ -159,21 +162,31 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             Unfixable(f, UNLOCATED) for f in self._targets.values() if id(f) not in fixed
         ]
         self.unfixable.sort(key=lambda u: (u.finding.line, u.finding.col, u.finding.code))
-        if any(f.fix == "helper" for f in self.fixed):
-            self.add_needed_import(self.runtime_module, self.settings.helper)
+        needed = {self.helper_for(f) for f in self.fixed}
+        for name in sorted(n for n in needed if n is not None):
+            self.add_needed_import(self.runtime_module, name)
         for rename in self.renamed:
             self.add_needed_import(self.runtime_module, rename.new)
             self.remove_unused_import(rename.old_module, rename.old_name, rename.old_asname)
         return new
 
-    def _helper_bound_elsewhere(self, tree: cst.Module) -> bool:
-        """Does the module bind the helper's name itself (not imported from a runtime module)?"""
-        helper = self.settings.helper
+    def helper_for(self, finding: Finding) -> str | None:
+        """The runtime name a fix needs imported."""
+        if finding.fix == "helper":
+            return self.settings.helper
+        return READ_HELPER if finding.fix == "read" else None
+
+    def _bound_elsewhere(self, tree: cst.Module, names: set[str]) -> set[str]:
+        """Which of ``names`` the module binds itself (not imported from a runtime module).
+
+        A module-level scan, not libcst's ScopeProvider: that would cost a full scope analysis
+        of every file with a finding, and a top-level binding is what an import would clash with.
+        """
+        taken: set[str] = set()
         runtime_last = self.runtime_module.rpartition(".")[2]
         for statement in tree.body:
             if isinstance(statement, cst.FunctionDef | cst.ClassDef):
-                if statement.name.value == helper:
-                    return True
+                taken |= names & {statement.name.value}
                 continue
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
@@ -186,13 +199,11 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
                     )
                     for alias in small.names:
                         bound = alias.evaluated_alias or alias.evaluated_name
-                        if bound == helper and (module or "").rpartition(".")[2] != runtime_last:
-                            return True
+                        if bound in names and (module or "").rpartition(".")[2] != runtime_last:
+                            taken.add(bound)
                 elif isinstance(small, cst.Assign):
-                    names = _assigned_names(t.target for t in small.targets)
-                    if helper in names:
-                        return True
-        return False
+                    taken |= names & _assigned_names(t.target for t in small.targets)
+        return taken
 
     # -- the rewrites --------------------------------------------------------------------------
 
@@ -219,8 +230,18 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             call = self._helper_call(updated_node)
         else:  # pragma: no cover - unknown fix kinds never reach the targets
             return updated_node
+        return self._await(finding, span, call, updated_node.lpar, updated_node.rpar)
+
+    def _await(
+        self,
+        finding: Finding,
+        span: Span,
+        call: cst.Call,
+        lpar: Sequence[cst.LeftParen],
+        rpar: Sequence[cst.RightParen],
+    ) -> cst.Await:
         self.fixed.append(finding)
-        awaited = cst.Await(expression=call, lpar=updated_node.lpar, rpar=updated_node.rpar)
+        awaited = cst.Await(expression=call, lpar=lpar, rpar=rpar)
         if not awaited.lpar and self._word_follows(span):
             # `t.delay()if c else d`: `)if` is fine, `await t.delayx()if` is not to libcst.
             awaited = _parenthesize(awaited)
@@ -262,7 +283,27 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
         self, original_node: cst.Attribute, updated_node: cst.Attribute
     ) -> cst.BaseExpression:
         updated_node = updated_node.with_changes(value=self._receiver(updated_node.value))
+        if self._targets:
+            span = _span(self.get_metadata(PositionProvider, original_node))
+            finding = self._targets.get(span)
+            if (
+                finding is not None
+                and finding.fix == "read"
+                and updated_node.attr.value == finding.method
+            ):
+                return self._read(finding, span, updated_node)
         return self._rename(original_node, updated_node)
+
+    def _read(self, finding: Finding, span: Span, node: cst.Attribute) -> cst.BaseExpression:
+        """``res.state`` -> ``await read_result(res, "state")``."""
+        call = cst.Call(
+            func=cst.Name(READ_HELPER),
+            args=[
+                cst.Arg(node.value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                cst.Arg(cst.SimpleString(f'"{finding.method}"')),
+            ],
+        )
+        return self._await(finding, span, call, node.lpar, node.rpar)
 
     def leave_Subscript(
         self, original_node: cst.Subscript, updated_node: cst.Subscript

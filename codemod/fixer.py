@@ -140,17 +140,16 @@ def fix_source(
     # List what is left as the checker sees it in the new text, so that lines match the file
     # as written (an added import shifts them) and nothing fixable can silently remain.
     after = check_source(outcome.new_data, settings, select, ignore, path).findings
-    taken = HELPER_TAKEN.format(helper=settings.helper)
-    outcome.unfixable = [
-        Unfixable(
-            f,
-            (f.reason or "not fixable")
-            if f.fix is None
-            else (taken if f.fix == "helper" and command.helper_taken else UNLOCATED),
-        )
-        for f in after
-    ]
+    outcome.unfixable = [Unfixable(f, _reason(f, command)) for f in after]
     return outcome
+
+
+def _reason(finding: Finding, command: CeleryAsyncCommand) -> str:
+    """Why a finding is still there after the rewrite."""
+    if finding.fix is None:
+        return finding.reason or "not fixable"
+    needs = command.helper_for(finding)
+    return HELPER_TAKEN.format(helper=needs) if needs in command.taken else UNLOCATED
 
 
 def _verify(old: str, new: str, path: str) -> str | None:

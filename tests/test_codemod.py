@@ -324,3 +324,33 @@ def test_eval_file_fix_compiles_and_leaves_exactly_the_unfixable(path: Path) -> 
     assert Counter(f.code for f in after) == Counter(u.finding.code for u in outcome.unfixable)
     assert all(f.fix is None for f in after)
     assert fix_source(new, settings).new_data is None  # idempotent
+
+
+# -- the "read" fix kind: result property reads through the runtime's read_result ----------------
+
+
+def _read_finding(source: str, attr: str) -> Finding:
+    """A CEL005 property finding as the checker would report it with ``fix="read"``."""
+    [prop] = [f for f in check_source(source.encode(), SETTINGS).findings if f.method == attr]
+    return Finding(
+        prop.line, prop.col, prop.end_line, prop.end_col, "CEL005", prop.message, attr, fix="read"
+    )
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("res.state", 'await read_result(res, "state")'),
+        ("res.state.lower()", '(await read_result(res, "state")).lower()'),
+        ("(res.state)", '(await read_result(res, "state"))'),
+    ],
+)
+def test_read_fix_kind(expr: str, expected: str) -> None:
+    head = "from celery.result import AsyncResult\n"
+    source = head + f"async def f(i):\n    res = AsyncResult(i)\n    return {expr}\n"
+    outcome = fix_source(source.encode(), SETTINGS, findings=[_read_finding(source, "state")])
+    assert outcome.new_data is not None
+    assert outcome.new_data.decode() == (
+        head + "from celery_async import read_result\n\n"
+        f"async def f(i):\n    res = AsyncResult(i)\n    return {expected}\n"
+    )
