@@ -68,9 +68,9 @@ Fail-fast settings applied by :class:`CeleryAsync` unless you set the key yourse
 The two ``*_transport_options`` dicts are merged key by key with yours, so setting
 ``{"visibility_timeout": 3600}`` keeps ``socket_timeout``; to drop one of ours, set its key
 (e.g. ``"socket_timeout": None``). Settings assigned after the configuration was first read
-replace ours whole. The fail-fast settings apply to workers built from the same app too; they
-only bound time spent on an unreachable Redis (results a worker cannot store are logged and
-lost instead of retried for 20 s) — set the keys in the worker's config if you prefer retries.
+replace ours whole. A Celery worker started from the app keeps Celery's stock settings: it
+serves no event loop, and a result it cannot store at once is better retried than lost (set
+the keys yourself to make workers fail fast too).
 
 Good to know:
 
@@ -82,21 +82,26 @@ Good to know:
   paused Redis may still execute a command it had received. Give tasks that must not run twice
   a ``task_id`` and make them idempotent.
 * A ``get()`` that waits for a result holds a pool thread for as long; prefer short timeouts.
+  Celery's Redis result consumer lets one thread read at a time, so when the backend stops
+  answering, reads already running fail one after another, each after about 2 T: up to
+  ``pool_size * 2 * T`` (4 s by default) for the last one. Calls starting later fail at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
-from celery import Celery, Task, current_app  # type: ignore[import-untyped, unused-ignore]
+from celery import Celery, Task, current_app, signals  # type: ignore[import-untyped, unused-ignore]
+from celery.result import AsyncResult  # type: ignore[import-untyped, unused-ignore]
 from kombu.exceptions import OperationalError
 
 __all__ = [
@@ -165,20 +170,29 @@ class _Dispatcher:
         self._failure: BaseException | None = None
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run ``fn`` in the pool, or raise BrokerUnavailable at once (cooldown, cap)."""
+        future = self._submit(functools.partial(fn, *args, **kwargs))
+        outcome = await asyncio.wrap_future(future)
+        return outcome()
+
+    def run_soon(self, call: Callable[[], object]) -> None:
+        """Start ``call`` in the pool without waiting for it, unless it would be refused."""
+        with contextlib.suppress(BrokerUnavailable, RuntimeError):  # RuntimeError: shut down
+            self._submit(call)
+
+    def _submit(self, call: Callable[[], R]) -> Future[Callable[[], R]]:
         self._fail_if_cooling_down()
         if not self._slots.acquire(blocking=False):
             raise BrokerUnavailable(
                 f"dispatch capacity exhausted: {self._max_in_flight} calls already in flight"
             )
-        call = functools.partial(fn, *args, **kwargs)
         try:
             future = self._executor.submit(contextvars.copy_context().run, self._call, call)
         except BaseException:
             self._slots.release()
             raise
         future.add_done_callback(lambda _: self._slots.release())
-        outcome = await asyncio.wrap_future(future)
-        return outcome()
+        return future
 
     def _call(self, call: Callable[[], R]) -> Callable[[], R]:
         """Runs in a pool thread; returns a callable that returns the result or raises.
@@ -256,6 +270,24 @@ async def read_result(result: Any, attribute: str) -> Any:
     return await _dispatcher(result.app).run(getattr, result, attribute)
 
 
+class _LoopSafeResult(AsyncResult):  # type: ignore[misc, unused-ignore]
+    """The app's ``AsyncResult``: when one is garbage collected on an event loop thread, its
+    cleanup (the Redis backend unsubscribes from the result, and reconnects if it must) runs
+    in the pool. When the pool refuses (outage, cap), the cleanup is skipped: Celery then
+    unsubscribes when the result arrives."""
+
+    def __del__(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop in this thread: blocking here is fine
+            super().__del__()
+            return
+        # __del__ runs wherever garbage is collected, even inside the pool's own locks:
+        # hand the cleanup over from the loop's next turn instead.
+        app, cleanup = self.app, super().__del__
+        loop.call_soon(lambda: _dispatcher(app).run_soon(cleanup))
+
+
 class AsyncTask(Task):  # type: ignore[misc, unused-ignore]
     """Task base class with awaitable ``delayx`` and ``apply_asyncx``.
 
@@ -287,6 +319,11 @@ class CeleryAsync(Celery):  # type: ignore[misc, unused-ignore]
         # Not add_defaults(): its values win over config_from_object()'s.
         self.on_after_configure.connect(_apply_fail_fast_settings, weak=False)
 
+    @functools.cached_property
+    def AsyncResult(self) -> Any:
+        """This app's result class (Celery's hook), with the loop-safe cleanup."""
+        return self.subclass_with_self(_LoopSafeResult)
+
     async def send_taskx(self, *args: Any, **kwargs: Any) -> Any:
         """``send_task(*args, **kwargs)`` off the event loop; returns the AsyncResult."""
         return await _dispatcher(self).run(self.send_task, *args, **kwargs)
@@ -310,14 +347,33 @@ def _fail_fast_settings(timeout: float) -> dict[str, Any]:
 
 def _apply_fail_fast_settings(sender: Any, source: Any, **_: Any) -> None:
     """Fill in the fail-fast settings the app's own configuration leaves unset."""
+    if sender.__dict__.get("_async_in_worker"):
+        return
     timeout = float(
         source.get("async_dispatch_socket_timeout", DEFAULTS["async_dispatch_socket_timeout"])
     )
+    replaced = {}
     for key, ours in _fail_fast_settings(timeout).items():
+        theirs = source.get(key)  # Celery's default when unset
         if not source.value_set_for(key):
             source[key] = ours
-        elif key.endswith("_transport_options") and isinstance(source[key], Mapping):
-            source[key] = {**ours, **source[key]}
+        elif key.endswith("_transport_options") and isinstance(theirs, Mapping):
+            source[key] = {**ours, **theirs}
+        else:
+            continue
+        replaced[key] = theirs
+    sender._async_replaced_settings = replaced
+
+
+def _stock_settings_in_workers(instance: Any, conf: Any, **_: Any) -> None:
+    """A worker built from the app keeps Celery's own timeouts and retries."""
+    app = instance.app
+    app._async_in_worker = True
+    for key, value in app.__dict__.pop("_async_replaced_settings", {}).items():
+        conf[key] = value
+
+
+signals.celeryd_init.connect(_stock_settings_in_workers, weak=False)
 
 
 def create_celery_app(

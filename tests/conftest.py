@@ -61,9 +61,14 @@ def copy_runtime(directory: Path) -> Path:
     return target
 
 
+def write_runtime_project(directory: Path) -> Path:
+    """Lay out ``celery_async.py`` and ``runtime_app.py`` (FastAPI + Celery) in ``directory``."""
+    copy_runtime(directory)
+    shutil.copyfile(REPO / "tests" / "runtime_app.py", directory / "runtime_app.py")
+    return directory
+
+
 @pytest.fixture
 def runtime_project(tmp_path: Path) -> Path:
     """A directory holding ``celery_async.py`` and ``runtime_app.py`` (FastAPI + Celery)."""
-    copy_runtime(tmp_path)
-    shutil.copyfile(REPO / "tests" / "runtime_app.py", tmp_path / "runtime_app.py")
-    return tmp_path
+    return write_runtime_project(tmp_path)

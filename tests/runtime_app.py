@@ -53,6 +53,7 @@ def record(self: Any, token: str) -> dict[str, Any]:
         ledger.write(line)
     return {
         "token": token,
+        "ran_at": time.time(),
         "request_id": self.request.get("request_id"),
         "published_by": self.request.get("published_by"),
         "queue": self.request.delivery_info.get("routing_key"),
@@ -80,7 +81,9 @@ async def dispatch_failed(request: Request, exc: Exception) -> JSONResponse:
 
 @api.get("/ping")
 async def ping() -> dict[str, Any]:
-    return {"ok": True, "threads": threading.active_count()}
+    names = [thread.name for thread in threading.enumerate()]
+    pool = [name for name in names if name.startswith("celery-async")]
+    return {"ok": True, "threads": len(names), "pool_threads": len(pool)}
 
 
 @api.get("/dns")

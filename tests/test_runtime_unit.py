@@ -258,6 +258,20 @@ def test_own_settings_win_with_a_namespace_and_old_names(
     assert app.conf.broker_transport_options == {"socket_timeout": 0.25, "visibility_timeout": 9}
 
 
+def test_workers_keep_stock_settings(make_app: Callable[..., CeleryAsync]) -> None:
+    app = make_app(broker_transport_options={"visibility_timeout": 60})
+    client = settings(app)
+    stock = settings(celery.Celery(set_as_current=False))
+    # what `celery worker` announces before it opens any connection
+    signals.celeryd_init.send(sender="w@h", instance=SimpleNamespace(app=app), conf=app.conf)
+    assert client["redis_socket_timeout"] == 0.25
+    assert settings(app) == {**stock, "broker_transport_options": {"visibility_timeout": 60}}
+
+    app = make_app()  # the same when the worker starts before the configuration is read
+    signals.celeryd_init.send(sender="w@h", instance=SimpleNamespace(app=app), conf=app.conf)
+    assert settings(app) == stock
+
+
 # --- the pool, the cap, the cooldown --------------------------------------------------------
 
 
@@ -413,7 +427,10 @@ def test_contextvars_reach_the_dispatching_thread(
 
 
 def test_no_threads_leak_across_app_instances(redis_server: RedisServer) -> None:
-    before = len(pool_threads())
+    def new_pool_threads() -> set[threading.Thread]:
+        return set(pool_threads()) - before
+
+    before = set(pool_threads())
     for _ in range(5):
         app = CeleryAsync("unit", broker=redis_server.url(), set_as_current=False)
 
@@ -421,9 +438,9 @@ def test_no_threads_leak_across_app_instances(redis_server: RedisServer) -> None
         def t() -> None: ...
 
         asyncio.run(t.delayx())
-        assert len(pool_threads()) > before
+        assert new_pool_threads()
         app.close()
-        assert len(pool_threads()) == before
+        assert not new_pool_threads()
 
     # never closed: the threads go with the app
     app = CeleryAsync("unit", broker=redis_server.url(), set_as_current=False)
@@ -432,9 +449,10 @@ def test_no_threads_leak_across_app_instances(redis_server: RedisServer) -> None
     def t2() -> None: ...
 
     asyncio.run(t2.delayx())
+    assert new_pool_threads()
     del app, t2, t
     gc.collect()
-    wait_until(lambda: len(pool_threads()) == before, 5, "pool threads to stop")
+    wait_until(lambda: not new_pool_threads(), 5, "pool threads to stop")
 
 
 def test_pool_shuts_down_at_interpreter_exit(tmp_path: Path, redis_server: RedisServer) -> None:
@@ -565,6 +583,29 @@ def test_result_reads_go_through_the_pool(
             await run_blocking(result.get, timeout=0.3)
 
     asyncio.run(main())
+
+
+def test_results_dropped_on_the_loop_do_not_block_it(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
+) -> None:
+    """The Redis backend unsubscribes in AsyncResult.__del__, reconnecting if it must."""
+    app = make_app(redis_server.url())
+
+    @app.task(name="unit.dropped", shared=False)
+    def dropped() -> None: ...
+
+    async def main() -> float:
+        results = [await dropped.delayx() for _ in range(20)]  # each subscribed to its result
+        assert all(isinstance(r, celery_async._LoopSafeResult) for r in results)
+        redis_server.pause()
+        start = time.perf_counter()
+        del results
+        gc.collect()
+        await asyncio.sleep(0)
+        return time.perf_counter() - start
+
+    assert asyncio.run(main()) < 0.1
+    redis_server.resume()
 
 
 @pytest.mark.parametrize("fault", ["refused", "paused"])
