@@ -120,7 +120,6 @@ _SIG_LIKE = re.compile(
 _TASK_BASE = re.compile(r"Task$")
 
 UNFIXABLE_GENEXP = "inside a generator expression: await there would make it an async generator"
-UNFIXABLE_PROPERTY = "a property read, not a call: rewrite it by hand"
 UNFIXABLE_HELPER = "the blocking call is inside another function: make that function async"
 UNFIXABLE_TASK = "the task must be rewritten as a plain def by hand"
 
@@ -779,11 +778,11 @@ class Analysis:
             and (frame.on_loop or frame.func is not None)
             and self._kind(node.value, frame) == RESULT
         ):
-            what = f"{source(node.value)}.{node.attr}"
+            recv = source(node.value)
+            fix = f'await {self.settings.read_helper}({recv}, "{node.attr}")'
             self._report(
-                node, frame, "CEL005", what, f"await {self.settings.helper}(lambda: {what})",
-                method=node.attr, fix=None, reason=UNFIXABLE_PROPERTY,
-            )  # fmt: skip
+                node, frame, "CEL005", f"{recv}.{node.attr}", fix, method=node.attr, fix="read"
+            )
         stack.append((node.value, frame))
 
     def _classify_call(self, node: ast.Call, frame: _Frame) -> None:

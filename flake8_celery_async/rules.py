@@ -137,7 +137,7 @@ RULES: tuple[Rule, ...] = (
         summary="reading a Celery result (`.get()`, `.ready()`, `.state`, ...) queries the "
         "result backend",
         message="CEL005 result-backend read {what} blocks the event loop in async def; use `{fix}`",
-        fix="`await run_blocking(res.get, ...)`; property reads are listed, not rewritten",
+        fix='`await run_blocking(res.get, ...)`; `await read_result(res, "state")`',
         valid=(
             "async def view(cache):\n    return cache.get('k')\n",
             "from celery.result import AsyncResult\nasync def view(tid):\n"
@@ -154,7 +154,9 @@ RULES: tuple[Rule, ...] = (
             Example(
                 _APP + "async def view(tid):\n    res = app.AsyncResult(tid)\n"
                 "    return {'state': res.state}\n",
-                None,
+                "from celery import Celery\nfrom celery_async import read_result\n\n"
+                "app = Celery('proj')\nasync def view(tid):\n    res = app.AsyncResult(tid)\n"
+                "    return {'state': await read_result(res, \"state\")}\n",
             ),
         ),
     ),

@@ -86,6 +86,7 @@ class Settings:
     ignore_receivers: tuple[str, ...] = ()
     extra_dispatch: tuple[str, ...] = ()
     helper: str = "run_blocking"
+    read_helper: str = "read_result"
 
     @classmethod
     def from_mapping(cls, values: dict[str, object]) -> Settings:

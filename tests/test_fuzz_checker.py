@@ -89,7 +89,7 @@ def test_mutated_fixtures(source: str) -> None:
         return
     for finding in findings:
         assert finding.message.startswith(finding.code + " ")
-        assert finding.fix in (None, "method", "helper")
+        assert finding.fix in (None, "method", "helper", "read")
         assert (finding.fix is None) == (finding.reason is not None)
 
 
