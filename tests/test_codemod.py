@@ -95,9 +95,7 @@ class Rewrites(CodemodTest):
         self.check("    return t.delay(a)[0]\n", "    return (await t.delayx(a))[0]\n")
         self.check("    return t.delay(a)()\n", "    return (await t.delayx(a))()\n")
         self.check("    return ( t.delay(a) ).id\n", "    return ( await t.delayx(a) ).id\n")
-        self.check(
-            "    print(*t.delay(1).children)\n", "    print(*(await t.delayx(1)).children)\n"
-        )
+        self.check("    print(*t.delay(1).id)\n", "    print(*(await t.delayx(1)).id)\n")
 
     def test_operands_need_no_parentheses(self) -> None:
         self.check(
@@ -119,6 +117,22 @@ class Rewrites(CodemodTest):
             "    return t.delay()if c else [t.delay()for x in xs], t.delay()in xs\n",
             "    return (await t.delayx())if c else [(await t.delayx())for x in xs], "
             "(await t.delayx())in xs\n",
+        )
+
+    def test_result_property_reads(self) -> None:
+        added = "from celery_async import read_result\n\n"
+        self.check(
+            "    return t.delay(1).children\n",
+            '    return await read_result(await t.delayx(1), "children")\n',
+            added=added,
+        )
+        head = "from celery.result import AsyncResult\n"
+        self.check(
+            "    r = AsyncResult(a)\n    return r.state.lower(), (r.info)\n",
+            '    r = AsyncResult(a)\n    return (await read_result(r, "state")).lower(), '
+            '(await read_result(r, "info"))\n',
+            head,
+            added,
         )
 
     def test_nested_findings_are_both_fixed(self) -> None:
@@ -224,8 +238,8 @@ UNFIXABLE = {
     "async task (CEL008)": (
         "from celery import shared_task\n@shared_task\nasync def f():\n    pass\n"
     ),
-    "property read": "from celery.result import AsyncResult\nasync def f(i):\n"
-    "    return AsyncResult(i).state\n",
+    "property assigned": "from celery.result import AsyncResult\nasync def f(i):\n"
+    "    AsyncResult(i).state = 'X'\n",
     "helper name taken": "from celery.result import AsyncResult\n"
     "from mylib import run_blocking\nasync def f(i):\n    return AsyncResult(i).get()\n",
 }

@@ -126,24 +126,27 @@ def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_summary_and_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "src"
-    view = write(src / "view.py", VIEW + "\n\nasync def state(r):\n    return add.delay(1).state\n")
+    view = write(
+        src / "view.py",
+        VIEW + "\n\nasync def many():\n    return list(add.delay(i) for i in [1])\n",
+    )
     write(src / "result.py", RESULT)
     write(src / "plain.py", "x = 1\n")
     report = tmp_path / "report.json"
     r = run(capsys, "--no-factory", "--report", report, src)
     assert r.status == 1
     assert "3 files scanned, 1 skipped by the text check, 2 rewritten" in r.err
-    assert "calls fixed: CEL001 2, CEL005 1" in r.err
-    assert "a property read, not a call: rewrite it by hand (1):" in r.err
-    assert f"    {view}:9 CEL005" in r.err
+    assert "calls fixed: CEL001 1, CEL005 1" in r.err
+    assert "inside a generator expression" in r.err
+    assert f"    {view}:9 CEL001" in r.err
     data = json.loads(report.read_text())
     assert data["files_scanned"] == 3
     assert data["skipped_by_text_check"] == 1
     assert sorted(data["rewritten"]) == sorted([str(view), str(src / "result.py")])
-    assert data["fixed"] == {"CEL001": 2, "CEL005": 1}
+    assert data["fixed"] == {"CEL001": 1, "CEL005": 1}
     [unfixable] = data["unfixable"]
     assert unfixable["path"] == str(view) and unfixable["line"] == 9
-    assert unfixable["code"] == "CEL005" and "property" in unfixable["reason"]
+    assert unfixable["code"] == "CEL001" and "generator" in unfixable["reason"]
     assert data["exit_status"] == 1
 
 
