@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from flake8_celery_async import __version__
 from flake8_celery_async.analysis import Finding
-from flake8_celery_async.check import check_source
+from flake8_celery_async.check import check_source, split_lines
 from flake8_celery_async.config import Config, ConfigError, split_list
 from flake8_celery_async.files import Skipped, discover
 from flake8_celery_async.settings import OPTIONS, Settings
@@ -32,6 +32,7 @@ from .command import Rename, Unfixable
 from .fixer import (
     FileChanged,
     Outcome,
+    detect_encoding,
     digest,
     fix_source,
     is_generated,
@@ -281,8 +282,9 @@ class Summary:
     wired: list[str] = field(default_factory=list)
     instructions: str | None = None
 
-    def as_json(self, status: int) -> dict[str, Any]:
+    def as_json(self, status: int, mode: str) -> dict[str, Any]:
         return {
+            "mode": mode,
             "files_scanned": self.scanned,
             "skipped_by_text_check": self.skipped_text,
             "skipped_generated": self.skipped_generated,
@@ -511,7 +513,11 @@ class Run:
 
 def _diff(path: str, old: bytes, new: bytes) -> str:
     def lines(data: bytes) -> list[str]:
-        return data.decode("utf-8", errors="replace").splitlines(keepends=True)
+        try:
+            text = data.decode(detect_encoding(data))
+        except (SyntaxError, LookupError, UnicodeDecodeError):
+            text = data.decode("utf-8", errors="replace")
+        return split_lines(text)  # Python's line breaks only, not str.splitlines' \x0c etc.
 
     diff = difflib.unified_diff(lines(old), lines(new), f"a/{path}", f"b/{path}")
     return "".join(line if line.endswith("\n") else line + "\n" for line in diff)
@@ -592,7 +598,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.report:
         try:
             with open(args.report, "w", encoding="utf-8") as f:
-                json.dump(run.summary.as_json(status), f, indent=2)
+                mode = "check" if args.check else "diff" if args.diff else "write"
+                json.dump(run.summary.as_json(status, mode), f, indent=2)
                 f.write("\n")
         except OSError as e:
             print(f"{PROG}: error: cannot write the report: {e}", file=sys.stderr)

@@ -99,6 +99,15 @@ def test_diff_prints_unified_diff_and_writes_nothing(
     assert view.read_text() == VIEW
 
 
+def test_diff_decodes_with_the_files_encoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = "# -*- coding: latin-1 -*-\n" + VIEW.replace("add.delay(x)", "add.delay('é')")
+    view = write(tmp_path / "view.py", source.encode("latin-1"))
+    r = run(capsys, "--diff", "--no-factory", view)
+    assert "+    return (await add.delayx('é')).id\n" in r.out
+
+
 def test_nothing_to_do_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path / "plain.py", "x = 1\n")
     r = run(capsys, tmp_path)
@@ -140,6 +149,7 @@ def test_summary_and_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "inside a generator expression" in r.err
     assert f"    {view}:9 CEL001" in r.err
     data = json.loads(report.read_text())
+    assert data["mode"] == "write"
     assert data["files_scanned"] == 3
     assert data["skipped_by_text_check"] == 1
     assert sorted(data["rewritten"]) == sorted([str(view), str(src / "result.py")])
