@@ -16,9 +16,11 @@ Also usable as libcst's own codemod command::
 from __future__ import annotations
 
 import argparse
+import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -90,61 +92,39 @@ def _parenthesize(node: cst.Await) -> cst.Await:
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
-class CeleryAsyncCommand(VisitorBasedCodemodCommand):
-    """Await the async twin of every fixable blocking Celery call."""
+class Rewriter(cst.CSTTransformer):
+    """The edits themselves, on one parsed module with its positions.
 
-    DESCRIPTION = (
-        "Rewrite blocking Celery calls in async def (the flake8-celery-async findings) to "
-        "awaited async dispatch: t.delay() -> await t.delayx(), canvas/result/control calls "
-        "-> await run_blocking(...)."
-    )
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    @staticmethod
-    def add_args(arg_parser: argparse.ArgumentParser) -> None:
-        arg_parser.add_argument(
-            "--runtime-module",
-            dest="runtime_module",
-            default=DEFAULT_RUNTIME_MODULE,
-            help="dotted module that run_blocking is imported from (default: celery_async)",
-        )
-        for option in OPTIONS:
-            arg_parser.add_argument(option.flag, dest=option.dest, default=None, help=option.help)
+    A plain transformer rather than the command itself: it visits only the subtrees that hold
+    an edit (libcst's matcher-aware codemod transformer rebuilds every node of a module, which
+    took seconds on a 3,000-line file), and the file fixer runs it without copying the tree.
+    """
 
     def __init__(
         self,
-        context: CodemodContext,
-        runtime_module: str = DEFAULT_RUNTIME_MODULE,
-        settings: Settings | None = None,
-        findings: Sequence[Finding] | None = None,
+        tree: cst.Module,
+        positions: Mapping[cst.CSTNode, CodeRange],
+        settings: Settings,
+        runtime_module: str,
+        findings: Sequence[Finding],
         renames: Sequence[Rename] = (),
-        **options: object,
+        code: str | None = None,
     ) -> None:
-        super().__init__(context)
+        """``code`` is ``tree.code`` when the caller has it (saves a codegen of the module)."""
+        super().__init__()
+        self.settings = settings
         self.runtime_module = runtime_module
-        self.settings = settings or Settings.from_mapping(dict(options))
-        self.findings = findings
-        self.renames = renames
         self.fixed: list[Finding] = []
         self.unfixable: list[Unfixable] = []
         self.renamed: list[Rename] = []
+        self.taken = _bound_elsewhere(tree, {settings.helper, READ_HELPER}, runtime_module)
+        """Runtime helper names this module binds to something else (those fixes are skipped)."""
+        self._positions = positions
+        self._index = index = LineIndex(tree.code if code is None else code)
         self._targets: dict[Span, Finding] = {}
         self._rename_at: dict[Span, Rename] = {}
         self._ours: set[int] = set()  # ids of the Await nodes this transform created
         self._parenthesized: set[int] = set()  # ... and of those it then parenthesised
-        self.taken: set[str] = set()
-        """Runtime helper names this module binds to something else (those fixes are skipped)."""
-        self._index: LineIndex | None = None
-
-    # -- driving -------------------------------------------------------------------------------
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        findings = self.findings
-        if findings is None:  # run by libcst.tool: the checker decides here
-            result = check_source(tree.bytes, self.settings, select=("CEL",))
-            findings = result.findings
-        index = self._index = LineIndex(tree.code)
-        self.taken = self._bound_elsewhere(tree, {self.settings.helper, READ_HELPER})
         for finding in findings:
             needs = self.helper_for(finding)
             if finding.fix is None:
@@ -154,10 +134,13 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             else:
                 span = index.span(finding.line, finding.col, finding.end_line, finding.end_col)
                 self._targets.setdefault(span, finding)
-        for rename in self.renames:
+        for rename in renames:
             span = index.span(rename.line, rename.col, rename.end_line, rename.end_col)
             self._rename_at[span] = rename
-        if not self._targets and not self._rename_at:
+        self._lines = sorted({span[0] for span in (*self._targets, *self._rename_at)})
+
+    def rewrite(self, tree: cst.Module) -> cst.Module:
+        if not self._lines:
             return tree
         new = tree.visit(self)
         fixed = {id(f) for f in self.fixed}
@@ -165,19 +148,6 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             Unfixable(f, UNLOCATED) for f in self._targets.values() if id(f) not in fixed
         ]
         self.unfixable.sort(key=lambda u: (u.finding.line, u.finding.col, u.finding.code))
-        needed = {self.helper_for(f) for f in self.fixed}
-        for name in sorted(n for n in needed if n is not None):
-            self.add_needed_import(self.runtime_module, name)
-        if self.renamed:
-            code_lines = [line for line in new.code.splitlines() if not _IMPORT_LINE.match(line)]
-        for rename in self.renamed:
-            self.add_needed_import(self.runtime_module, rename.new)
-            # RemoveImportsVisitor runs a full scope analysis (~0.2 s a file): only ask it when
-            # the old name appears nowhere but in imports, i.e. when it will remove something.
-            local = rename.old_asname or rename.old_name or rename.old_module.partition(".")[0]
-            word = re.compile(rf"\b{re.escape(local)}\b")
-            if not any(word.search(line) for line in code_lines):
-                self.remove_unused_import(rename.old_module, rename.old_name, rename.old_asname)
         return new
 
     def helper_for(self, finding: Finding) -> str | None:
@@ -186,34 +156,39 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             return self.settings.helper
         return READ_HELPER if finding.fix == "read" else None
 
-    def _bound_elsewhere(self, tree: cst.Module, names: set[str]) -> set[str]:
-        """Which of ``names`` the module binds itself (not imported from a runtime module).
+    def imports_needed(self) -> list[str]:
+        needed = {self.helper_for(f) for f in self.fixed} | {r.new for r in self.renamed}
+        return sorted(n for n in needed if n is not None)
 
-        A module-level scan, not libcst's ScopeProvider: that would cost a full scope analysis
-        of every file with a finding, and a top-level binding is what an import would clash with.
+    def removable_imports(self, new: cst.Module) -> list[Rename]:
+        """Renames whose old import may now be unused.
+
+        RemoveImportsVisitor runs a full scope analysis (~0.2 s a file): only ask it when the
+        old name appears nowhere but in import lines, i.e. when it will remove something.
         """
-        taken: set[str] = set()
-        runtime_last = self.runtime_module.rpartition(".")[2]
-        for statement in tree.body:
-            if isinstance(statement, cst.FunctionDef | cst.ClassDef):
-                taken |= names & {statement.name.value}
-                continue
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if isinstance(small, cst.ImportFrom) and not isinstance(
-                    small.names, cst.ImportStar
-                ):
-                    module = (
-                        cst.helpers.get_full_name_for_node(small.module) if small.module else ""
-                    )
-                    for alias in small.names:
-                        bound = alias.evaluated_alias or alias.evaluated_name
-                        if bound in names and (module or "").rpartition(".")[2] != runtime_last:
-                            taken.add(bound)
-                elif isinstance(small, cst.Assign):
-                    taken |= names & _assigned_names(t.target for t in small.targets)
-        return taken
+        if not self.renamed:
+            return []
+        lines = [line for line in new.code.splitlines() if not _IMPORT_LINE.match(line)]
+        result = []
+        for rename in self.renamed:
+            local = rename.old_asname or rename.old_name or rename.old_module.partition(".")[0]
+            word = re.compile(rf"\b{re.escape(local)}\b")
+            if not any(word.search(line) for line in lines):
+                result.append(rename)
+        return result
+
+    # -- where to look -------------------------------------------------------------------------
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Descend only into nodes whose lines hold the start of an edit."""
+        position = self._positions.get(node)
+        if position is None or isinstance(node, cst.IndentedBlock):
+            return True  # a block's range starts after a decorator of its first statement
+        start = position.start.line
+        if isinstance(node, cst.FunctionDef | cst.ClassDef) and node.decorators:
+            start = self._positions[node.decorators[0]].start.line  # the range starts at `def`
+        i = bisect.bisect_left(self._lines, start)
+        return i < len(self._lines) and self._lines[i] <= position.end.line
 
     # -- the rewrites --------------------------------------------------------------------------
 
@@ -221,7 +196,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
         updated_node = updated_node.with_changes(func=self._receiver(updated_node.func))
         if not self._targets:
             return updated_node
-        span = _span(self.get_metadata(PositionProvider, original_node))
+        span = _span(self._positions[original_node])
         finding = self._targets.get(span)
         if finding is None:
             return updated_node
@@ -238,7 +213,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             ):
                 return updated_node
             call = self._helper_call(updated_node)
-        else:  # pragma: no cover - unknown fix kinds never reach the targets
+        else:  # "read" findings are Attributes: leave_Attribute
             return updated_node
         return self._await(finding, span, call, updated_node.lpar, updated_node.rpar)
 
@@ -260,7 +235,6 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
 
     def _word_follows(self, span: Span) -> bool:
         """Is the call directly followed by a keyword (``if``, ``else``, ``for``, ``and``...)?"""
-        assert self._index is not None
         _, _, end_line, end_col = span
         lines = self._index.lines
         if not 1 <= end_line <= len(lines):
@@ -295,7 +269,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
     ) -> cst.BaseExpression:
         updated_node = updated_node.with_changes(value=self._receiver(updated_node.value))
         if self._targets:
-            span = _span(self.get_metadata(PositionProvider, original_node))
+            span = _span(self._positions[original_node])
             finding = self._targets.get(span)
             if (
                 finding is not None
@@ -319,6 +293,10 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
         )
         return self._await(finding, span, call, node.lpar, node.rpar)
 
+    def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.Await:
+        # `await res.state` (nonsense, but valid) -> `await (await read_result(...))`
+        return updated_node.with_changes(expression=self._receiver(updated_node.expression))
+
     def leave_Subscript(
         self, original_node: cst.Subscript, updated_node: cst.Subscript
     ) -> cst.BaseExpression:
@@ -332,13 +310,92 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
     ) -> cst.BaseExpression:
         if not self._rename_at:
             return updated_node
-        rename = self._rename_at.get(_span(self.get_metadata(PositionProvider, original_node)))
+        rename = self._rename_at.get(_span(self._positions[original_node]))
         if rename is None:
             return updated_node
         self.renamed.append(rename)
         lpar = getattr(updated_node, "lpar", ())
         rpar = getattr(updated_node, "rpar", ())
         return cst.Name(rename.new, lpar=lpar, rpar=rpar)
+
+
+class CeleryAsyncCommand(VisitorBasedCodemodCommand):
+    """Await the async twin of every fixable blocking Celery call (for ``libcst.tool``)."""
+
+    DESCRIPTION = (
+        "Rewrite blocking Celery calls in async def (the flake8-celery-async findings) to "
+        "awaited async dispatch: t.delay() -> await t.delayx(), canvas/result/control calls "
+        "-> await run_blocking(...)."
+    )
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    @staticmethod
+    def add_args(arg_parser: argparse.ArgumentParser) -> None:
+        arg_parser.add_argument(
+            "--runtime-module",
+            dest="runtime_module",
+            default=DEFAULT_RUNTIME_MODULE,
+            help="dotted module that run_blocking is imported from (default: celery_async)",
+        )
+        for option in OPTIONS:
+            arg_parser.add_argument(option.flag, dest=option.dest, default=None, help=option.help)
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        runtime_module: str = DEFAULT_RUNTIME_MODULE,
+        settings: Settings | None = None,
+        findings: Sequence[Finding] | None = None,
+        renames: Sequence[Rename] = (),
+        **options: object,
+    ) -> None:
+        super().__init__(context)
+        self.runtime_module = runtime_module
+        self.settings = settings or Settings.from_mapping(dict(options))
+        self.findings = findings
+        self.renames = renames
+        self.rewriter: Rewriter | None = None
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        findings = self.findings
+        if findings is None:  # run by libcst.tool: the checker decides here
+            findings = check_source(tree.bytes, self.settings, select=("CEL",)).findings
+        positions = cast(Mapping[cst.CSTNode, CodeRange], self.metadata[PositionProvider])
+        rewriter = self.rewriter = Rewriter(
+            tree, positions, self.settings, self.runtime_module, findings, self.renames
+        )
+        new = rewriter.rewrite(tree)
+        for name in rewriter.imports_needed():
+            self.add_needed_import(self.runtime_module, name)
+        for rename in rewriter.removable_imports(new):
+            self.remove_unused_import(rename.old_module, rename.old_name, rename.old_asname)
+        return new
+
+
+def _bound_elsewhere(tree: cst.Module, names: set[str], runtime_module: str) -> set[str]:
+    """Which of ``names`` the module binds itself (not imported from a runtime module).
+
+    A module-level scan, not libcst's ScopeProvider: that would cost a full scope analysis
+    of every file with a finding, and a top-level binding is what an import would clash with.
+    """
+    taken: set[str] = set()
+    runtime_last = runtime_module.rpartition(".")[2]
+    for statement in tree.body:
+        if isinstance(statement, cst.FunctionDef | cst.ClassDef):
+            taken |= names & {statement.name.value}
+            continue
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                module = cst.helpers.get_full_name_for_node(small.module) if small.module else ""
+                for alias in small.names:
+                    bound = alias.evaluated_alias or alias.evaluated_name
+                    if bound in names and (module or "").rpartition(".")[2] != runtime_last:
+                        taken.add(bound)
+            elif isinstance(small, cst.Assign):
+                taken |= names & _assigned_names(t.target for t in small.targets)
+    return taken
 
 
 def _assigned_names(targets: Iterable[cst.BaseExpression]) -> set[str]:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from flake8_celery_async.analysis import Finding
 from flake8_celery_async.check import check_source
@@ -31,8 +33,8 @@ from .command import (
     DEFAULT_RUNTIME_MODULE,
     HELPER_TAKEN,
     UNLOCATED,
-    CeleryAsyncCommand,
     Rename,
+    Rewriter,
     Unfixable,
 )
 
@@ -113,21 +115,28 @@ def fix_source(
     if module.code != text:  # e.g. libcst drops a final lone "\r" (old Mac newlines)
         outcome.error = "libcst does not reproduce this file exactly: left alone"
         return outcome
-    context = CodemodContext(filename=path)
-    command = CeleryAsyncCommand(
-        context, runtime_module, settings=settings, findings=findings, renames=renames
-    )
     try:
-        new_module = command.transform_module(module)
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        rewriter = Rewriter(module, positions, settings, runtime_module, findings, renames, text)
+        new_module = rewriter.rewrite(module)
+        new_module = add_imports(new_module, runtime_module, rewriter.imports_needed())
+        removable = rewriter.removable_imports(new_module)
+        if removable:
+            context = CodemodContext(filename=path)
+            for r in removable:
+                RemoveImportsVisitor.remove_unused_import(
+                    context, r.old_module, r.old_name, r.old_asname
+                )
+            new_module = RemoveImportsVisitor(context).transform_module(new_module)
     except RecursionError:
         outcome.error = "too deeply nested for libcst: left alone"
         return outcome
     except cst.CSTValidationError as e:  # a rewrite libcst cannot print: our bug, file left alone
         outcome.internal_error = f"libcst refused the rewrite: {e}"
         return outcome
-    outcome.fixed = command.fixed
-    outcome.unfixable = command.unfixable
-    outcome.renamed = command.renamed
+    outcome.fixed = rewriter.fixed
+    outcome.unfixable = rewriter.unfixable
+    outcome.renamed = rewriter.renamed
     new_text = new_module.code
     if new_text == text:
         return outcome
@@ -140,16 +149,47 @@ def fix_source(
     # List what is left as the checker sees it in the new text, so that lines match the file
     # as written (an added import shifts them) and nothing fixable can silently remain.
     after = check_source(outcome.new_data, settings, select, ignore, path).findings
-    outcome.unfixable = [Unfixable(f, _reason(f, command)) for f in after]
+    outcome.unfixable = [Unfixable(f, _reason(f, rewriter)) for f in after]
     return outcome
 
 
-def _reason(finding: Finding, command: CeleryAsyncCommand) -> str:
+def _reason(finding: Finding, rewriter: Rewriter) -> str:
     """Why a finding is still there after the rewrite."""
     if finding.fix is None:
         return finding.reason or "not fixable"
-    needs = command.helper_for(finding)
-    return HELPER_TAKEN.format(helper=needs) if needs in command.taken else UNLOCATED
+    needs = rewriter.helper_for(finding)
+    return HELPER_TAKEN.format(helper=needs) if needs in rewriter.taken else UNLOCATED
+
+
+def add_imports(module: cst.Module, runtime_module: str, names: Sequence[str]) -> cst.Module:
+    """``from <runtime_module> import <names>`` via libcst's AddImportsVisitor, fed only the
+    statements it reads and edits.
+
+    AddImportsVisitor looks at the leading docstring and import statements, and adds a blank
+    line before the first statement after them, but it walks and rebuilds the whole module
+    (1-2 s for a 3,000-line file). It gets the leading simple statements plus the next one,
+    that one as a stand-in carrying only its leading lines, and the rest is spliced back.
+    """
+    if not names:
+        return module
+    context = CodemodContext()
+    for name in names:
+        AddImportsVisitor.add_needed_import(context, runtime_module, name)
+    body = list(module.body)
+    simple = 0
+    while simple < len(body) and isinstance(body[simple], cst.SimpleStatementLine):
+        simple += 1
+    if simple == len(body):
+        return AddImportsVisitor(context).transform_module(module)
+    boundary = body[simple]
+    stand_in = cst.SimpleStatementLine([cst.Pass()], leading_lines=boundary.leading_lines)
+    head = module.with_changes(body=[*body[:simple], stand_in], footer=())
+    new_head = AddImportsVisitor(context).transform_module(head)
+    *new_simple, new_stand_in = new_head.body
+    new_boundary = boundary.with_changes(leading_lines=new_stand_in.leading_lines)
+    return module.with_changes(
+        header=new_head.header, body=[*new_simple, new_boundary, *body[simple + 1 :]]
+    )
 
 
 def _verify(old: str, new: str, path: str) -> str | None:

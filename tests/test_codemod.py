@@ -135,6 +135,19 @@ class Rewrites(CodemodTest):
             added,
         )
 
+    def test_awaited_property_read_keeps_valid_syntax(self) -> None:
+        self.check(
+            "    return await t.delay(1).state\n",
+            '    return await (await read_result(await t.delayx(1), "state"))\n',
+            added="from celery_async import read_result\n\n",
+        )
+
+    def test_decorator_of_a_nested_def(self) -> None:
+        self.check(
+            "    @t.delay(1)\n    def g():\n        pass\n",
+            "    @await t.delayx(1)\n    def g():\n        pass\n",
+        )
+
     def test_nested_findings_are_both_fixed(self) -> None:
         self.check(
             "    return t.delay(a).get(timeout=2)\n",
