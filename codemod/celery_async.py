@@ -168,31 +168,52 @@ class _Dispatcher:
         self._cooldown = cooldown
         self._failed_at = float("-inf")
         self._failure: BaseException | None = None
+        self._finished: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+        self._finished_lock = threading.Lock()
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run ``fn`` in the pool, or raise BrokerUnavailable at once (cooldown, cap)."""
-        future = self._submit(functools.partial(fn, *args, **kwargs))
-        outcome = await asyncio.wrap_future(future)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Callable[[], R]] = loop.create_future()
+        deliver = functools.partial(self._finish, loop, waiter)
+        future = self._submit(functools.partial(fn, *args, **kwargs), deliver)
+        try:
+            outcome = await waiter
+        except asyncio.CancelledError:
+            future.cancel()  # if it has not started, it never will
+            raise
         return outcome()
 
     def run_soon(self, call: Callable[[], object]) -> None:
         """Start ``call`` in the pool without waiting for it, unless it would be refused."""
         with contextlib.suppress(BrokerUnavailable, RuntimeError):  # RuntimeError: shut down
-            self._submit(call)
+            self._submit(call, lambda outcome: None)
 
-    def _submit(self, call: Callable[[], R]) -> Future[Callable[[], R]]:
+    def _submit(
+        self, call: Callable[[], R], deliver: Callable[[Callable[[], R]], None]
+    ) -> Future[None]:
         self._fail_if_cooling_down()
         if not self._slots.acquire(blocking=False):
             raise BrokerUnavailable(
                 f"dispatch capacity exhausted: {self._max_in_flight} calls already in flight"
             )
+
+        def work() -> None:
+            outcome = self._call(call)
+            self._slots.release()  # before the caller resumes
+            deliver(outcome)
+
         try:
-            future = self._executor.submit(contextvars.copy_context().run, self._call, call)
+            future = self._executor.submit(contextvars.copy_context().run, work)
         except BaseException:
             self._slots.release()
             raise
-        future.add_done_callback(lambda _: self._slots.release())
+        future.add_done_callback(self._release_if_cancelled)
         return future
+
+    def _release_if_cancelled(self, future: Future[None]) -> None:
+        if future.cancelled():  # it never ran: work() did not release the slot
+            self._slots.release()
 
     def _call(self, call: Callable[[], R]) -> Callable[[], R]:
         """Runs in a pool thread; returns a callable that returns the result or raises.
@@ -211,6 +232,26 @@ class _Dispatcher:
             unavailable.__cause__ = exc
             return functools.partial(_reraise, unavailable)
         return lambda: result
+
+    def _finish(self, loop: asyncio.AbstractEventLoop, waiter: Any, outcome: Any) -> None:
+        """In a pool thread: queue the outcome for its loop, waking the loop once per batch
+        (a wake-up per call would make the loop fight the pool for the GIL under load)."""
+        with self._finished_lock:
+            batch = self._finished.setdefault(loop, [])
+            batch.append((waiter, outcome))
+            if len(batch) > 1:
+                return
+        try:
+            loop.call_soon_threadsafe(self._deliver, loop)
+        except RuntimeError:  # the loop is closed: nobody is waiting
+            self._deliver(loop, closed=True)
+
+    def _deliver(self, loop: asyncio.AbstractEventLoop, closed: bool = False) -> None:
+        with self._finished_lock:
+            batch = self._finished.pop(loop, [])
+        for waiter, outcome in batch:
+            if not closed and not waiter.done():
+                waiter.set_result(outcome)
 
     def _fail_if_cooling_down(self) -> None:
         ago = time.monotonic() - self._failed_at

@@ -30,6 +30,7 @@ class Outcome:
     status: int | None
     seconds: float
     body: dict[str, Any] = field(default_factory=dict)
+    started: float = 0.0  # perf_counter() when sent
 
 
 @dataclass
@@ -75,9 +76,53 @@ class ThreadSampler(threading.Thread):
 
 async def _request(client: httpx.AsyncClient, method: str, path: str, key: str) -> Outcome:
     start = time.perf_counter()
-    response = await client.request(method, path)
+    try:
+        response = await client.request(method, path)
+    except (httpx.HTTPError, asyncio.CancelledError):  # no answer (in time)
+        return Outcome(key, None, time.perf_counter() - start, {}, start)
     body = response.json() if response.headers.get("content-type") == "application/json" else {}
-    return Outcome(key, response.status_code, time.perf_counter() - start, body)
+    return Outcome(key, response.status_code, time.perf_counter() - start, body, start)
+
+
+def _client(base_url: str, window: float) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=httpx.Timeout(window + 5))
+
+
+async def _settle(tasks: Sequence[asyncio.Task[Outcome]], deadline: float) -> list[Outcome]:
+    """The tasks' outcomes; those still running at ``deadline`` are cancelled (status None)."""
+    if tasks:
+        await asyncio.wait(tasks, timeout=max(0.0, deadline - time.perf_counter()))
+    for task in tasks:
+        task.cancel()
+    return list(await asyncio.gather(*tasks))
+
+
+class Prober(threading.Thread):
+    """Sends every probe each ``interval`` s from a thread and loop of its own, so that the
+    load generator's work on its own event loop does not delay or slow the probes."""
+
+    def __init__(self, base_url: str, interval: float, deadline: float) -> None:
+        super().__init__(daemon=True)
+        self.base_url, self.interval, self.deadline = base_url, interval, deadline
+        self.outcomes: list[Outcome] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        self.outcomes = asyncio.run(self._probe())
+
+    async def _probe(self) -> list[Outcome]:
+        async with _client(self.base_url, self.deadline - time.perf_counter()) as client:
+            tasks = []
+            while not self._stop_event.is_set() and time.perf_counter() < self.deadline:
+                tasks += [asyncio.ensure_future(_request(client, "GET", p, p)) for p in PROBES]
+                await asyncio.sleep(self.interval)
+            return await _settle(tasks, self.deadline)
+
+    def stop(self) -> list[Outcome]:
+        self._stop_event.set()
+        self.join()
+        return self.outcomes
 
 
 async def storm(
@@ -95,47 +140,25 @@ async def storm(
 
     Whatever has not answered ``window`` s after the start is recorded with status None.
     """
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    timeout = httpx.Timeout(window + 5)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
-        sampler = ThreadSampler(pid)
-        sampler.start()
-        start = time.perf_counter()
-        pending: dict[asyncio.Task[Outcome], tuple[str, str]] = {}
+    deadline = time.perf_counter() + window
+    sampler = ThreadSampler(pid)
+    prober = Prober(base_url, probe_interval, deadline)
+    sampler.start()
+    prober.start()
+    async with _client(base_url, window) as client:
+        tasks = [
+            asyncio.ensure_future(_request(client, method, path.format(key), key)) for key in keys
+        ]
+        requests = await _settle(tasks, deadline)
+    await asyncio.sleep(max(0.0, min(linger, deadline - time.perf_counter())))
+    probes = await asyncio.to_thread(prober.stop)
 
-        def send(kind: str, method: str, url: str, key: str) -> None:
-            pending[asyncio.ensure_future(_request(client, method, url, key))] = (kind, key)
-
-        for key in keys:
-            send("request", method, path.format(key), key)
-        dispatches = [task for task, (kind, _) in pending.items() if kind == "request"]
-        while time.perf_counter() - start < window:
-            for probe in PROBES:
-                send(probe, "GET", probe, probe)
-            if all(task.done() for task in dispatches):
-                linger -= probe_interval
-                if linger <= 0:
-                    break
-            await asyncio.sleep(probe_interval)
-        remaining = window - (time.perf_counter() - start)
-        if remaining > 0:
-            await asyncio.wait(pending, timeout=remaining)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        elapsed = time.perf_counter() - start
-
-    result = StormResult([], {p: [] for p in PROBES}, {"/dns": [], "/executor": []}, 0, window)
-    for task, (kind, key) in pending.items():
-        if task.cancelled() or task.exception() is not None:
-            outcome = Outcome(key, None, elapsed)
-        else:
-            outcome = task.result()
-        if kind == "request":
-            result.requests.append(outcome)
-        else:
-            result.probes[kind].append(outcome)
-            if kind in result.server_seconds and "seconds" in outcome.body:
-                result.server_seconds[kind].append(outcome.body["seconds"])
+    result = StormResult(
+        requests, {p: [] for p in PROBES}, {"/dns": [], "/executor": []}, 0, window
+    )
+    for probe in probes:
+        result.probes[probe.key].append(probe)
+        if probe.key in result.server_seconds and "seconds" in probe.body:
+            result.server_seconds[probe.key].append(probe.body["seconds"])
     result.max_threads = sampler.stop()
     return result
