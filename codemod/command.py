@@ -249,8 +249,13 @@ class Rewriter(cst.CSTTransformer):
         after_comma: cst.BaseParenthesizableWhitespace = (
             space if isinstance(space, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace(" ")
         )
-        comma = cst.Comma(whitespace_after=after_comma) if node.args else cst.MaybeSentinel.DEFAULT
-        first = cst.Arg(value=node.func, comma=comma)
+        # What stood between the callee and "(" (a comment, a line break) stays after it.
+        between = node.whitespace_after_func
+        if node.args:
+            comma = cst.Comma(whitespace_before=between, whitespace_after=after_comma)
+            first = cst.Arg(value=node.func, comma=comma)
+        else:
+            first = cst.Arg(value=node.func, whitespace_after_arg=between)
         return cst.Call(
             func=cst.Name(self.settings.helper),
             args=[first, *node.args],
@@ -284,10 +289,18 @@ class Rewriter(cst.CSTTransformer):
         value = node.value
         if id(value) in self._parenthesized:  # an argument now: our receiver parens can go
             value = value.with_changes(lpar=[], rpar=[])
+        # The dot's surroundings (a comment, a line break) move to the comma.
+        dot = node.dot
+        after: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
+        if isinstance(dot, cst.Dot) and isinstance(
+            dot.whitespace_after, cst.ParenthesizedWhitespace
+        ):
+            after = dot.whitespace_after
+        before = dot.whitespace_before if isinstance(dot, cst.Dot) else cst.SimpleWhitespace("")
         call = cst.Call(
             func=cst.Name(READ_HELPER),
             args=[
-                cst.Arg(value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                cst.Arg(value, comma=cst.Comma(whitespace_before=before, whitespace_after=after)),
                 cst.Arg(cst.SimpleString(f'"{finding.method}"')),
             ],
         )

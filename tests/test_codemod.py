@@ -142,6 +142,19 @@ class Rewrites(CodemodTest):
             added="from celery_async import read_result\n\n",
         )
 
+    def test_comments_inside_the_rewritten_call_are_kept(self) -> None:
+        added = "from celery_async import read_result\n\n"
+        self.check(
+            "    return (t.delay(1)  # noqa: CEL001\n.children)\n",
+            '    return (await read_result(t.delay(1)  # noqa: CEL001\n, "children"))\n',
+            added=added,
+        )
+        self.check(
+            "    return (t.delay(1).get  # why\n(timeout=1))\n",
+            "    return (await run_blocking((await t.delayx(1)).get  # why\n, timeout=1))\n",
+            added="from celery_async import run_blocking\n\n",
+        )
+
     def test_decorator_of_a_nested_def(self) -> None:
         self.check(
             "    @t.delay(1)\n    def g():\n        pass\n",

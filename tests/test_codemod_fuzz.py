@@ -41,6 +41,9 @@ CALLS = [
     "app.control.inspect().active()",
     "t.delay(\n    1,\n    k=2,\n)",
     "t.delay(1)  # noqa: CEL001\n",
+    "res.info",
+    "t.delay(1).result",
+    "app.control.inspect(timeout=1).ping()",
 ]
 
 WRAPS = [
@@ -85,6 +88,12 @@ STATEMENTS = [
     "    @{}\n    def deco():\n        pass\n",
     "    def dflt(a={}):\n        return a\n",
     "    async with {} as z:\n        pass\n",
+    "    async for z in {}:\n        pass\n",
+    "    yield {}\n",
+    "    try:\n        pass\n    except E:\n        x = {}\n    finally:\n        y = {}\n",
+    "    while {}:\n        break\n    else:\n        z = {}\n",
+    "    z = lambda q={}: q\n",
+    "    return {{'a': {}, **{}}}\n",
 ]
 
 
