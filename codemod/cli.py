@@ -568,6 +568,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.print_runtime:
         sys.stdout.buffer.write(factory.template())
         return EXIT_OK
+    if args.jobs is not None and args.jobs < 1:
+        print(f"{PROG}: error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
     if not args.factory_name.endswith(".py") or not args.factory_name[:-3].isidentifier():
         print(
             f"{PROG}: error: --factory-name must be NAME.py with NAME an identifier",

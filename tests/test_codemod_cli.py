@@ -118,6 +118,7 @@ def test_nothing_to_do_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_bad_option_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "--celery-delay-name=1x", tmp_path).status == 2
     assert run(capsys, "--factory-name=x-y.py", tmp_path).status == 2
+    assert run(capsys, "--jobs=0", tmp_path).status == 2
 
 
 def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
