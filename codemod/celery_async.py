@@ -39,6 +39,8 @@ How it stays fast when the broker is not:
       from fastapi import FastAPI, Request
       from fastapi.responses import JSONResponse
 
+      from celery_async import BrokerUnavailable
+
       api = FastAPI()
 
       @api.exception_handler(BrokerUnavailable)
@@ -168,7 +170,8 @@ class _Dispatcher:
         self._cooldown = cooldown
         self._failed_at = float("-inf")
         self._failure: BaseException | None = None
-        self._finished: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+        self._finished: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]]
+        self._finished = weakref.WeakKeyDictionary()  # outcomes not yet handed to their loop
         self._finished_lock = threading.Lock()
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
