@@ -1,10 +1,13 @@
 """The libcst transform: rewrite exactly the calls the checker reported as fixable.
 
 The checker (``flake8_celery_async.check.check_source``) decides what is wrong and how it is
-fixed; this module only edits. Each fixable finding is matched to the libcst ``Call`` with the
+fixed; this module only edits. Each fixable finding is matched to the libcst node with the
 same source range (ast columns are UTF-8 bytes, libcst's are characters: see
-:class:`LineIndex`). A finding that matches no node is not guessed at: it is listed as
-unfixable ("could not locate").
+:class:`LineIndex`): a ``Call`` for fixes ``"method"`` (``await t.delayx(...)``) and
+``"helper"`` (``await run_blocking(bound, ...)``), an ``Attribute`` for ``"read"``
+(``await read_result(res, "state")``). A finding that matches no node is not guessed at: it
+is listed as unfixable ("could not locate"). The factory's :class:`Rename` edits are matched
+the same way.
 
 Also usable as libcst's own codemod command::
 
