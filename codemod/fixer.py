@@ -112,10 +112,10 @@ def fix_source(
     except (SyntaxError, ValueError, LookupError, cst.ParserSyntaxError, RecursionError) as e:
         outcome.error = f"cannot decode or parse with libcst: {type(e).__name__}: {e}"
         return outcome
-    if module.code != text:  # e.g. libcst drops a final lone "\r" (old Mac newlines)
-        outcome.error = "libcst does not reproduce this file exactly: left alone"
-        return outcome
     try:
+        if module.code != text:  # e.g. libcst drops a final lone "\r" (old Mac newlines)
+            outcome.error = "libcst does not reproduce this file exactly: left alone"
+            return outcome
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         rewriter = Rewriter(module, positions, settings, runtime_module, findings, renames, text)
         new_module = rewriter.rewrite(module)
@@ -128,7 +128,8 @@ def fix_source(
                     context, r.old_module, r.old_name, r.old_asname
                 )
             new_module = RemoveImportsVisitor(context).transform_module(new_module)
-    except RecursionError:
+        new_text = new_module.code
+    except RecursionError:  # libcst recurses per nesting level, ast does not
         outcome.error = "too deeply nested for libcst: left alone"
         return outcome
     except cst.CSTValidationError as e:  # a rewrite libcst cannot print: our bug, file left alone
@@ -137,10 +138,13 @@ def fix_source(
     outcome.fixed = rewriter.fixed
     outcome.unfixable = rewriter.unfixable
     outcome.renamed = rewriter.renamed
-    new_text = new_module.code
     if new_text == text:
         return outcome
-    problem = _verify(text, new_text, path)
+    try:
+        problem = _verify(text, new_text, path)
+    except RecursionError:
+        outcome.error = "too deeply nested to verify the rewrite: left alone"
+        return outcome
     if problem is not None:
         outcome.internal_error = problem
         outcome.fixed, outcome.renamed = [], []
@@ -202,7 +206,7 @@ def _verify(old: str, new: str, path: str) -> str | None:
 def _compare_compiles(old: str, new: str, path: str) -> str | None:
     try:
         compile(old, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         full = False  # e.g. `return` at module level: only ask that the output parses
     else:
         full = True

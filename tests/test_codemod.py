@@ -394,3 +394,11 @@ def test_read_fix_kind(expr: str, expected: str) -> None:
         head + "from celery_async import read_result\n\n"
         f"async def f(i):\n    res = AsyncResult(i)\n    return {expected}\n"
     )
+
+
+def test_too_deep_for_libcst_is_a_file_error_not_a_crash() -> None:
+    deep = " | ".join(["a.s()"] * 900)
+    source = f"from proj import t\nasync def f(a):\n    x = {deep}\n    t.delay(1)\n"
+    outcome = fix_source(source.encode(), SETTINGS)
+    assert outcome.internal_error is None
+    assert outcome.new_data is not None or "deeply nested" in (outcome.error or "")
