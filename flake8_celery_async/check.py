@@ -31,9 +31,13 @@ class FileResult:
 
 
 def decode(data: bytes) -> str:
-    """Decode source bytes as Python does: PEP 263 cookie, BOM, default UTF-8."""
+    """Decode source bytes as Python does: PEP 263 cookie, BOM, default UTF-8.
+
+    Undecodable bytes (CPython's parser accepts them in comments) become U+FFFD: the text is
+    only searched for ``# noqa``.
+    """
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return data.decode(encoding)
+    return data.decode(encoding, errors="replace")
 
 
 def split_lines(text: str) -> list[str]:
