@@ -199,6 +199,20 @@ def test_mode_and_symlink_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_written_files_keep_newlines_bom_and_encoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crlf = write(tmp_path / "crlf.py", VIEW.replace("\n", "\r\n").encode())
+    bom = write(tmp_path / "bom.py", b"\xef\xbb\xbf" + VIEW.encode())
+    latin = "# -*- coding: latin-1 -*-\n" + VIEW.replace("delay(x)", "delay('é')")
+    latin1 = write(tmp_path / "latin1.py", latin.encode("latin-1"))
+    assert run(capsys, "--no-factory", tmp_path).status == 1
+    assert crlf.read_bytes() == VIEW_FIXED.replace("\n", "\r\n").encode()
+    assert bom.read_bytes() == b"\xef\xbb\xbf" + VIEW_FIXED.encode()
+    fixed = latin.replace("add.delay('é').id", "(await add.delayx('é')).id")
+    assert latin1.read_bytes() == fixed.encode("latin-1")
+
+
 def test_write_refuses_a_file_changed_since_read(tmp_path: Path) -> None:
     path = write(tmp_path / "x.py", "new\n")
     with pytest.raises(FileChanged):
