@@ -14,10 +14,12 @@ import hashlib
 import io
 import os
 import stat
+import sys
 import tempfile
+import threading
 import tokenize
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -89,6 +91,62 @@ def fix_source(
     ``findings`` defaults to what the checker reports for ``data``. Never raises for bad
     input: an undecodable or unparsable file comes back with ``error`` set and no new data.
     """
+    args = (data, settings, path, runtime_module, findings, renames, select, ignore)
+    outcome = _fix_source(*args)
+    if outcome.error is not None and outcome.error.startswith(TOO_DEEP):
+        # libcst recurses per nesting level where ast does not: retry once on a big stack.
+        outcome = _on_big_stack(lambda: _fix_source(*args)) or outcome
+    return outcome
+
+
+TOO_DEEP = "too deeply nested"
+DEEP_STACK_BYTES = 1 << 30  # reserved, not committed: only what the recursion touches is used
+DEEP_RECURSION_LIMIT = 50_000
+
+
+def _on_big_stack(work: Callable[[], Outcome]) -> Outcome | None:
+    """Run ``work`` in a thread with a large stack and recursion limit (None if that fails).
+
+    The recursion limit is per interpreter, so this is only for the single-threaded CLI and
+    its worker processes (the pool runs one file at a time per process).
+    """
+    result: list[Outcome] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(work())
+        except BaseException as e:  # re-raised in the caller, which reports it with the file
+            errors.append(e)
+
+    old_limit = sys.getrecursionlimit()
+    try:
+        old_size = threading.stack_size(DEEP_STACK_BYTES)
+    except (ValueError, RuntimeError):  # a platform that cannot: keep the first answer
+        return None
+    try:
+        sys.setrecursionlimit(max(old_limit, DEEP_RECURSION_LIMIT))
+        thread = threading.Thread(target=run, name="deep-fix")
+        thread.start()
+        thread.join()
+    finally:
+        sys.setrecursionlimit(old_limit)
+        threading.stack_size(old_size)
+    if errors:
+        raise errors[0]
+    return result[0] if result else None
+
+
+def _fix_source(
+    data: bytes,
+    settings: Settings,
+    path: str,
+    runtime_module: str,
+    findings: Sequence[Finding] | None,
+    renames: Sequence[Rename],
+    select: Sequence[str],
+    ignore: Sequence[str],
+) -> Outcome:
     outcome = Outcome(path, data)
     if findings is None:
         result = check_source(data, settings, select, ignore, path)
@@ -130,7 +188,7 @@ def fix_source(
             new_module = RemoveImportsVisitor(context).transform_module(new_module)
         new_text = new_module.code
     except RecursionError:  # libcst recurses per nesting level, ast does not
-        outcome.error = "too deeply nested for libcst: left alone"
+        outcome.error = f"{TOO_DEEP} for libcst: left alone"
         return outcome
     except cst.CSTValidationError as e:  # a rewrite libcst cannot print: our bug, file left alone
         outcome.internal_error = f"libcst refused the rewrite: {e}"
@@ -143,7 +201,7 @@ def fix_source(
     try:
         problem = _verify(text, new_text, path)
     except RecursionError:
-        outcome.error = "too deeply nested to verify the rewrite: left alone"
+        outcome.error = f"{TOO_DEEP} to verify the rewrite: left alone"
         return outcome
     if problem is not None:
         outcome.internal_error = problem
