@@ -308,6 +308,9 @@ def write_atomically(path: str, old: bytes, new: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+            with contextlib.suppress(OSError):  # only root may; then keep the owner too
+                os.chown(tmp, st.st_uid, st.st_gid)
         with open(target, "rb") as f:
             if f.read() != old:
                 raise FileChanged(path)

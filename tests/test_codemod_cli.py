@@ -431,3 +431,13 @@ def test_test_modules_get_no_runtime_of_their_own(
     assert (proj / "celery_async.py").exists()
     assert not (tmp_path / "tests" / "celery_async.py").exists()
     assert "from proj.celery_async import CeleryAsync" in conftest.read_text()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_owner_kept_when_run_as_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    view = write(tmp_path / "view.py", VIEW)
+    os.chown(view, 1234, 5678)
+    assert run(capsys, "--no-factory", view).status == 1
+    st = view.stat()
+    assert (st.st_uid, st.st_gid) == (1234, 5678)
+    assert view.read_text() == VIEW_FIXED
