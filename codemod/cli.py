@@ -184,7 +184,7 @@ class ScanJob:
             scan.parsed, scan.error = result.parsed, result.error
             scan.findings = result.findings
             if self.wire and not scan.error:
-                scan.app = factory.scan_source(data, self.runtime_stem)
+                scan.app = factory.scan_source(data, self.runtime_stem, path)
         except Exception as e:  # a bug in this tool: report it with the file, keep going
             scan.internal_error = f"{type(e).__name__}: {e}"
         return scan
@@ -280,6 +280,7 @@ class Summary:
     internal: list[tuple[str, str]] = field(default_factory=list)
     runtime: list[str] = field(default_factory=list)
     wired: list[str] = field(default_factory=list)
+    notes: list[tuple[str, int, str]] = field(default_factory=list)
     instructions: str | None = None
 
     def as_json(self, status: int, mode: str) -> dict[str, Any]:
@@ -305,6 +306,7 @@ class Summary:
             "internal_errors": [{"path": p, "error": e} for p, e in self.internal],
             "runtime_module": self.runtime,
             "wired": self.wired,
+            "notes": [{"path": p, "line": n, "note": t} for p, n, t in self.notes],
             "instructions": self.instructions,
             "exit_status": status,
         }
@@ -364,6 +366,9 @@ class Run:
             elif not sc.parsed and not sc.ours and not (sc.app and sc.app.renames):
                 s.skipped_text += 1
         valid = [sc for sc in scans if not sc.error and not sc.internal_error]
+        for sc in valid:
+            if sc.app is not None:
+                s.notes += [(sc.path, line, text) for line, text in sc.app.notes]
 
         plan = self._plan(valid)
         if plan is not None and plan.conflict:
@@ -551,6 +556,10 @@ def print_summary(s: Summary, write: bool, out: Any = None) -> None:
             print(f"  {reason} ({len(where)}):", file=out)
             for item in where:
                 print(f"    {item}", file=out)
+    if s.notes:
+        print("check by hand:", file=out)
+        for path, line, text in s.notes:
+            print(f"  {path}:{line} {text}", file=out)
     for path, error in s.errors:
         print(f"{path}: error: {error}", file=out)
     for path, error in s.internal:

@@ -57,6 +57,8 @@ class AppScan:
 
     renames: list[Rename] = field(default_factory=list)
     app_site: bool = False
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    """(line, text): task base classes whose tasks will not get the async methods."""
 
 
 def may_wire(data: bytes) -> bool:
@@ -64,8 +66,16 @@ def may_wire(data: bytes) -> bool:
     return b"celery" in data and _MAY_WIRE.search(data) is not None
 
 
-def scan_source(data: bytes, runtime_stem: str = "celery_async") -> AppScan:
-    """Find Celery constructions, Celery subclasses and direct ``celery.Task`` subclasses."""
+def scan_source(
+    data: bytes, runtime_stem: str = "celery_async", path: str | None = None
+) -> AppScan:
+    """Find Celery constructions, Celery subclasses and direct ``celery.Task`` subclasses.
+
+    Also notes ``base=X`` / ``task_cls=X`` classes that visibly do not derive from
+    ``celery.Task`` (rebased) or ``AsyncTask``: tasks built on them get no ``delayx``.
+    ``base=Task`` itself becomes ``base=AsyncTask``. ``path`` tells the repo's own imports
+    (not judged) from libraries'.
+    """
     scan = AppScan()
     if not may_wire(data):
         return scan
@@ -77,8 +87,15 @@ def scan_source(data: bytes, runtime_stem: str = "celery_async") -> AppScan:
     task_names: dict[str, str] = {}
     modules: dict[str, str] = {}  # local name -> module ("celery")
     ours: set[str] = set()
+    imported: dict[str, tuple[str, int]] = {}  # local name -> (module, relative level)
+    classes: dict[str, list[ast.expr]] = {}
     nodes = list(ast.walk(tree))
     for node in nodes:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                imported[alias.asname or alias.name] = (node.module or "", node.level)
+        if isinstance(node, ast.ClassDef):
+            classes[node.name] = list(node.bases)
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             for alias in node.names:
                 local = alias.asname or alias.name
@@ -98,14 +115,62 @@ def scan_source(data: bytes, runtime_stem: str = "celery_async") -> AppScan:
     def celery_ref(expr: ast.expr) -> Rename | None:
         return _ref(expr, "Celery", celery_names, modules, CELERY_MODULES, "CeleryAsync")
 
+    def task_ref(expr: ast.expr) -> Rename | None:
+        return _ref(expr, "Task", task_names, modules, TASK_MODULES, "AsyncTask")
+
+    def derives(expr: ast.expr, seen: frozenset[str]) -> bool | None:
+        """Does this task base get the async methods? None: cannot tell from here."""
+        if task_ref(expr) is not None:
+            return True  # celery.Task itself: rebased or renamed to AsyncTask
+        text = _dotted(expr)
+        if text is None:
+            return None
+        if text.rpartition(".")[2] == "AsyncTask" or text.endswith(".Task"):
+            return True  # ours, or app.Task (the app's task_cls)
+        if text in classes and text not in seen:
+            verdicts = [derives(b, seen | {text}) for b in classes[text]]
+            if True in verdicts:
+                return True
+            return None if None in verdicts else False
+        if text in imported:
+            module, level = imported[text]
+            top = module.partition(".")[0]
+            if level or top not in ("celery", *_library_tops(path, top)):
+                return None  # the repo's own class: judged where it is declared
+            return False
+        return None
+
+    def note_task_base(node: ast.Call, keyword: str) -> None:
+        for kw in node.keywords:
+            if kw.arg != keyword:
+                continue
+            rename = task_ref(kw.value)
+            if rename is not None:
+                scan.renames.append(rename)
+            elif derives(kw.value, frozenset()) is False:
+                text = _dotted(kw.value)
+                scan.notes.append(
+                    (
+                        kw.value.lineno,
+                        f"{keyword}={text}: tasks built on {text} get no delayx/apply_asyncx "
+                        f"(it is not based on AsyncTask); use a class based on both, e.g. "
+                        f"`class Async{text.rpartition('.')[2]}({text}, AsyncTask)`",
+                    )
+                )
+
     for node in nodes:
         if isinstance(node, ast.Call):
             rename = celery_ref(node.func)
+            name = _dotted(node.func) or ""
             if rename is not None:
                 scan.renames.append(rename)
                 scan.app_site = True
+                note_task_base(node, "task_cls")
             elif isinstance(node.func, ast.Name) and node.func.id in ours:
                 scan.app_site = True
+                note_task_base(node, "task_cls")
+            elif name.rpartition(".")[2] in ("task", "shared_task"):
+                note_task_base(node, "base")
         elif isinstance(node, ast.ClassDef):
             for base in node.bases:
                 rename = celery_ref(base)
@@ -120,6 +185,25 @@ def scan_source(data: bytes, runtime_stem: str = "celery_async") -> AppScan:
                     scan.app_site = True
     scan.renames.sort(key=lambda r: (r.line, r.col))
     return scan
+
+
+def _dotted(expr: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        return ".".join([expr.id, *reversed(parts)])
+    return None
+
+
+def _library_tops(path: str | None, top: str) -> tuple[str, ...]:
+    """``(top,)`` if ``top`` is not a module or package of the repo beside ``path``'s root."""
+    if path is None or not top:
+        return ()
+    _, root = module_name(path)
+    here = os.path.join(root, top)
+    return () if os.path.isdir(here) or os.path.isfile(here + ".py") else (top,)
 
 
 def alias_module_is_ours(node: ast.ImportFrom, runtime_stem: str) -> bool:

@@ -441,3 +441,21 @@ def test_owner_kept_when_run_as_root(tmp_path: Path, capsys: pytest.CaptureFixtu
     st = view.stat()
     assert (st.st_uid, st.st_gid) == (1234, 5678)
     assert view.read_text() == VIEW_FIXED
+
+
+def test_task_bases_without_the_async_methods_are_noted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = write(
+        tmp_path / "tasks.py",
+        "from celery import Celery, Task\nfrom celery.contrib.abortable import AbortableTask\n\n"
+        "app = Celery('x')\n\n\n@app.task(base=AbortableTask)\ndef a():\n    pass\n\n\n"
+        "@app.task(base=Task)\ndef b():\n    pass\n",
+    )
+    report = tmp_path / "r.json"
+    r = run(capsys, "--report", report, tmp_path)
+    assert r.status == 1
+    assert "@app.task(base=AsyncTask)" in tasks.read_text()
+    assert f"  {tasks}:7 base=AbortableTask: tasks built on AbortableTask get no delayx" in r.err
+    [note] = json.loads(report.read_text())["notes"]
+    assert note["line"] == 7 and "AbortableTask, AsyncTask" in note["note"]
