@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flake8_celery_async.analysis import dotted
+
 from .command import Rename
 
 TEMPLATE_PATH = Path(__file__).with_name("celery_async.py")
@@ -122,7 +124,7 @@ def scan_source(
         """Does this task base get the async methods? None: cannot tell from here."""
         if task_ref(expr) is not None:
             return True  # celery.Task itself: rebased or renamed to AsyncTask
-        text = _dotted(expr)
+        text = dotted(expr)
         if text is None:
             return None
         if text.rpartition(".")[2] == "AsyncTask" or text.endswith(".Task"):
@@ -148,7 +150,7 @@ def scan_source(
             if rename is not None:
                 scan.renames.append(rename)
             elif derives(kw.value, frozenset()) is False:
-                text = _dotted(kw.value)
+                text = dotted(kw.value)
                 scan.notes.append(
                     (
                         kw.value.lineno,
@@ -161,7 +163,7 @@ def scan_source(
     for node in nodes:
         if isinstance(node, ast.Call):
             rename = celery_ref(node.func)
-            name = _dotted(node.func) or ""
+            name = dotted(node.func) or ""
             if rename is not None:
                 scan.renames.append(rename)
                 scan.app_site = True
@@ -185,16 +187,6 @@ def scan_source(
                     scan.app_site = True
     scan.renames.sort(key=lambda r: (r.line, r.col))
     return scan
-
-
-def _dotted(expr: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if isinstance(expr, ast.Name):
-        return ".".join([expr.id, *reversed(parts)])
-    return None
 
 
 def _library_tops(path: str | None, top: str) -> tuple[str, ...]:
