@@ -150,7 +150,7 @@ def scan_source(
             if rename is not None:
                 scan.renames.append(rename)
             elif derives(kw.value, frozenset()) is False:
-                text = dotted(kw.value)
+                text = dotted(kw.value) or ""  # derives() is False only for names
                 scan.notes.append(
                     (
                         kw.value.lineno,
