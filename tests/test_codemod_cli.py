@@ -459,3 +459,33 @@ def test_task_bases_without_the_async_methods_are_noted(
     assert f"  {tasks}:7 base=AbortableTask: tasks built on AbortableTask get no delayx" in r.err
     [note] = json.loads(report.read_text())["notes"]
     assert note["line"] == 7 and "AbortableTask, AsyncTask" in note["note"]
+
+
+def test_print_runtime(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    assert main(["--print-runtime"]) == 0
+    assert capsysbinary.readouterr().out == factory.template()
+
+
+def test_runtime_module_option_writes_no_runtime(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project(tmp_path)
+    r = run(capsys, "--runtime-module", "shared.celery_async", tmp_path)
+    assert r.status == 1
+    assert not (tmp_path / "proj" / "celery_async.py").exists()
+    app = (tmp_path / "proj" / "app.py").read_text()
+    assert "from shared.celery_async import CeleryAsync" in app
+    views = (tmp_path / "proj" / "web" / "views.py").read_text()
+    assert "from shared.celery_async import run_blocking" in views
+
+
+def test_flake8_config_ignores_are_honoured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "setup.cfg", "[flake8]\nextend-ignore = CEL005\ncelery-delay-name = dx\n")
+    view = write(tmp_path / "view.py", VIEW + RESULT.split("\n\n\n")[1].replace("view", "res"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-factory", "view.py"]) == 1
+    text = view.read_text()
+    assert "(await add.dx(x)).id" in text
+    assert "return AsyncResult(tid).get()" in text  # CEL005 ignored: not fixed
