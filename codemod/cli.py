@@ -371,13 +371,14 @@ class Run:
                 s.notes += [(sc.path, line, text) for line, text in sc.app.notes]
 
         plan = self._plan(valid)
-        if plan is not None and plan.conflict:
+        if plan is not None and plan.conflict and not self.args.runtime_module:
             print(f"{PROG}: error: {plan.conflict}", file=sys.stderr)
             return EXIT_USAGE
 
         work: list[tuple[str, str, list[Finding], list[Rename], str]] = []
         for sc in valid:
-            renames = sc.app.renames if sc.app is not None and plan and plan.runtimes else []
+            wire = plan is not None and (plan.runtimes or self.args.runtime_module)
+            renames = sc.app.renames if sc.app is not None and wire else []
             if any(f.fix for f in sc.findings) or renames:
                 runtime = self._runtime_module(plan, sc.path)
                 work.append((sc.path, sc.digest, sc.findings, renames, runtime))

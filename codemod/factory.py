@@ -307,7 +307,7 @@ def plan(app_sites: list[str], existing: list[str], factory_name: str, fallback_
                     f"line is not {MARKER.decode()!r}); nothing was written. Rename that file, "
                     "or pass --factory-name NAME.py, or --no-factory."
                 )
-                return result
+                continue
         result.runtimes.append(Runtime(path, dotted, root, exists))
     # No app site: an existing runtime of ours, else one beside the first path (not written).
     path = min(known.values()) if known else os.path.join(fallback_dir, factory_name)

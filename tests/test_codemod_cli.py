@@ -470,9 +470,10 @@ def test_runtime_module_option_writes_no_runtime(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project(tmp_path)
+    write(tmp_path / "proj" / "celery_async.py", "# the user's own, never written over\n")
     r = run(capsys, "--runtime-module", "shared.celery_async", tmp_path)
     assert r.status == 1
-    assert not (tmp_path / "proj" / "celery_async.py").exists()
+    assert (tmp_path / "proj" / "celery_async.py").read_text().startswith("# the user's own")
     app = (tmp_path / "proj" / "app.py").read_text()
     assert "from shared.celery_async import CeleryAsync" in app
     views = (tmp_path / "proj" / "web" / "views.py").read_text()
