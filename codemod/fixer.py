@@ -67,7 +67,12 @@ class Outcome:
 
 
 def is_generated(data: bytes) -> bool:
-    """``@generated`` in the first lines: a file a tool owns (libcst's and Phabricator's rule)."""
+    """``@generated`` in the first lines: a file a tool owns (Phabricator's convention).
+
+    libcst's own CLI skips a file with the marker anywhere in it, inside its runner (there
+    is no reusable function); the header-only rule keeps a file that merely mentions the word
+    in a docstring or test from being skipped.
+    """
     return GENERATED_MARKER in b"\n".join(data.split(b"\n", GENERATED_LINES)[:GENERATED_LINES])
 
 
