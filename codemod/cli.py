@@ -94,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--exit-zero-even-if-changed", action="store_true", help="exit 0 when files changed"
     )
     parser.add_argument(
+        "--select",
+        metavar="CODES",
+        help="fix only these comma-separated code prefixes (default: CEL), e.g. CEL001,CEL002 "
+        "to migrate in steps",
+    )
+    parser.add_argument(
+        "--ignore", metavar="CODES", help="comma-separated code prefixes not to fix"
+    )
+    parser.add_argument(
         "--jobs", "-j", type=int, default=None, help="processes to use (default: CPU count)"
     )
     parser.add_argument(
@@ -210,6 +219,7 @@ def _matches(path: str, pattern: str) -> bool:
 class FixJob:
     settings: Settings
     write: bool
+    select: tuple[str, ...] = ("CEL",)
     ignore: tuple[str, ...] = ()
     per_file: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -230,6 +240,7 @@ class FixJob:
                 runtime_module=runtime_module,
                 findings=findings,
                 renames=renames,
+                select=self.select,
                 ignore=ignores_for(path, self.ignore, self.per_file),
             )
         except Exception as e:  # a bug in this tool: report it with the file, keep going
@@ -321,14 +332,16 @@ class Run:
         self.jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
         self.existing_runtime: str | None = None
-        ignore = config.get_list("ignore") + config.get_list("extend-ignore")
+        select = split_list(args.select) if args.select else ["CEL"]
+        ignore = split_list(args.ignore) if args.ignore else []
+        ignore += config.get_list("ignore") + config.get_list("extend-ignore")
         per_file = tuple((p, tuple(c)) for p, c in config.per_file_ignores())
         self.exclude = [p for raw in args.exclude for p in split_list(raw)]
         self.exclude += config.get_list("exclude") + config.get_list("extend-exclude")
         self.base = str(config.base)
         self.scan_job = ScanJob(
             settings,
-            ("CEL",),
+            tuple(select),
             tuple(ignore),
             per_file,
             wire=not args.no_factory,
@@ -385,7 +398,7 @@ class Run:
             else:
                 s.unfixable += [(sc.path, Unfixable(f, f.reason or "")) for f in sc.findings]
         scan = self.scan_job
-        fix = FixJob(self.settings, self.write, scan.ignore, scan.per_file)
+        fix = FixJob(self.settings, self.write, scan.select, scan.ignore, scan.per_file)
         for outcome in _map(fix, work, self._pool_for(len(work), FIX_POOL_THRESHOLD)):
             self._record(outcome)
         if plan is not None and (s.fixed or s.wired or any(r.exists for r in plan.runtimes)):

@@ -490,3 +490,16 @@ def test_flake8_config_ignores_are_honoured(
     text = view.read_text()
     assert "(await add.dx(x)).id" in text
     assert "return AsyncResult(tid).get()" in text  # CEL005 ignored: not fixed
+
+
+def test_select_fixes_only_the_chosen_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    view = write(tmp_path / "view.py", VIEW + RESULT.split("\n\n\n")[1].replace("view", "res"))
+    r = run(capsys, "--no-factory", "--select", "CEL005", "--report", tmp_path / "r.json", view)
+    assert r.status == 1
+    text = view.read_text()
+    assert "return add.delay(x).id" in text  # CEL001 not selected: untouched, not listed
+    assert "await run_blocking(AsyncResult(tid).get)" in text
+    assert json.loads((tmp_path / "r.json").read_text())["unfixable"] == []
+    assert run(capsys, "--no-factory", "--ignore", "CEL001", view).status == 0
