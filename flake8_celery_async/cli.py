@@ -9,11 +9,9 @@ or parsed (and nothing worse), 4 an internal error (a bug: the message names the
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from fnmatch import fnmatch
 
 from . import __version__
@@ -88,6 +86,8 @@ def run_checks(paths: Sequence[str], job: _Job, jobs: int) -> Iterator[FileResul
         if job.settings.may_have_findings(data):
             candidates.append(path)
     if jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
+        from concurrent.futures import ProcessPoolExecutor  # only when it pays
+
         with ProcessPoolExecutor(jobs) as pool:
             yield from pool.map(job, candidates, chunksize=8)
     else:
@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
 
     skipped: list[Skipped] = []
-    files = list(discover(args.paths, exclude, base=str(config.base), skipped=skipped))
+    files = list(discover(args.paths, exclude, base=config.base, skipped=skipped))
     results = sorted(run_checks(files, _Job(settings, select, ignore), jobs), key=lambda r: r.path)
 
     status = EXIT_OK
@@ -159,6 +159,8 @@ def _matches(path: str, pattern: str) -> bool:
 def _print(rows: list[tuple[str, int, int, str, str]], fmt: str) -> None:
     out = sys.stdout
     if fmt == "json":
+        import json
+
         keys = ("path", "line", "col", "code", "message")
         json.dump([dict(zip(keys, row, strict=True)) for row in rows], out, indent=2)
         out.write("\n")

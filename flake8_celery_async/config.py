@@ -10,7 +10,6 @@ import configparser
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .settings import OPTIONS, Settings
 
@@ -21,20 +20,21 @@ class ConfigError(Exception):
     """A config file that cannot be read or holds an invalid value."""
 
 
-def find_config(start: Path) -> Path | None:
-    home = Path.home()
-    directory = start.resolve()
+def find_config(start: str) -> str | None:
+    home = os.path.expanduser("~")
+    directory = os.path.realpath(start)
     while True:
         for name in CANDIDATES:
-            candidate = directory / name
-            if candidate.is_file() and _has_flake8_section(candidate):
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate) and _has_flake8_section(candidate):
                 return candidate
-        if directory.parent == directory or directory == home:
+        parent = os.path.dirname(directory)
+        if parent == directory or directory == home:
             return None
-        directory = directory.parent
+        directory = parent
 
 
-def _read(path: Path) -> configparser.RawConfigParser:
+def _read(path: str) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser()
     try:
         parser.read(path, encoding="utf-8")
@@ -43,7 +43,7 @@ def _read(path: Path) -> configparser.RawConfigParser:
     return parser
 
 
-def _has_flake8_section(path: Path) -> bool:
+def _has_flake8_section(path: str) -> bool:
     try:
         return "flake8" in _read(path)
     except ConfigError:
@@ -58,15 +58,15 @@ def split_list(value: str) -> list[str]:
 class Config:
     """What we use of a ``[flake8]`` section."""
 
-    path: Path | None = None
+    path: str | None = None
     values: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, explicit: str | None = None, start: Path | None = None) -> Config:
-        path = Path(explicit) if explicit else find_config(start or Path.cwd())
+    def load(cls, explicit: str | None = None, start: str | None = None) -> Config:
+        path = explicit or find_config(start or os.getcwd())
         if path is None:
             return cls()
-        if explicit and not path.is_file():
+        if explicit and not os.path.isfile(path):
             raise ConfigError(f"{path}: config file not found")
         parser = _read(path)
         if "flake8" not in parser:
@@ -93,9 +93,9 @@ class Config:
             raise ConfigError(f"{self.path or 'options'}: {e}") from e
 
     @property
-    def base(self) -> Path:
+    def base(self) -> str:
         """The directory that relative paths in the config are relative to."""
-        return self.path.parent if self.path is not None else Path.cwd()
+        return os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
 
     def per_file_ignores(self) -> list[tuple[str, list[str]]]:
         raw = self.values.get("per-file-ignores", "").strip()
@@ -105,7 +105,7 @@ class Config:
             parse_files_to_codes_mapping,
         )
 
-        base = str(self.base)
+        base = self.base
         return [
             (os.path.join(base, pattern) if "/" in pattern else pattern, codes)
             for pattern, codes in parse_files_to_codes_mapping(raw)

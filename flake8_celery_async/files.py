@@ -10,9 +10,10 @@ matches a file or directory's base name or its absolute path). With ``gitignore=
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatch
+from fnmatch import translate
 from typing import Any
 
 DEFAULT_EXCLUDE = (
@@ -30,12 +31,18 @@ class Skipped:
     reason: str
 
 
-def _excluded(path: str, patterns: Sequence[str]) -> bool:
-    name = os.path.basename(path)
-    if name not in {".", ".."} and any(fnmatch(name, p) for p in patterns):
-        return True
-    absolute = os.path.abspath(path)
-    return any(fnmatch(absolute, p) for p in patterns)
+class _Excluder:
+    """flake8's exclude test, compiled once: a pattern matches the base name or absolute path."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        regex = "|".join(translate(p) for p in patterns) or "(?!)"
+        self._match = re.compile(regex).match
+
+    def __call__(self, path: str, absolute: str | None = None) -> bool:
+        name = os.path.basename(path)
+        if name not in {".", ".."} and self._match(name):
+            return True
+        return self._match(absolute or os.path.abspath(path)) is not None
 
 
 def _normalize(patterns: Iterable[str], base: str) -> list[str]:
@@ -83,54 +90,57 @@ def discover(
     skipped: list[Skipped] | None = None,
 ) -> Iterator[str]:
     """Yield the files to check; append what cannot be checked to ``skipped``."""
-    patterns = [*DEFAULT_EXCLUDE, *_normalize(exclude, base)]
+    user = _Excluder(_normalize(exclude, base))
+    excluded = _Excluder([*DEFAULT_EXCLUDE, *_normalize(exclude, base)])
     skipped = skipped if skipped is not None else []
     for given in paths:
         if os.path.isdir(given):
-            yield from _walk(given, patterns, gitignore, skipped)
+            yield from _walk(given, excluded, gitignore, skipped)
         elif os.path.lexists(given):
             if not os.path.exists(given):
                 skipped.append(Skipped(given, "dangling symlink"))
-            elif not _excluded(given, _normalize(exclude, base)):
+            elif not user(given):
                 yield given
         else:
             skipped.append(Skipped(given, "no such file or directory"))
 
 
-def _walk(
-    root: str, patterns: Sequence[str], gitignore: bool, skipped: list[Skipped]
-) -> Iterator[str]:
+def _walk(root: str, excluded: _Excluder, gitignore: bool, skipped: list[Skipped]) -> Iterator[str]:
+    """Depth-first, sorted, with ``os.scandir`` (file types come free with the listing)."""
     real_root = os.path.realpath(root)
     ignore = _GitIgnore(os.path.abspath(root)) if gitignore else None
-
-    def onerror(error: OSError) -> None:
-        skipped.append(Skipped(error.filename or root, f"cannot list directory: {error.strerror}"))
-
-    for directory, dirnames, filenames in os.walk(root, onerror=onerror):
+    pending = [(root, os.path.abspath(root))]
+    while pending:
+        directory, absolute = pending.pop()
         if ignore is not None:
-            ignore.add(os.path.abspath(directory))
-        kept = []
-        for d in sorted(dirnames):
-            path = os.path.join(directory, d)
-            if _excluded(path, patterns) or _is_virtualenv(path):
+            ignore.add(absolute)
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as e:
+            skipped.append(Skipped(directory, f"cannot list directory: {e.strerror}"))
+            continue
+        subdirs = []
+        for entry in entries:
+            path, full = os.path.join(directory, entry.name), os.path.join(absolute, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                if excluded(path, full) or _is_virtualenv(path):
+                    continue
+                if ignore is None or not ignore.ignored(full, True):
+                    subdirs.append((path, full))
                 continue
-            if ignore is not None and ignore.ignored(os.path.abspath(path), True):
+            if not entry.name.endswith(".py") or excluded(path, full):
                 continue
-            kept.append(d)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            if not name.endswith(".py"):
+            if ignore is not None and ignore.ignored(full, False):
                 continue
-            path = os.path.join(directory, name)
-            if _excluded(path, patterns):
-                continue
-            if ignore is not None and ignore.ignored(os.path.abspath(path), False):
-                continue
-            if os.path.islink(path):
+            if entry.is_symlink():
                 target = os.path.realpath(path)
                 if not os.path.exists(target):
                     skipped.append(Skipped(path, "dangling symlink"))
                     continue
                 if os.path.commonpath([target, real_root]) != real_root:
                     continue  # never follow a link out of the tree being walked
+                if os.path.isdir(target):
+                    continue  # a linked directory named like a module
             yield path
+        pending.extend(reversed(subdirs))
