@@ -371,6 +371,8 @@ def alternate(
     wall: dict[str, list[float]] = {v.name: [] for v in variants}
     cpu: dict[str, list[float]] = {v.name: [] for v in variants}
     codes: dict[str, list[int]] = {v.name: [] for v in variants}
+    # Lines each run printed: a run that did less work than its peers shows up here.
+    output_lines: dict[str, list[int]] = {v.name: [] for v in variants}
     order_log: list[list[str]] = []
     stderr_tail: dict[str, str] = {}
     for r in range(rounds):
@@ -381,6 +383,7 @@ def alternate(
             if v.verify:
                 v.verify(run)
             wall[v.name].append(run.wall)
+            output_lines[v.name].append(run.output.count("\n"))
             cpu[v.name].append(run.cpu)
             codes[v.name].append(run.returncode)
             if run.returncode not in (0, 1):
@@ -396,6 +399,7 @@ def alternate(
         "wall_s": wall,
         "cpu_s": cpu,
         "exit_codes": codes,
+        "output_lines": output_lines,
         "stderr_tail_of_runs_exiting_not_0_or_1": stderr_tail,
         "median_wall_s": {k: statistics.median(x) for k, x in wall.items()},
         "median_cpu_s": {k: statistics.median(x) for k, x in cpu.items()},
