@@ -53,14 +53,16 @@ rewrites (exactly what flake8-celery-async reports as fixable):
   t.delay(a).id         -> (await t.delayx(a)).id
   chain(...).apply_async(x) / group(...)() / res.get(timeout=1) / app.control.revoke(tid)
                         -> await run_blocking(<the bound call>, <same arguments>)
-  everything else reported (CEL007, CEL008, property reads, generator expressions, # noqa)
+  res.state             -> await read_result(res, "state")
+  everything else reported (CEL007, CEL008, calls in generator expressions, # noqa'd lines)
   is left alone and listed as unfixable with its reason.
 
 app factory (unless --no-factory): the module constructing Celery(...) gets the runtime module
 (--factory-name) written beside it; Celery(...) becomes CeleryAsync(...), subclasses of Celery
 and direct subclasses of celery.Task are rebased onto CeleryAsync / AsyncTask. A file of that
 name that is not ours stops the run (exit 2, nothing written). With no construction found,
-nothing is written for it and the steps to finish by hand are printed.
+nothing is written for it and the steps to finish by hand are printed. Task bases that will
+not get the async methods (e.g. base=SomeLibraryTask) are listed under "check by hand".
 
 imports: absolute, `from <package>.celery_async import run_blocking`, the dotted name found by
 walking up __init__.py files from the runtime module's directory.
