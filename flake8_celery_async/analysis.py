@@ -519,6 +519,10 @@ class Analysis:
                 self._bind(target, target_kind, frame)
 
         stack.append((bind, frame))
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            # A local variable's annotation is never evaluated: only the value runs.
+            stack.extend((n, frame) for n in (node.value, node.target) if n is not None)
+            return
         self._push_children(node, frame, stack)
 
     def _for(self, node: ast.For | ast.AsyncFor, frame: _Frame, stack: Stack) -> None:

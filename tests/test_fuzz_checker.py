@@ -95,7 +95,7 @@ def test_mutated_fixtures(source: str) -> None:
 
 @FUZZ
 @given(st.binary(max_size=400) | _mutations().map(str.encode))
-@example(data=b"#\x80")  # found by this test: parses, then did not decode for # noqa
+@example(data=b"#\x80")  # found by this test: parses, then the noqa pass could not decode it
 def test_check_source_never_raises_on_bytes(data: bytes) -> None:
     result = check_source(b"async def f():\n    t.delay()\n" + data, Settings())
     assert result.internal_error is None

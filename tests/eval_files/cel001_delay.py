@@ -113,3 +113,9 @@ async def outer():
         send_email.delay(1)  # CEL001: 8
 
     return inner, Inner, inner_async
+
+
+async def annotations_are_not_evaluated(x):
+    local: send_email.delay() = x  # a local variable's annotation never runs
+    value: int = send_email.delay(x)  # CEL001: 17
+    return local, value
