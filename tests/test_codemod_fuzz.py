@@ -9,9 +9,13 @@ never "could not locate".
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections import Counter
 
+import hypothesmith
+import pytest
+from fuzz_strategies import FUZZ, mutations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -157,3 +161,42 @@ def test_codemod_output_compiles_and_leaves_only_unfixable(source: str) -> None:
         f.code for f in after.findings
     )
     assert fix_source(new, SETTINGS).new_data is None
+
+
+# -- generated programs (hypothesmith) and mutated eval fixtures -------------------------------
+
+
+def _codemod_round_trip(data: bytes) -> None:
+    outcome = fix_source(data, SETTINGS)
+    assert outcome.internal_error is None, outcome.internal_error
+    if outcome.error is not None:  # unparsable or undecodable: left alone
+        assert outcome.new_data is None
+        return
+    new = outcome.new_data or data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if _compiles(data):
+            assert _compiles(new), new.decode()
+    after = check_source(new, SETTINGS)
+    assert [f for f in after.findings if f.fix is not None] == []
+    assert Counter(u.finding.code for u in outcome.unfixable) == Counter(
+        f.code for f in after.findings
+    )
+    assert fix_source(new, SETTINGS).new_data is None
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+@FUZZ
+@given(
+    hypothesmith.from_grammar().map(
+        lambda s: HEAD + "async def _f():\n" + textwrap.indent(s, "    ") + "\n    pass\n"
+    )
+)
+def test_generated_programs_inside_async_def(source: str) -> None:
+    _codemod_round_trip(source.encode())
+
+
+@FUZZ
+@given(mutations())
+def test_mutated_fixtures(source: str) -> None:
+    _codemod_round_trip(source.encode())
