@@ -608,7 +608,9 @@ def test_results_dropped_on_the_loop_do_not_block_it(
         await asyncio.sleep(0)
         return time.perf_counter() - start
 
-    assert asyncio.run(main()) < 0.1
+    # Cleaning up on the loop would cost at least 20 x the 0.25 s socket timeout (5 s); the
+    # margin absorbs gc.collect() and a busy machine.
+    assert asyncio.run(main()) < 1.0
     redis_server.resume()
 
 
