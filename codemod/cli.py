@@ -603,8 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_USAGE
     try:
-        config = Config() if args.isolated else Config.load(args.config)
-        settings = config.settings({o.dest: getattr(args, o.dest) for o in OPTIONS})
+        config, settings = Config.from_args(args)
     except ConfigError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return EXIT_USAGE

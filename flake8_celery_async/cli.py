@@ -106,8 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(markdown_table())
         return EXIT_OK
     try:
-        config = Config() if args.isolated else Config.load(args.config)
-        settings = config.settings({o.dest: getattr(args, o.dest) for o in OPTIONS})
+        config, settings = Config.from_args(args)
     except ConfigError as e:
         print(f"flake8-celery-async: error: {e}", file=sys.stderr)
         return EXIT_USAGE

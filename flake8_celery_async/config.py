@@ -6,6 +6,7 @@ directory and its parents and takes the first that has a ``[flake8]`` section.
 
 from __future__ import annotations
 
+import argparse
 import configparser
 import os
 import re
@@ -91,6 +92,13 @@ class Config:
             return Settings.from_mapping(values)
         except ValueError as e:
             raise ConfigError(f"{self.path or 'options'}: {e}") from e
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> tuple[Config, Settings]:
+        """The config the CLI flags point at (``--config``, ``--isolated``), and the settings
+        from it with the flags' values winning. Raises ConfigError."""
+        config = cls() if args.isolated else cls.load(args.config)
+        return config, config.settings({o.dest: getattr(args, o.dest) for o in OPTIONS})
 
     @property
     def base(self) -> str:
