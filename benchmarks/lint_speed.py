@@ -177,6 +177,25 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def git_state() -> dict[str, Any] | None:
+    """The checked-out commit and changed files of the code under test (an editable install
+    runs whatever is in the tree, so a commit landing mid-run shows up as start != end)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "flake8_celery_async", "codemod"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {"commit": commit, "uncommitted_in_checker_or_codemod": changed}
+
+
 def dist_version(name: str) -> str | None:
     try:
         return importlib.metadata.version(name)
@@ -661,6 +680,18 @@ def _s(seconds: float) -> str:
     return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms"
 
 
+def _git_line(result: dict[str, Any]) -> str:
+    start, end = result.get("git_at_start"), result.get("git_at_end")
+    if not start:
+        return "unknown (no git)"
+    line = f"commit {start['commit'][:10]}"
+    if start["uncommitted_in_checker_or_codemod"]:
+        line += " + uncommitted changes"
+    if end and end != start:
+        line += f" -> {end['commit'][:10]} by the end (changed during the run!)"
+    return line
+
+
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -675,6 +706,7 @@ def table(result: dict[str, Any]) -> str:
         f"rounds: {s['rounds']} (codemod/libcst: {s['libcst_rounds']}), flake8 --jobs "
         f"{s['flake8_jobs']}, orders rotated, medians of per-round ratios [min-max]",
         f"bytecode: {s.get('bytecode', 'as the environment says')}",
+        f"code under test: {_git_line(result)}",
     ]
     for tier, data in result["tiers"].items():
         c = data["corpus"]
@@ -859,6 +891,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command": [Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])],
         "started_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "machine": machine_info(),
+        "git_at_start": git_state(),
         "tools": {
             name: dist_version(name)
             for name in ("flake8", OUR_DIST, BUGBEAR_DIST, "ruff", "libcst")
@@ -913,6 +946,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 result["profile"]["direct_overhead_pct"] = (
                     100 * cost / fl["median_wall_s"]["without"]
                 )
+    result["git_at_end"] = git_state()
     result["finished_utc"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
