@@ -6,8 +6,6 @@ Shared by the standalone CLI and the codemod, so both see exactly what flake8 wo
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,12 +34,17 @@ def decode(data: bytes) -> str:
     Undecodable bytes (CPython's parser accepts them in comments) become U+FFFD: the text is
     only searched for ``# noqa``.
     """
+    import io
+    import tokenize  # only for files with findings
+
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return data.decode(encoding, errors="replace")
 
 
 def split_lines(text: str) -> list[str]:
     """Physical lines as Python numbers them (``\\n``, ``\\r\\n`` or ``\\r``), ends kept."""
+    import io
+
     return io.StringIO(text, newline="").readlines()
 
 

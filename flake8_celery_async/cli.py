@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from fnmatch import fnmatch
 
 from . import __version__
-from .check import FileResult, check_file, selected
+from .check import FileResult, check_file, check_source, selected
 from .config import Config, ConfigError, split_list
 from .files import Skipped, discover
 from .rules import RULES, markdown_table
@@ -72,26 +72,48 @@ class _Job:
     def __call__(self, path: str) -> FileResult:
         return check_file(path, self.settings, self.select, self.ignore)
 
+    def check(self, path: str, data: bytes) -> FileResult:
+        try:
+            return check_source(data, self.settings, self.select, self.ignore, path)
+        except Exception as e:  # a bug in this tool: report it with the file, keep going
+            return FileResult(path, internal_error=f"{type(e).__name__}: {e}")
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes with two syscalls less than ``open().read()``: this runs per file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data
+        chunks = [data]  # the file grew, or st_size was not its size (procfs, pipes)
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
 
 def run_checks(paths: Sequence[str], job: _Job, jobs: int) -> Iterator[FileResult]:
     """Check every file; a pool only when enough files pass the cheap text check."""
-    candidates: list[str] = []
+    candidates: list[tuple[str, bytes]] = []
     for path in paths:
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data = read_bytes(path)
         except OSError as e:
             yield FileResult(path, error=f"cannot read: {e.strerror or e}")
             continue
         if job.settings.may_have_findings(data):
-            candidates.append(path)
+            candidates.append((path, data))
     if jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
         from concurrent.futures import ProcessPoolExecutor  # only when it pays
 
         with ProcessPoolExecutor(jobs) as pool:
-            yield from pool.map(job, candidates, chunksize=8)
+            yield from pool.map(job, [path for path, _ in candidates], chunksize=8)
     else:
-        yield from map(job, candidates)
+        for path, data in candidates:
+            yield job.check(path, data)
 
 
 def _escape(value: str, prop: bool = False) -> str:

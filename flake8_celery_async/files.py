@@ -14,7 +14,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import translate
-from typing import Any
+
+if False:  # for type checkers only: pathspec is imported when a .gitignore is read
+    import pathspec
 
 DEFAULT_EXCLUDE = (
     ".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs", "*.egg",
@@ -62,7 +64,7 @@ class _GitIgnore:
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.specs: dict[str, Any] = {}
+        self.specs: dict[str, pathspec.GitIgnoreSpec] = {}
 
     def add(self, directory: str) -> None:
         path = os.path.join(directory, ".gitignore")

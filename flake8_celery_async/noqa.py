@@ -7,9 +7,7 @@ A ``# noqa`` anywhere in a multi-line logical line applies to every line of it, 
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 
 NOQA_INLINE_REGEXP = re.compile(
     r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
@@ -24,6 +22,9 @@ def file_is_ignored(lines: list[str]) -> bool:
 
 def logical_line_map(text: str, lines: list[str]) -> dict[int, str]:
     """Line number -> the text searched for ``# noqa`` (flake8's ``_noqa_line_mapping``)."""
+    import io
+    import tokenize  # only for files with findings
+
     mapping: dict[int, str] = {}
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))

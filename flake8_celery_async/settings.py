@@ -10,22 +10,20 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-# Method names whose presence (with ``async``) makes a file worth parsing. Every rule needs an
-# ``async def`` and at least one of these; see ``Settings.may_have_findings``.
-_TRIGGERS = (
-    ".delay",
-    "apply_async",
-    "send_task",
-    "AsyncResult",
-    "GroupResult",
-    "ResultSet",
-    ".control",
-    ".task",
-    "shared_task",
-    "celery",
-)
-# Every rule needs an ``async def``. A literal first keeps the scan at memchr speed; matches
-# in comments or strings only cost a parse. (``async \`` + newline + ``def`` is not matched.)
+# What a file must contain to be worth parsing: every rule needs an ``async def`` and one of
+# these names. Each coarse name costs a scan of every file with an ``async def``, so there are
+# few; a coarse hit that is only a prefix of what matters is confirmed by the refinements.
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    ".delay": (),
+    "apply_async": (),
+    "send_task": (),
+    "celery": (),  # imports: canvas (chain, group...), current_app, celery.result
+    "Result": ("AsyncResult", "GroupResult", "ResultSet"),
+    ".control": (),
+    "shared_task": (),
+    # CEL008's @app.task / @app.task(...), not self.task.x, .tasks or .task_id
+    ".task": (".task(", ".task\n", ".task\r", ".task ", ".task\t", ".task#"),
+}
 _ASYNC_DEF_BYTES = re.compile(rb"async\s+def")
 _ASYNC_DEF_TEXT = re.compile(r"async\s+def")
 
@@ -112,12 +110,12 @@ class Settings:
         return frozenset((self.delay_name, self.apply_async_name, self.send_task_name))
 
     @cached_property
-    def _triggers(self) -> tuple[str, ...]:
-        return (*_TRIGGERS, *self.extra_dispatch)
+    def _triggers(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return (*_TRIGGERS.items(), *((name, ()) for name in self.extra_dispatch))
 
     @cached_property
-    def _trigger_bytes(self) -> tuple[bytes, ...]:
-        return tuple(t.encode() for t in self._triggers)
+    def _trigger_bytes(self) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+        return tuple((t.encode(), tuple(r.encode() for r in rs)) for t, rs in self._triggers)
 
     def may_have_findings(self, source: bytes | str) -> bool:
         """The cheap text check: can this source contain any finding at all?
@@ -126,13 +124,14 @@ class Settings:
         them is never parsed. False positives only cost a parse.
         """
         if isinstance(source, bytes):
-            return (
-                b"async" in source
-                and _ASYNC_DEF_BYTES.search(source) is not None
-                and any(t in source for t in self._trigger_bytes)
+            if b"async" not in source or _ASYNC_DEF_BYTES.search(source) is None:
+                return False
+            return any(
+                t in source and (not rs or any(r in source for r in rs))
+                for t, rs in self._trigger_bytes
             )
-        return (
-            "async" in source
-            and _ASYNC_DEF_TEXT.search(source) is not None
-            and any(t in source for t in self._triggers)
+        if "async" not in source or _ASYNC_DEF_TEXT.search(source) is None:
+            return False
+        return any(
+            t in source and (not rs or any(r in source for r in rs)) for t, rs in self._triggers
         )

@@ -10,7 +10,9 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import sysconfig
+import tempfile
 import time
 from pathlib import Path
 
@@ -146,3 +148,80 @@ def test_codemod_on_deeply_nested_input_reports_or_rewrites_but_never_crashes(
         ast.parse(text)
     else:
         assert text == source and "deep.py" in run.stderr
+
+
+GOOD = "from proj.tasks import t\n\n\nasync def view():\n    t.delay(1)\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "status"),
+    [
+        ("nul", b"async def f():\n    t.delay()\x00\n", 3),
+        ("undecodable", b"async def f():\n    t.delay('\xff\xfe')\n", 3),
+        ("wrong_cookie", b"# coding: klingon\nasync def f():\n    t.delay()\n", 3),
+        ("syntax_error", b"async def f(:\n    t.delay()\n", 3),
+        ("newer_syntax", b"type X = int\nasync def f():\n    t.delay()\n", None),
+        ("empty", b"", 1),
+        ("latin1", b"# -*- coding: latin-1 -*-\nasync def f():\n    t.delay('\xe9')\n", 1),
+        ("bom_crlf", b"\xef\xbb\xbfasync def f():\r\n    t.delay()\r\n", 1),
+        ("mixed_newlines", b"async def f():\r\n    t.delay()\n    t.delay()\r\n", 1),
+        ("tabs", b"async def f():\n\tt.delay()\n", 1),
+        # libcst cannot reproduce these byte for byte (a final lone CR, a leading form feed):
+        # the codemod refuses them with a message instead of changing anything else in them.
+        ("final_lone_cr", b"async def f():\r\n    t.delay()\n    t.delay()\r", 3),
+        ("formfeed", b"\x0casync def f():\n\tt.delay()\n", 3),
+    ],
+)
+def test_codemod_bad_or_odd_input(
+    tmp_path: Path, name: str, content: bytes, status: int | None
+) -> None:
+    """Bad input is reported and left byte-for-byte; odd but valid input is rewritten; the
+    rest of the run goes on either way."""
+    (tmp_path / f"a_{name}.py").write_bytes(content)
+    (tmp_path / "z_good.py").write_text(GOOD)
+    result = _run(tool("celery-async-codemod"), "--no-factory", ".", cwd=tmp_path)
+    if status is None:  # valid only on newer Pythons
+        status = 1 if sys.version_info >= (3, 12) else 3
+    assert result.returncode == status, result.stderr
+    assert "await t.delayx(1)" in (tmp_path / "z_good.py").read_text()
+    after = (tmp_path / f"a_{name}.py").read_bytes()
+    if status == 3:
+        assert after == content
+        assert f"a_{name}.py: error:" in result.stderr
+    elif content:
+        assert after != content and b"await t.delayx(" in after
+        ast.parse(after)
+        assert after.startswith(b"\xef\xbb\xbf") == content.startswith(b"\xef\xbb\xbf")
+        assert after.count(b"\r\n") == content.count(b"\r\n")
+
+
+def test_codemod_paths_it_must_not_follow_or_cannot_write(tmp_path: Path) -> None:
+    """A directory named x.py, a dangling symlink, a link out of the tree, and (as an
+    unprivileged user, since CI runs as root) a read-only directory."""
+    root = Path(tempfile.mkdtemp())
+    try:
+        root.chmod(0o755)
+        (root / "x.py").mkdir()
+        (root / "dangling.py").symlink_to(root / "nowhere.py")
+        outside = tmp_path / "outside.py"
+        outside.write_text(GOOD)
+        (root / "link_out.py").symlink_to(outside)
+        locked = root / "locked"
+        locked.mkdir()
+        (locked / "view.py").write_text(GOOD)
+        (root / "open.py").write_text(GOOD)
+        for path in (root, locked, locked / "view.py", root / "open.py"):
+            os.chown(path, 65534, 65534) if os.geteuid() == 0 else None
+        locked.chmod(0o555)  # no temp file can be created here
+        as_user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        prefix = as_user if os.geteuid() == 0 and shutil.which("setpriv") else []
+        result = _run(*prefix, tool("celery-async-codemod"), "--no-factory", ".", cwd=root)
+        assert result.returncode == 3, result.stderr
+        assert "./dangling.py: error: dangling symlink" in result.stderr
+        assert "locked/view.py: error:" in result.stderr
+        assert (locked / "view.py").read_text() == GOOD
+        assert outside.read_text() == GOOD  # the link out of the tree was not followed
+        assert "await t.delayx(1)" in (root / "open.py").read_text()
+    finally:
+        (root / "locked").chmod(0o755)
+        shutil.rmtree(root)
