@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import __version__
-from .analysis import analyze
 from .settings import OPTIONS, Settings
 
 
@@ -42,5 +41,7 @@ class Plugin:
         # The fast path: a file without `async` and a trigger name cannot have a finding.
         if not self.settings.may_have_findings("".join(self.lines)):
             return
+        from .analysis import analyze  # imported only once a file passes the text check
+
         for finding in analyze(self.tree, self.settings):
             yield finding.line, finding.col, finding.message, type(self)
