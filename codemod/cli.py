@@ -16,14 +16,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flake8_celery_async import __version__
 from flake8_celery_async.analysis import Finding
 from flake8_celery_async.check import check_source, split_lines
-from flake8_celery_async.config import Config, ConfigError, split_list
+from flake8_celery_async.config import Config, ConfigError, ignores_for, split_list
 from flake8_celery_async.files import Skipped, discover
 from flake8_celery_async.settings import OPTIONS, Settings
 
@@ -201,19 +200,6 @@ class ScanJob:
         return scan
 
 
-def ignores_for(
-    path: str, ignore: tuple[str, ...], per_file: tuple[tuple[str, tuple[str, ...]], ...]
-) -> tuple[str, ...]:
-    """The config's ignore list plus the per-file-ignores that match ``path`` (as flake8)."""
-    return ignore + tuple(
-        c for pattern, codes in per_file if _matches(path, pattern) for c in codes
-    )
-
-
-def _matches(path: str, pattern: str) -> bool:
-    return fnmatch(os.path.basename(path), pattern) or fnmatch(os.path.abspath(path), pattern)
-
-
 # -- phase 2: fix --------------------------------------------------------------------------------
 
 
@@ -334,9 +320,7 @@ class Run:
         self.jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
         self.existing_runtime: str | None = None
-        select = split_list(args.select) if args.select else ["CEL"]
-        ignore = split_list(args.ignore) if args.ignore else []
-        ignore += config.get_list("ignore") + config.get_list("extend-ignore")
+        select, ignore = config.select_and_ignore(args)
         per_file = tuple((p, tuple(c)) for p, c in config.per_file_ignores())
         self.exclude = [p for raw in args.exclude for p in split_list(raw)]
         self.exclude += config.get_list("exclude") + config.get_list("extend-exclude")

@@ -894,9 +894,7 @@ class Analysis:
             if last == "shared_task" or (
                 last == "task" and "." in name and self._is_celery_app_for_task(target)
             ):
-                self.findings.append(
-                    self._finding(node, "CEL008", node.name, "", reason=UNFIXABLE_TASK)
-                )
+                self._report(node, None, "CEL008", node.name, "", reason=UNFIXABLE_TASK)
                 return
 
     def _is_celery_app_for_task(self, target: ast.expr) -> bool:
@@ -914,9 +912,10 @@ class Analysis:
 
     # -- reports -------------------------------------------------------------------------------
 
-    def _finding(
+    def _report(
         self,
         node: ast.expr | ast.stmt,
+        frame: _Frame | None,
         code: str,
         what: str,
         fix_text: str,
@@ -926,43 +925,28 @@ class Analysis:
         fix: str | None = None,
         reason: str | None = None,
         line: int = 0,
-    ) -> Finding:
-        message = BY_CODE[code].message.format(what=what, fix=fix_text, line=line)
-        return Finding(
-            node.lineno,
-            node.col_offset,
-            node.end_lineno or node.lineno,
-            node.end_col_offset or node.col_offset,
-            code,
-            message,
-            method,
-            new,
-            fix,
-            reason,
-        )
-
-    def _report(
-        self,
-        node: ast.expr,
-        frame: _Frame,
-        code: str,
-        what: str,
-        fix_text: str,
-        *,
-        method: str = "",
-        new: str = "",
-        fix: str | None = None,
-        reason: str | None = None,
     ) -> None:
-        if not frame.on_loop:
+        """Record a finding. In a scanned sync function (``frame`` off the loop) only remember
+        the first blocking site, for CEL007; ``frame`` is None for module-level rules."""
+        if frame is not None and not frame.on_loop:
             if frame.func is not None and frame.func.site is None:
                 frame.func.site = (node.lineno, what)
             return
-        if fix is not None and frame.unfixable is not None:
+        if fix is not None and frame is not None and frame.unfixable is not None:
             fix, reason = None, frame.unfixable
+        message = BY_CODE[code].message.format(what=what, fix=fix_text, line=line)
         self.findings.append(
-            self._finding(
-                node, code, what, fix_text, method=method, new=new, fix=fix, reason=reason
+            Finding(
+                node.lineno,
+                node.col_offset,
+                node.end_lineno or node.lineno,
+                node.end_col_offset or node.col_offset,
+                code,
+                message,
+                method,
+                new,
+                fix,
+                reason,
             )
         )
 
@@ -997,10 +981,8 @@ class Analysis:
             if site is not None:
                 what = source(callee)
                 fix_text = f"await {self.settings.helper}({what}, ...)"
-                self.findings.append(
-                    self._finding(
-                        node, "CEL007", what, fix_text, reason=UNFIXABLE_HELPER, line=site[0]
-                    )
+                self._report(
+                    node, None, "CEL007", what, fix_text, reason=UNFIXABLE_HELPER, line=site[0]
                 )
 
     def _resolve(self, callee: ast.expr, frame: _Frame) -> _Func | None:

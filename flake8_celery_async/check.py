@@ -25,7 +25,6 @@ class FileResult:
     """An exception inside this tool while checking the file (a bug: please report it)."""
     parsed: bool = False
     """False when the cheap text check showed the file cannot contain a finding."""
-    data: bytes | None = None
 
 
 def decode(data: bytes) -> str:
@@ -61,9 +60,8 @@ def check_source(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     path: str = "<source>",
-    keep_data: bool = False,
 ) -> FileResult:
-    result = FileResult(path, data=data if keep_data else None)
+    result = FileResult(path)
     if not settings.may_have_findings(data):
         return result
     result.parsed = True
@@ -106,7 +104,6 @@ def check_file(
     settings: Settings,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
-    keep_data: bool = False,
 ) -> FileResult:
     try:
         with open(path, "rb") as f:
@@ -114,6 +111,6 @@ def check_file(
     except OSError as e:
         return FileResult(path, error=f"cannot read: {e.strerror or e}")
     try:
-        return check_source(data, settings, select, ignore, path, keep_data)
+        return check_source(data, settings, select, ignore, path)
     except Exception as e:  # a bug in this tool: report it with the file, keep going
         return FileResult(path, internal_error=f"{type(e).__name__}: {e}")

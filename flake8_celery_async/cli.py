@@ -12,11 +12,10 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from fnmatch import fnmatch
 
 from . import __version__
 from .check import FileResult, check_file, check_source, selected
-from .config import Config, ConfigError, split_list
+from .config import Config, ConfigError, ignores_for, split_list
 from .files import Skipped, discover
 from .rules import RULES, markdown_table
 from .settings import OPTIONS, Settings
@@ -132,12 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"flake8-celery-async: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    select = split_list(args.select) if args.select else ["CEL"]
-    ignore = split_list(args.ignore) if args.ignore else []
-    ignore += config.get_list("ignore") + config.get_list("extend-ignore")
+    select, ignore = config.select_and_ignore(args)
     exclude = split_list(args.exclude) if args.exclude else config.get_list("exclude")
     exclude += split_list(args.extend_exclude or "") + config.get_list("extend-exclude")
-    per_file = config.per_file_ignores()
+    per_file = tuple((pattern, tuple(codes)) for pattern, codes in config.per_file_ignores())
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
 
     skipped: list[Skipped] = []
@@ -160,21 +157,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif result.error:
             print(f"{result.path}: error: {result.error}; file skipped", file=sys.stderr)
             status = max(status, EXIT_FILE_ERROR)
-        codes_off = [
-            c for pattern, codes in per_file if _matches(result.path, pattern) for c in codes
-        ]
+        file_ignore = ignores_for(result.path, tuple(ignore), per_file) if per_file else ()
         for f in result.findings:
-            if codes_off and not selected(f.code, select, [*ignore, *codes_off]):
+            if file_ignore and not selected(f.code, select, file_ignore):
                 continue
             rows.append((result.path, f.line, f.col + 1, f.code, f.message))
     _print(rows, args.format)
     if rows and not args.exit_zero:
         status = max(status, EXIT_FINDINGS)
     return status
-
-
-def _matches(path: str, pattern: str) -> bool:
-    return fnmatch(os.path.basename(path), pattern) or fnmatch(os.path.abspath(path), pattern)
 
 
 def _print(rows: list[tuple[str, int, int, str, str]], fmt: str) -> None:

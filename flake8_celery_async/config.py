@@ -11,6 +11,7 @@ import configparser
 import os
 import re
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 
 from .settings import OPTIONS, Settings
 
@@ -100,6 +101,12 @@ class Config:
         config = cls() if args.isolated else cls.load(args.config)
         return config, config.settings({o.dest: getattr(args, o.dest) for o in OPTIONS})
 
+    def select_and_ignore(self, args: argparse.Namespace) -> tuple[list[str], list[str]]:
+        """``--select`` (default: CEL) and ``--ignore`` plus the config's ignore lists."""
+        select = split_list(args.select) if args.select else ["CEL"]
+        ignore = split_list(args.ignore) if args.ignore else []
+        return select, ignore + self.get_list("ignore") + self.get_list("extend-ignore")
+
     @property
     def base(self) -> str:
         """The directory that relative paths in the config are relative to."""
@@ -118,3 +125,17 @@ class Config:
             (os.path.join(base, pattern) if "/" in pattern else pattern, codes)
             for pattern, codes in parse_files_to_codes_mapping(raw)
         ]
+
+
+def ignores_for(
+    path: str, ignore: tuple[str, ...], per_file: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[str, ...]:
+    """The ignore list plus the per-file-ignores that match ``path`` (as flake8 matches them:
+    the base name or the absolute path)."""
+    name, absolute = os.path.basename(path), os.path.abspath(path)
+    return ignore + tuple(
+        code
+        for pattern, codes in per_file
+        if fnmatch(name, pattern) or fnmatch(absolute, pattern)
+        for code in codes
+    )
