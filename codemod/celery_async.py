@@ -30,6 +30,10 @@ How it stays fast when the broker is not:
   working. ``contextvars`` are copied into the thread.
 * At most ``async_dispatch_max_in_flight`` calls may be queued or running; one more fails at
   once instead of queueing.
+* Publishes that wait for a thread go out together: one pool thread sends up to
+  ``async_dispatch_batch_size`` of them with one producer and, on Redis with kombu 5.7+, one
+  pipelined round trip (kombu's ``Producer.batch``). A call returns once its batch is sent, so
+  a burst of calls costs less than the same calls made one by one.
 * Fail-fast settings (below) bound every socket operation, and after a call fails because the
   broker or result backend is unavailable, calls starting within ``async_dispatch_cooldown``
   seconds fail at once instead of each waiting for its own timeout.
@@ -58,6 +62,8 @@ Settings (ordinary Celery configuration; anything you set yourself wins):
 ``async_dispatch_socket_timeout``  0.25     seconds, the ``T`` of the fail-fast settings
 ``async_dispatch_cooldown``        0.5      seconds of failing fast after an outage is seen;
                                             0 turns this off
+``async_dispatch_batch_size``      100      most publishes sent together; 1 sends each
+                                            alone, each on a pool thread of its own
 =================================  =======  ==================================================
 
 Fail-fast settings applied by :class:`CeleryAsync` unless you set the key yourself::
@@ -79,10 +85,13 @@ Good to know:
 * The message sent is the one the synchronous call sends, every option kept, except for what
   Celery derives from the sending thread: ``reply_to`` (only the ``rpc://`` result backend uses
   it, and delivers results to the sending thread, so use another backend with this module), and
-  the parent task when called from inside a running task (``parent_id``/``root_id``).
+  the parent task when called from inside a running task (``parent_id``/``root_id``). In a
+  batch, Celery's ``after_task_publish`` signal fires when the message joins the batch, just
+  before the batch is sent.
 * :class:`BrokerUnavailable` after a timeout does not prove the message was not delivered: a
-  paused Redis may still execute a command it had received. Give tasks that must not run twice
-  a ``task_id`` and make them idempotent.
+  paused Redis may still execute a command it had received (and when a batch fails, every
+  call in it raises). Give tasks that must not run twice a ``task_id`` and make them
+  idempotent.
 * A ``get()`` that waits for a result holds a pool thread for as long; prefer short timeouts.
   Celery's Redis result consumer lets one thread read at a time, so when the backend stops
   answering, reads already running fail one after another, each after about 2 T: up to
@@ -92,15 +101,17 @@ Good to know:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import functools
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import Celery, Task, current_app, signals  # type: ignore[import-untyped, unused-ignore]
 from celery.result import AsyncResult  # type: ignore[import-untyped, unused-ignore]
@@ -123,6 +134,7 @@ DEFAULTS: dict[str, float] = {
     "async_dispatch_max_in_flight": 1000,
     "async_dispatch_socket_timeout": 0.25,
     "async_dispatch_cooldown": 0.5,
+    "async_dispatch_batch_size": 100,
 }
 THREAD_NAME_PREFIX = "celery-async"
 
@@ -145,31 +157,71 @@ def _connection_errors() -> tuple[type[BaseException], ...]:
 
 
 _CONNECTION_ERRORS = _connection_errors()
+# Errors raised *from* a connection error: the Redis result backend gives up reconnecting with
+# a bare RuntimeError (celery/backends/asynchronous.py, reconnect_on_error), and a kombu publish
+# batch whose pipeline failed raises BatchPublishError (kombu 5.7+).
+_WRAPPERS: tuple[type[BaseException], ...] = (RuntimeError,)
+with contextlib.suppress(ImportError):
+    from kombu.exceptions import BatchPublishError
+
+    _WRAPPERS = (RuntimeError, BatchPublishError)
 
 
 def _is_unavailable(exc: BaseException) -> bool:
     """True for the errors that mean "broker or backend unreachable", and nothing else."""
     if isinstance(exc, _CONNECTION_ERRORS):
         return True
-    # The Redis result backend gives up reconnecting with a bare RuntimeError, raised
-    # from the connection error (celery/backends/asynchronous.py, reconnect_on_error).
-    return type(exc) is RuntimeError and isinstance(exc.__cause__, (*_CONNECTION_ERRORS, OSError))
+    return type(exc) in _WRAPPERS and isinstance(exc.__cause__, (*_CONNECTION_ERRORS, OSError))
 
 
-def _reraise(exc: BaseException) -> NoReturn:
-    raise exc
+# What a call in the pool came to: (result, None) or (None, the exception it raised).
+# Not raising in the thread keeps the exception as it is: asyncio would re-create a
+# ``TimeoutError`` crossing from the thread, without its traceback.
+Outcome = tuple[Any, BaseException | None]
+
+
+class _Publish:
+    """A waiting ``apply_async``/``send_task``, to be given the publishing thread's producer."""
+
+    __slots__ = ("cancelled", "context", "deliver", "send")
+
+    def __init__(self, send: Callable[..., Any], deliver: Callable[[Outcome], None]) -> None:
+        self.send = send
+        self.deliver = deliver
+        self.context = contextvars.copy_context()
+        self.cancelled = False  # set by the waiting coroutine; a started publish still runs
+
+
+def _batched(producer: Any, size: int) -> contextlib.AbstractContextManager[Any]:
+    """kombu's ``Producer.batch`` (kombu 5.7+): what is published inside goes out when the
+    block ends, on Redis in one pipeline. A single message, or an older kombu, goes as usual."""
+    batch = getattr(producer, "batch", None)
+    if size < 2 or batch is None:
+        return contextlib.nullcontext()
+    return cast(contextlib.AbstractContextManager[Any], batch(max_size=sys.maxsize))
 
 
 class _Dispatcher:
-    """A fixed-size thread pool with an in-flight cap and a short failure cooldown."""
+    """A fixed-size thread pool with an in-flight cap and a short failure cooldown.
 
-    def __init__(self, pool_size: int, max_in_flight: int, cooldown: float) -> None:
+    Publishes (``delayx``, ``apply_asyncx``, ``send_taskx``) queue up for one pool thread at
+    a time, which sends those waiting together: one producer and, on Redis, one round trip per
+    batch instead of one each. Other calls (``run_blocking``) each take a pool thread.
+    """
+
+    def __init__(
+        self, pool_size: int, max_in_flight: int, cooldown: float, batch_size: int
+    ) -> None:
         self._executor = ThreadPoolExecutor(pool_size, thread_name_prefix=THREAD_NAME_PREFIX)
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self._max_in_flight = max_in_flight
         self._cooldown = cooldown
         self._failed_at = float("-inf")
         self._failure: BaseException | None = None
+        self._batch_size = batch_size
+        self._publishes: collections.deque[_Publish] = collections.deque()
+        self._publishing = False  # a pool thread is working through self._publishes
+        self._publishes_lock = threading.Lock()
         self._finished: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]]
         self._finished = weakref.WeakKeyDictionary()  # outcomes not yet handed to their loop
         self._finished_lock = threading.Lock()
@@ -177,29 +229,56 @@ class _Dispatcher:
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run ``fn`` in the pool, or raise BrokerUnavailable at once (cooldown, cap)."""
         loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[Callable[[], R]] = loop.create_future()
+        waiter: asyncio.Future[Outcome] = loop.create_future()
         deliver = functools.partial(self._finish, loop, waiter)
         future = self._submit(functools.partial(fn, *args, **kwargs), deliver)
         try:
-            outcome = await waiter
+            result, error = await waiter
         except asyncio.CancelledError:
             future.cancel()  # if it has not started, it never will
             raise
-        return outcome()
+        if error is not None:
+            raise error
+        return cast(R, result)
+
+    async def publish(self, app: Any, send: Callable[..., R], /, *args: Any, **options: Any) -> R:
+        """``send(*args, **options)``, a task's ``apply_async`` or an app's ``send_task``,
+        published together with the others waiting (see the class docstring)."""
+        if self._batch_size < 2 or "producer" in options:
+            return await self.run(send, *args, **options)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Outcome] = loop.create_future()
+        deliver = functools.partial(self._finish, loop, waiter)
+        job = _Publish(functools.partial(send, *args, **options), deliver)
+        self._take_slot()
+        with self._publishes_lock:
+            self._publishes.append(job)
+            start, self._publishing = not self._publishing, True
+        if start:
+            self._start_publishing(app)
+        try:
+            result, error = await waiter
+        except asyncio.CancelledError:
+            job.cancelled = True
+            raise
+        if error is not None:
+            raise error
+        return cast(R, result)
 
     def run_soon(self, call: Callable[[], object]) -> None:
         """Start ``call`` in the pool without waiting for it, unless it would be refused."""
         with contextlib.suppress(BrokerUnavailable, RuntimeError):  # RuntimeError: shut down
             self._submit(call, lambda outcome: None)
 
-    def _submit(
-        self, call: Callable[[], R], deliver: Callable[[Callable[[], R]], None]
-    ) -> Future[None]:
+    def _take_slot(self) -> None:
         self._fail_if_cooling_down()
         if not self._slots.acquire(blocking=False):
             raise BrokerUnavailable(
                 f"dispatch capacity exhausted: {self._max_in_flight} calls already in flight"
             )
+
+    def _submit(self, call: Callable[[], R], deliver: Callable[[Outcome], None]) -> Future[None]:
+        self._take_slot()
 
         def work() -> None:
             outcome = self._call(call)
@@ -218,25 +297,64 @@ class _Dispatcher:
         if future.cancelled():  # it never ran: work() did not release the slot
             self._slots.release()
 
-    def _call(self, call: Callable[[], R]) -> Callable[[], R]:
-        """Runs in a pool thread; returns a callable that returns the result or raises.
+    def _start_publishing(self, app: Any) -> None:
+        try:
+            self._executor.submit(self._publish_waiting, app)
+        except BaseException as exc:  # shut down: nothing will publish what waits
+            with self._publishes_lock:
+                jobs, self._publishing = list(self._publishes), False
+                self._publishes.clear()
+            for job in jobs:
+                self._slots.release()
+                job.deliver((None, exc))
 
-        Not raising here keeps the exception as it is: asyncio would re-create a
-        ``TimeoutError`` crossing from the thread, without its traceback.
-        """
+    def _publish_waiting(self, app: Any) -> None:
+        """In a pool thread: publish what is waiting, a batch at a time, until nothing is."""
+        while True:
+            with self._publishes_lock:
+                size = min(self._batch_size, len(self._publishes))
+                jobs = [self._publishes.popleft() for _ in range(size)]
+                if not jobs:
+                    self._publishing = False
+                    return
+            for job in jobs:
+                if job.cancelled:
+                    self._slots.release()
+            self._publish_batch(app, [job for job in jobs if not job.cancelled])
+
+    def _publish_batch(self, app: Any, jobs: list[_Publish]) -> None:
+        outcomes: list[Outcome] = []
+        try:
+            with app.producer_or_acquire() as producer, _batched(producer, len(jobs)):
+                for job in jobs:
+                    send = functools.partial(job.context.run, job.send, producer=producer)
+                    outcomes.append(self._call(send))
+        except BaseException as exc:  # the batch (or the producer) failed: none is known sent
+            failed = self._failed(exc)
+            outcomes += [failed] * (len(jobs) - len(outcomes))
+            outcomes = [failed if error is None else (result, error) for result, error in outcomes]
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            self._slots.release()
+            job.deliver(outcome)
+
+    def _call(self, call: Callable[[], R]) -> Outcome:
+        """Runs in a pool thread."""
         try:
             self._fail_if_cooling_down()  # the call may have waited in the queue
-            result = call()
+            return call(), None
         except Exception as exc:
-            if isinstance(exc, BrokerUnavailable) or not _is_unavailable(exc):
-                return functools.partial(_reraise, exc)
-            self._failed_at, self._failure = time.monotonic(), exc
-            unavailable = BrokerUnavailable(f"broker or result backend unavailable: {exc!r}")
-            unavailable.__cause__ = exc
-            return functools.partial(_reraise, unavailable)
-        return lambda: result
+            return self._failed(exc)
 
-    def _finish(self, loop: asyncio.AbstractEventLoop, waiter: Any, outcome: Any) -> None:
+    def _failed(self, exc: BaseException) -> Outcome:
+        """The outcome for a call that raised ``exc``; starts the cooldown on an outage."""
+        if isinstance(exc, BrokerUnavailable) or not _is_unavailable(exc):
+            return None, exc
+        self._failed_at, self._failure = time.monotonic(), exc
+        unavailable = BrokerUnavailable(f"broker or result backend unavailable: {exc!r}")
+        unavailable.__cause__ = exc
+        return None, unavailable
+
+    def _finish(self, loop: asyncio.AbstractEventLoop, waiter: Any, outcome: Outcome) -> None:
         """In a pool thread: queue the outcome for its loop, waking the loop once per batch
         (a wake-up per call would make the loop fight the pool for the GIL under load)."""
         with self._finished_lock:
@@ -284,6 +402,7 @@ def _dispatcher(app: Any) -> _Dispatcher:
                 pool_size=int(setting["async_dispatch_pool_size"]),
                 max_in_flight=int(setting["async_dispatch_max_in_flight"]),
                 cooldown=float(setting["async_dispatch_cooldown"]),
+                batch_size=int(setting["async_dispatch_batch_size"]),
             )
             # Stops the threads when the app is garbage collected or at exit (the standard
             # library also joins executor threads at exit). Never waits: this may run in one
@@ -345,7 +464,8 @@ class AsyncTask(Task):  # type: ignore[misc, unused-ignore]
         **options: Any,
     ) -> Any:
         """``apply_async(args, kwargs, **options)`` off the event loop; returns the AsyncResult."""
-        return await _dispatcher(self.app).run(self.apply_async, args, kwargs, **options)
+        dispatcher = _dispatcher(self.app)
+        return await dispatcher.publish(self.app, self.apply_async, args, kwargs, **options)
 
     async def delayx(self, *args: Any, **kwargs: Any) -> Any:
         """``delay(*args, **kwargs)`` off the event loop; returns the AsyncResult."""
@@ -370,7 +490,7 @@ class CeleryAsync(Celery):  # type: ignore[misc, unused-ignore]
 
     async def send_taskx(self, *args: Any, **kwargs: Any) -> Any:
         """``send_task(*args, **kwargs)`` off the event loop; returns the AsyncResult."""
-        return await _dispatcher(self).run(self.send_task, *args, **kwargs)
+        return await _dispatcher(self).publish(self, self.send_task, *args, **kwargs)
 
     def close(self) -> None:
         """Close the app and stop its dispatch threads (waiting for running calls)."""

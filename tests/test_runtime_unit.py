@@ -28,8 +28,9 @@ import pytest
 import redis
 from celery import shared_task, signals
 from celery.exceptions import TimeoutError as CeleryTimeoutError
+from celery.result import AsyncResult
 from conftest import REPO, copy_runtime
-from kombu.exceptions import OperationalError
+from kombu.exceptions import EncodeError, OperationalError
 from servers import RedisServer, wait_until
 
 from codemod import celery_async
@@ -571,7 +572,159 @@ def test_wire_message_is_the_sync_calls(
         assert comparable(c) == comparable(d)
         assert comparable(e, "id") == comparable(f, "id")
 
+        # Published together (one producer, one pipeline): the same messages, in order.
+        for n in range(3):
+            add.apply_async((n,), {"y": 2}, **{**options, "task_id": f"batch-{n}"})
+        await asyncio.gather(
+            *(
+                add.apply_asyncx((n,), {"y": 2}, **{**options, "task_id": f"batch-{n}"})
+                for n in range(3)
+            )
+        )
+        sync_sent, batched = (lambda m: (m[:3], m[3:]))(drain(client, "wire"))
+        assert [comparable(m) for m in sync_sent] == [comparable(m) for m in batched]
+        assert [m["headers"]["id"] for m in batched] == ["batch-0", "batch-1", "batch-2"]
+
     asyncio.run(main())
+
+
+# --- publishes that wait are sent together --------------------------------------------------
+
+
+def test_waiting_publishes_go_out_together(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
+) -> None:
+    """kombu's Producer.batch: a message is in Redis only once its batch is flushed."""
+    app = make_app(redis_server.url())
+    client = redis.Redis.from_url(redis_server.url())
+    queue = app.conf.task_default_queue
+    in_redis_when_published: list[int] = []
+    publishers: set[str] = set()
+
+    @app.task(name="unit.batched", shared=False)
+    def batched(n: int) -> None: ...
+
+    def on_published(**_: Any) -> None:
+        in_redis_when_published.append(int(client.llen(queue)))
+        publishers.add(threading.current_thread().name)
+
+    async def main() -> list[Any]:
+        await batched.delayx(-1)  # connections open
+        client.delete(queue)
+        in_redis_when_published.clear()
+        publishers.clear()
+        results = await asyncio.gather(
+            *(batched.delayx(n) for n in range(30)), app.send_taskx("unit.batched", (30,))
+        )
+        return list(results)
+
+    signals.after_task_publish.connect(on_published, weak=False)
+    try:
+        results = asyncio.run(main())
+    finally:
+        signals.after_task_publish.disconnect(on_published)
+    messages = drain(client, queue)
+    assert [json.loads(base64.b64decode(m["body"]))[0] for m in messages] == [
+        [n] for n in range(31)
+    ], "every message sent once, in order"
+    assert [r.id for r in results] == [m["headers"]["id"] for m in messages]
+    assert len(publishers) == 1, publishers
+    # Published into a batch, so not in Redis yet when the signal fires; 31 round trips
+    # would show 0, 1, 2, ... here. (The first may go alone, before the others are queued.)
+    assert sorted(set(in_redis_when_published)) in ([0], [0, 1]), in_redis_when_published
+
+
+def test_one_bad_call_does_not_sink_its_batch(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
+) -> None:
+    app = make_app(redis_server.url())
+    client = redis.Redis.from_url(redis_server.url())
+
+    @app.task(name="unit.arg", shared=False)
+    def arg(value: Any) -> None: ...
+
+    async def main() -> list[Any]:
+        await arg.delayx(0)
+        client.delete(app.conf.task_default_queue)
+        calls = [arg.delayx(n) for n in range(5)] + [arg.delayx(object())]  # not JSON
+        return list(
+            await asyncio.gather(
+                *calls, *(arg.delayx(n) for n in range(5, 10)), return_exceptions=True
+            )
+        )
+
+    outcomes = asyncio.run(main())
+    assert isinstance(outcomes[5], EncodeError) and not isinstance(outcomes[5], BrokerUnavailable)
+    assert all(isinstance(r, AsyncResult) for r in outcomes[:5] + outcomes[6:])
+    sent = [
+        json.loads(base64.b64decode(m["body"]))[0]
+        for m in drain(client, app.conf.task_default_queue)
+    ]
+    assert sent == [[n] for n in range(10)]
+    del outcomes
+    gc.collect()  # the results the error's traceback holds: unsubscribe while Redis is up
+
+
+def test_a_cancelled_waiting_publish_is_not_sent(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
+) -> None:
+    app = make_app(redis_server.url(), async_dispatch_max_in_flight=3)
+    client = redis.Redis.from_url(redis_server.url())
+    gate = threading.Event()
+
+    @app.task(name="unit.gated", shared=False)
+    def gated() -> None: ...
+
+    def hold_the_first(headers: dict[str, Any], **_: Any) -> None:
+        if headers["id"] == "first":
+            assert gate.wait(10)
+
+    async def main() -> None:
+        first = asyncio.ensure_future(gated.apply_asyncx(task_id="first"))
+        await asyncio.sleep(0.1)  # the publishing thread now waits in the signal
+        queued = [asyncio.ensure_future(gated.apply_asyncx(task_id=f"q{n}")) for n in range(2)]
+        await asyncio.sleep(0.05)
+        with pytest.raises(BrokerUnavailable, match="capacity exhausted"):
+            await gated.apply_asyncx(task_id="over the cap")
+        queued[0].cancel()
+        gate.set()
+        assert (await first).id == "first" and (await queued[1]).id == "q1"
+        with pytest.raises(asyncio.CancelledError):
+            await queued[0]
+        await asyncio.gather(*(gated.apply_asyncx(task_id=f"r{n}") for n in range(3)))  # slots back
+
+    signals.before_task_publish.connect(hold_the_first, weak=False)
+    try:
+        asyncio.run(main())
+    finally:
+        signals.before_task_publish.disconnect(hold_the_first)
+    ids = [m["headers"]["id"] for m in drain(client, app.conf.task_default_queue)]
+    assert ids == ["first", "q1", "r0", "r1", "r2"]
+
+
+def test_batch_size_one_publishes_one_at_a_time(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
+) -> None:
+    app = make_app(redis_server.url(), async_dispatch_batch_size=1, async_dispatch_pool_size=4)
+    publishers: set[str] = set()
+    gate = threading.Barrier(4, timeout=10)
+
+    @app.task(name="unit.single", shared=False)
+    def single() -> None: ...
+
+    def on_publish(**_: Any) -> None:
+        publishers.add(threading.current_thread().name)
+        gate.wait()  # four publishes at once: only possible on four threads
+
+    async def main() -> None:
+        await asyncio.gather(*(single.delayx() for _ in range(4)))
+
+    signals.before_task_publish.connect(on_publish, weak=False)
+    try:
+        asyncio.run(main())
+    finally:
+        signals.before_task_publish.disconnect(on_publish)
+    assert len(publishers) == 4
 
 
 def test_result_reads_go_through_the_pool(
