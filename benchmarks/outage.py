@@ -12,9 +12,10 @@ the service, for three ways of dispatching from a FastAPI handler.
 Each variant gets a fresh redis-server (broker and result backend, as the article sets it up)
 and a fresh uvicorn serving tests/runtime_app.py. After warm-up (three dispatches, the default
 executor's threads started, one DNS lookup) Redis is paused, and at once ``--requests``
-dispatch requests are sent while a separate thread probes three unrelated endpoints every
-50 ms: ``/ping`` (nothing), ``/dns`` (``loop.getaddrinfo("localhost", 80)``) and
-``/executor`` (``loop.run_in_executor(None, ...)``). Latencies are client round trips; for
+dispatch requests are sent while a process of its own (so that the load generator's GIL
+does not delay it) probes three unrelated endpoints every 50 ms: ``/ping`` (nothing),
+``/dns`` (``loop.getaddrinfo("localhost", 80)``) and ``/executor``
+(``loop.run_in_executor(None, ...)``). Latencies are client round trips; for
 ``/dns`` and ``/executor`` the server also reports the time inside the handler. Whatever has
 not answered ``--window`` seconds after the start counts as "> window". Then Redis resumes.
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import math
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -98,31 +102,50 @@ async def _settle(tasks: Sequence[asyncio.Task[Outcome]], deadline: float) -> li
     return list(await asyncio.gather(*tasks))
 
 
-class Prober(threading.Thread):
-    """Sends every probe each ``interval`` s from a thread and loop of its own, so that the
-    load generator's work on its own event loop does not delay or slow the probes."""
+class Prober:
+    """Sends every probe each ``interval`` s from a process of its own (this file run as a
+    script), so that neither the load generator's event loop nor its GIL delays the probes:
+    what they measure is the server."""
 
-    def __init__(self, base_url: str, interval: float, deadline: float) -> None:
-        super().__init__(daemon=True)
-        self.base_url, self.interval, self.deadline = base_url, interval, deadline
-        self.outcomes: list[Outcome] = []
-        self._stop_event = threading.Event()
+    def __init__(self, base_url: str, interval: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, base_url, repr(interval)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._stdin, self._stdout = self.process.stdin, self.process.stdout
+        ready = self._stdout.readline()  # imports done: probing starts without delay
+        assert ready == "ready\n", f"the prober did not start: {ready!r}"
 
-    def run(self) -> None:
-        self.outcomes = asyncio.run(self._probe())
-
-    async def _probe(self) -> list[Outcome]:
-        async with _client(self.base_url, self.deadline - time.perf_counter()) as client:
-            tasks = []
-            while not self._stop_event.is_set() and time.perf_counter() < self.deadline:
-                tasks += [asyncio.ensure_future(_request(client, "GET", p, p)) for p in PROBES]
-                await asyncio.sleep(self.interval)
-            return await _settle(tasks, self.deadline)
+    def start(self, deadline: float) -> None:
+        self._stdin.write(f"{deadline!r}\n")
+        self._stdin.flush()
 
     def stop(self) -> list[Outcome]:
-        self._stop_event.set()
-        self.join()
-        return self.outcomes
+        out, _ = self.process.communicate("stop\n", timeout=60)
+        assert self.process.returncode == 0, f"the prober exited with {self.process.returncode}"
+        return [Outcome(**fields) for fields in json.loads(out)]
+
+
+async def _probe(base_url: str, interval: float) -> list[Outcome]:
+    """The prober's process: from the deadline on stdin until "stop" on stdin or then."""
+    print("ready", flush=True)
+    deadline = float(sys.stdin.readline())
+    stop = threading.Event()
+
+    def wait_for_stop() -> None:
+        sys.stdin.readline()
+        stop.set()
+
+    threading.Thread(target=wait_for_stop, daemon=True).start()
+    async with _client(base_url, deadline - time.perf_counter()) as client:
+        tasks = []
+        while not stop.is_set() and time.perf_counter() < deadline:
+            tasks += [asyncio.ensure_future(_request(client, "GET", p, p)) for p in PROBES]
+            await asyncio.sleep(interval)
+        return await _settle(tasks, deadline)
 
 
 async def storm(
@@ -140,11 +163,11 @@ async def storm(
 
     Whatever has not answered ``window`` s after the start is recorded with status None.
     """
+    prober = await asyncio.to_thread(Prober, base_url, probe_interval)
     deadline = time.perf_counter() + window
     sampler = ThreadSampler(pid)
-    prober = Prober(base_url, probe_interval, deadline)
     sampler.start()
-    prober.start()
+    prober.start(deadline)
     async with _client(base_url, window) as client:
         tasks = [
             asyncio.ensure_future(_request(client, method, path.format(key), key)) for key in keys
@@ -162,3 +185,8 @@ async def storm(
             result.server_seconds[probe.key].append(probe.body["seconds"])
     result.max_threads = sampler.stop()
     return result
+
+
+if __name__ == "__main__":  # the Prober's process: storm.py BASE_URL INTERVAL
+    outcomes = asyncio.run(_probe(sys.argv[1], float(sys.argv[2])))
+    print(json.dumps([dataclasses.asdict(outcome) for outcome in outcomes]))
