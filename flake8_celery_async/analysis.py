@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from .rules import BY_CODE
@@ -124,38 +123,67 @@ UNFIXABLE_HELPER = "the blocking call is inside another function: make that func
 UNFIXABLE_TASK = "the task must be rewritten as a plain def by hand"
 
 
-@dataclass(frozen=True)
 class Finding:
     """One report. Positions are ``ast``'s: 1-based lines, 0-based UTF-8 byte columns.
 
     ``fix`` says how the codemod rewrites it: ``"method"`` (await the async method ``new``
     instead of ``method``), ``"helper"`` (await the runtime's ``run_blocking`` on the bound
     callable), or ``None`` with ``reason`` saying why it is not rewritten.
+
+    A plain class (as are the checker's others): ``dataclasses`` and ``typing`` cost more to
+    import than the standalone CLI spends on most files.
     """
 
-    line: int
-    col: int
-    end_line: int
-    end_col: int
-    code: str
-    message: str
-    method: str = ""
-    new: str = ""
-    fix: str | None = None
-    reason: str | None = None
+    __slots__ = (
+        "code", "col", "end_col", "end_line", "fix", "line", "message", "method", "new", "reason",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        line: int,
+        col: int,
+        end_line: int,
+        end_col: int,
+        code: str,
+        message: str,
+        method: str = "",
+        new: str = "",
+        fix: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.line, self.col, self.end_line, self.end_col = line, col, end_line, end_col
+        self.code, self.message, self.method, self.new = code, message, method, new
+        self.fix, self.reason = fix, reason
+
+    def as_tuple(self) -> tuple[int, int, int, int, str, str, str, str, str | None, str | None]:
+        return (
+            *(self.line, self.col, self.end_line, self.end_col, self.code, self.message),
+            *(self.method, self.new, self.fix, self.reason),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and self.as_tuple() == other.as_tuple()
+
+    def __hash__(self) -> int:
+        return hash(self.as_tuple())
+
+    def __repr__(self) -> str:
+        return f"Finding{self.as_tuple()!r}"
 
 
-@dataclass
 class _Func:
     """A sync function or method, for CEL007; its body is scanned only when an async def
     calls it (most sync code never is, and is then never classified)."""
 
-    node: ast.FunctionDef
-    parent: _Frame  # the frame the def statement is in
-    site: tuple[int, str] | None = None  # first blocking call inside it: (line, what)
-    calls: list[tuple[ast.expr, _Frame]] = field(default_factory=list)
-    skip: bool = False  # a generator, or offloaded by its decorator
-    scanned: bool = False
+    __slots__ = ("calls", "node", "parent", "scanned", "site", "skip")
+
+    def __init__(self, node: ast.FunctionDef, parent: _Frame, skip: bool = False) -> None:
+        self.node = node
+        self.parent = parent  # the frame the def statement is in
+        self.site: tuple[int, str] | None = None  # first blocking call inside it: (line, what)
+        self.calls: list[tuple[ast.expr, _Frame]] = []
+        self.skip = skip  # a generator, or offloaded by its decorator
+        self.scanned = False
 
 
 class _Frame:

@@ -7,15 +7,16 @@ directory and its parents and takes the first that has a ``[flake8]`` section.
 from __future__ import annotations
 
 import argparse
-import configparser
 import os
 import re
-from dataclasses import dataclass, field
 from fnmatch import fnmatch
 
 from .settings import OPTIONS, Settings
 
 CANDIDATES = ("setup.cfg", "tox.ini", ".flake8")
+
+if False:  # for type checkers only
+    import configparser
 
 
 class ConfigError(Exception):
@@ -37,6 +38,8 @@ def find_config(start: str) -> str | None:
 
 
 def _read(path: str) -> configparser.RawConfigParser:
+    import configparser  # only when there is a config file
+
     parser = configparser.RawConfigParser()
     try:
         parser.read(path, encoding="utf-8")
@@ -56,12 +59,12 @@ def split_list(value: str) -> list[str]:
     return [v for v in re.split(r"[,\s]+", value) if v]
 
 
-@dataclass
 class Config:
     """What we use of a ``[flake8]`` section."""
 
-    path: str | None = None
-    values: dict[str, str] = field(default_factory=dict)
+    def __init__(self, path: str | None = None, values: dict[str, str] | None = None) -> None:
+        self.path = path
+        self.values = values if values is not None else {}
 
     @classmethod
     def load(cls, explicit: str | None = None, start: str | None = None) -> Config:

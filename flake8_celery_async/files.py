@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from fnmatch import translate
 
 if False:  # for type checkers only: pathspec is imported when a .gitignore is read
@@ -25,12 +24,13 @@ DEFAULT_EXCLUDE = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
 class Skipped:
     """A path that was named or found but cannot be checked, and why."""
 
-    path: str
-    reason: str
+    __slots__ = ("path", "reason")
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path, self.reason = path, reason
 
 
 class _Excluder:
@@ -40,11 +40,13 @@ class _Excluder:
         regex = "|".join(translate(p) for p in patterns) or "(?!)"
         self._match = re.compile(regex).match
 
-    def __call__(self, path: str, absolute: str | None = None) -> bool:
-        name = os.path.basename(path)
+    def __call__(self, path: str) -> bool:
+        return self.match(os.path.basename(path), os.path.abspath(path))
+
+    def match(self, name: str, absolute: str) -> bool:
         if name not in {".", ".."} and self._match(name):
             return True
-        return self._match(absolute or os.path.abspath(path)) is not None
+        return self._match(absolute) is not None
 
 
 def _normalize(patterns: Iterable[str], base: str) -> list[str]:
@@ -124,14 +126,18 @@ def _walk(root: str, excluded: _Excluder, gitignore: bool, skipped: list[Skipped
             continue
         subdirs = []
         for entry in entries:
-            path, full = os.path.join(directory, entry.name), os.path.join(absolute, entry.name)
+            name, path = entry.name, entry.path
             if entry.is_dir(follow_symlinks=False):
-                if excluded(path, full) or _is_virtualenv(path):
+                full = os.path.join(absolute, name)
+                if excluded.match(name, full) or _is_virtualenv(path):
                     continue
                 if ignore is None or not ignore.ignored(full, True):
                     subdirs.append((path, full))
                 continue
-            if not entry.name.endswith(".py") or excluded(path, full):
+            if not name.endswith(".py"):
+                continue
+            full = os.path.join(absolute, name)
+            if excluded.match(name, full):
                 continue
             if ignore is not None and ignore.ignored(full, False):
                 continue

@@ -10,27 +10,36 @@ expression, shortened), ``{fix}`` (the replacement, with the configured names) a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class Example:
     """A source snippet; ``fixed`` is what the codemod must turn it into (``None``: untouched)."""
 
-    source: str
-    fixed: str | None = None
+    __slots__ = ("fixed", "source")
+
+    def __init__(self, source: str, fixed: str | None = None) -> None:
+        self.source, self.fixed = source, fixed
 
 
-@dataclass(frozen=True)
 class Rule:
-    code: str
-    name: str
-    summary: str
-    message: str
-    fix: str
-    """How the codemod fixes it, in words (the README's table shows this)."""
-    valid: tuple[str, ...]
-    invalid: tuple[Example, ...]
+    """One rule. A plain class, as the checker's others (see ``analysis.Finding``)."""
+
+    __slots__ = ("code", "fix", "invalid", "message", "name", "summary", "valid")
+
+    def __init__(
+        self,
+        *,
+        code: str,
+        name: str,
+        summary: str,
+        message: str,
+        fix: str,
+        valid: tuple[str, ...],
+        invalid: tuple[Example, ...],
+    ) -> None:
+        self.code, self.name, self.summary, self.message = code, name, summary, message
+        self.fix = fix
+        """How the codemod fixes it, in words (the README's table shows this)."""
+        self.valid, self.invalid = valid, invalid
 
 
 _APP = "from celery import Celery\napp = Celery('proj')\n"

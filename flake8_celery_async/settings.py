@@ -7,7 +7,6 @@ and a flag of the standalone CLI and the codemod, with the same name.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
 
 # What a file must contain to be worth parsing: every rule needs an ``async def`` and one of
@@ -28,14 +27,13 @@ _ASYNC_DEF_BYTES = re.compile(rb"async\s+def")
 _ASYNC_DEF_TEXT = re.compile(r"async\s+def")
 
 
-@dataclass(frozen=True)
 class Option:
     """One option: its flag, its ``Settings`` field, help text, and whether it is a list."""
 
-    flag: str
-    field: str
-    help: str
-    is_list: bool = False
+    __slots__ = ("field", "flag", "help", "is_list")
+
+    def __init__(self, flag: str, field: str, help: str, is_list: bool = False) -> None:
+        self.flag, self.field, self.help, self.is_list = flag, field, help, is_list
 
     @property
     def dest(self) -> str:
@@ -76,15 +74,34 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 
-@dataclass(frozen=True)
 class Settings:
-    delay_name: str = "delayx"
-    apply_async_name: str = "apply_asyncx"
-    send_task_name: str = "send_taskx"
-    ignore_receivers: tuple[str, ...] = ()
-    extra_dispatch: tuple[str, ...] = ()
-    helper: str = "run_blocking"
-    read_helper: str = "read_result"
+    """The options' values; built once per run and never changed.
+
+    A plain class, not a dataclass: importing ``dataclasses`` costs the standalone CLI more
+    than a third of its start-up.
+    """
+
+    def __init__(
+        self,
+        delay_name: str = "delayx",
+        apply_async_name: str = "apply_asyncx",
+        send_task_name: str = "send_taskx",
+        ignore_receivers: tuple[str, ...] = (),
+        extra_dispatch: tuple[str, ...] = (),
+        helper: str = "run_blocking",
+        read_helper: str = "read_result",
+    ) -> None:
+        self.delay_name = delay_name
+        self.apply_async_name = apply_async_name
+        self.send_task_name = send_task_name
+        self.ignore_receivers = ignore_receivers
+        self.extra_dispatch = extra_dispatch
+        self.helper = helper
+        self.read_helper = read_helper
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"Settings({fields})"
 
     @classmethod
     def from_mapping(cls, values: dict[str, object]) -> Settings:
