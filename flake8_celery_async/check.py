@@ -5,26 +5,52 @@ Shared by the standalone CLI and the codemod, so both see exactly what flake8 wo
 
 from __future__ import annotations
 
-import ast
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from . import noqa
-from .analysis import Finding, analyze
 from .settings import Settings
 
+if False:  # for type checkers only: the analysis is imported once a file passes the text check
+    from .analysis import Finding
 
-@dataclass
+
 class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    error: str | None = None
-    """Why the file could not be read, decoded or parsed (it was left alone)."""
-    internal_error: str | None = None
-    """An exception inside this tool while checking the file (a bug: please report it)."""
-    parsed: bool = False
-    """False when the cheap text check showed the file cannot contain a finding."""
+    """What checking one file came to."""
+
+    __slots__ = ("error", "findings", "internal_error", "parsed", "path")
+
+    def __init__(
+        self,
+        path: str,
+        findings: list[Finding] | None = None,
+        error: str | None = None,
+        internal_error: str | None = None,
+        parsed: bool = False,
+    ) -> None:
+        self.path = path
+        self.findings = findings if findings is not None else []
+        self.error = error
+        """Why the file could not be read, decoded or parsed (it was left alone)."""
+        self.internal_error = internal_error
+        """An exception inside this tool while checking the file (a bug: please report it)."""
+        self.parsed = parsed
+        """False when the cheap text check showed the file cannot contain a finding."""
+
+    def is_empty(self) -> bool:
+        return not (self.findings or self.error or self.internal_error)
+
+    def as_tuple(self) -> tuple[object, ...]:
+        """Plain data (for ``marshal``, from the CLI's forked children)."""
+        findings = [f.as_tuple() for f in self.findings]
+        return self.path, findings, self.error, self.internal_error, self.parsed
+
+    @classmethod
+    def from_tuple(cls, data: tuple[object, ...]) -> FileResult:
+        from .analysis import Finding
+
+        path, findings, error, internal_error, parsed = data
+        assert isinstance(path, str) and isinstance(findings, list)
+        assert isinstance(error, str | None) and isinstance(internal_error, str | None)
+        return cls(path, [Finding(*f) for f in findings], error, internal_error, bool(parsed))
 
 
 def decode(data: bytes) -> str:
@@ -64,6 +90,11 @@ def check_source(
     result = FileResult(path)
     if not settings.may_have_findings(data):
         return result
+    import ast  # only for files that pass the text check
+    import warnings
+
+    from .analysis import analyze
+
     result.parsed = True
     try:
         with warnings.catch_warnings():  # invalid escapes etc. are not ours to report
@@ -80,7 +111,9 @@ def check_source(
         result.error = f"too deeply nested or too large to parse: {type(e).__name__}"
         return result
     findings = [f for f in analyze(tree, settings) if selected(f.code, select, ignore)]
-    if findings:
+    if findings and b"noqa" in data.lower():  # no "noqa" anywhere: nothing to look up
+        from . import noqa
+
         text = decode(data)
         lines = split_lines(text)
         if noqa.file_is_ignored(lines):
@@ -97,20 +130,3 @@ def check_source(
             ]
     result.findings = findings
     return result
-
-
-def check_file(
-    path: str,
-    settings: Settings,
-    select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-) -> FileResult:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        return FileResult(path, error=f"cannot read: {e.strerror or e}")
-    try:
-        return check_source(data, settings, select, ignore, path)
-    except Exception as e:  # a bug in this tool: report it with the file, keep going
-        return FileResult(path, internal_error=f"{type(e).__name__}: {e}")

@@ -9,20 +9,21 @@ or parsed (and nothing worse), 4 an internal error (a bug: the message names the
 from __future__ import annotations
 
 import argparse
+import gc
+import marshal
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from . import __version__
-from .check import FileResult, check_file, check_source, selected
+from .check import FileResult, check_source, selected
 from .config import Config, ConfigError, ignores_for, split_list
 from .files import Skipped, discover
-from .rules import RULES, markdown_table
 from .settings import OPTIONS, Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FILE_ERROR, EXIT_INTERNAL = 0, 1, 2, 3, 4
-# Below this many files that pass the text check, a process pool costs more than it saves.
-PARALLEL_THRESHOLD = 48
+# Below this many files, forking costs more than splitting the reads and text checks saves.
+PARALLEL_THRESHOLD = 256
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,56 +64,82 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Job:
-    """A picklable per-file check for the process pool."""
+    """The per-file check with the run's settings."""
 
     def __init__(self, settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> None:
         self.settings, self.select, self.ignore = settings, select, ignore
 
     def __call__(self, path: str) -> FileResult:
-        return check_file(path, self.settings, self.select, self.ignore)
-
-    def check(self, path: str, data: bytes) -> FileResult:
+        try:
+            data = read_bytes(path)
+        except OSError as e:
+            return FileResult(path, error=f"cannot read: {e.strerror or e}")
         try:
             return check_source(data, self.settings, self.select, self.ignore, path)
         except Exception as e:  # a bug in this tool: report it with the file, keep going
             return FileResult(path, internal_error=f"{type(e).__name__}: {e}")
 
 
-def read_bytes(path: str) -> bytes:
-    """A file's bytes with two syscalls less than ``open().read()``: this runs per file."""
+def read_bytes(path: str, chunk: int = 1 << 16) -> bytes:
+    """A file's bytes in three syscalls for most files (``open().read()`` makes six or more):
+    this runs for every file."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        size = os.fstat(fd).st_size
-        data = os.read(fd, size + 1)
-        if len(data) <= size:
+        data = os.read(fd, chunk)
+        if len(data) < chunk:
             return data
-        chunks = [data]  # the file grew, or st_size was not its size (procfs, pipes)
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
+        chunks, size = [data], os.fstat(fd).st_size  # a big file: the rest in one read
+        while data := os.read(fd, max(size, chunk)):
+            chunks.append(data)
         return b"".join(chunks)
     finally:
         os.close(fd)
 
 
-def run_checks(paths: Sequence[str], job: _Job, jobs: int) -> Iterator[FileResult]:
-    """Check every file; a pool only when enough files pass the cheap text check."""
-    candidates: list[tuple[str, bytes]] = []
-    for path in paths:
-        try:
-            data = read_bytes(path)
-        except OSError as e:
-            yield FileResult(path, error=f"cannot read: {e.strerror or e}")
-            continue
-        if job.settings.may_have_findings(data):
-            candidates.append((path, data))
-    if jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
-        from concurrent.futures import ProcessPoolExecutor  # only when it pays
+def run_checks(paths: Sequence[str], job: _Job, jobs: int) -> list[FileResult]:
+    """Check every file; with ``jobs`` > 1 and enough files, in that many processes.
 
-        with ProcessPoolExecutor(jobs) as pool:
-            yield from pool.map(job, [path for path, _ in candidates], chunksize=8)
-    else:
-        for path, data in candidates:
-            yield job.check(path, data)
+    Most files end at the text check, so the work is reading and scanning bytes: the files
+    are dealt out to forked children, each sending back only what it found (a
+    ``ProcessPoolExecutor`` costs more to import and start than the whole check here). Where
+    ``fork`` is missing or unsafe (Windows, macOS), or a child fails, files are checked here.
+    """
+    if jobs < 2 or len(paths) < PARALLEL_THRESHOLD or sys.platform != "linux":
+        return [job(path) for path in paths]
+    # What is alive now is shared with the children: keep the collector off it, or its
+    # bookkeeping writes would copy every page of it into each process (the gc module docs).
+    gc.freeze()
+    children = [_fork_child(job, paths[n::jobs]) for n in range(1, jobs)]
+    results = [job(path) for path in paths[0::jobs]]
+    for n, (pid, pipe) in enumerate(children, start=1):
+        with os.fdopen(pipe, "rb") as reader:
+            sent = reader.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            if status != 0:
+                raise ValueError(f"exit status {status}")
+            results += [FileResult.from_tuple(item) for item in marshal.loads(sent)]
+        except (ValueError, EOFError, TypeError):  # the child died: do its share here
+            results += [job(path) for path in paths[n::jobs]]
+    return results
+
+
+def _fork_child(job: _Job, paths: Sequence[str]) -> tuple[int, int]:
+    """Fork a child that checks ``paths``; returns its pid and the pipe it answers on."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(writer)
+        return pid, reader
+    status = 1
+    try:  # the child: never returns, never runs the parent's cleanup
+        os.close(reader)
+        found = [result.as_tuple() for result in map(job, paths) if not result.is_empty()]
+        with os.fdopen(writer, "wb") as out:
+            out.write(marshal.dumps(found))
+        status = 0
+    finally:
+        os._exit(status)
 
 
 def _escape(value: str, prop: bool = False) -> str:
@@ -124,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_rules:
+        from .rules import markdown_table
+
         sys.stdout.write(markdown_table())
         return EXIT_OK
     try:
@@ -177,15 +206,16 @@ def _print(rows: list[tuple[str, int, int, str, str]], fmt: str) -> None:
         json.dump([dict(zip(keys, row, strict=True)) for row in rows], out, indent=2)
         out.write("\n")
         return
+    if fmt == "github":
+        from .rules import RULES
+
+        names = {rule.code: rule.name for rule in RULES}
     for path, line, col, code, message in rows:
         if fmt == "github":
-            title = _escape(f"{code} {RULE_NAMES.get(code, '')}".strip(), prop=True)
+            title = _escape(f"{code} {names.get(code, '')}".strip(), prop=True)
             out.write(
                 f"::error file={_escape(path, True)},line={line},col={col},title={title}::"
                 f"{_escape(message)}\n"
             )
         else:
             out.write(f"{path}:{line}:{col}: {message}\n")
-
-
-RULE_NAMES = {rule.code: rule.name for rule in RULES}

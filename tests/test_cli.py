@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from cel_support import run, tool
 
+from flake8_celery_async import cli as cli_module
+from flake8_celery_async.check import FileResult
+from flake8_celery_async.settings import Settings
+
 BAD = "from proj.tasks import t\n\n\nasync def view():\n    t.delay(1)\n"
 GOOD = "from proj.tasks import t\n\n\ndef view():\n    t.delay(1)\n"
 
@@ -131,11 +135,37 @@ def test_python_dash_m_and_list_rules(tmp_path: Path) -> None:
 
 
 def test_many_files_take_the_parallel_path(tmp_path: Path) -> None:
-    for i in range(60):
-        (tmp_path / f"m{i:02}.py").write_text(BAD)
-    code, out, _ = cli(".", "--jobs", "2", cwd=tmp_path)
-    assert code == 1
-    assert [line.split(":")[0] for line in out.splitlines()] == [f"./m{i:02}.py" for i in range(60)]
+    """Forked children check their share of the files: the same output as one process."""
+    kinds = [BAD, GOOD, BAD.replace("(1)", "(1)  # noqa: CEL001"), "async def f(:\n t.delay()\n"]
+    kinds.append("x = 1\n")
+    count = cli_module.PARALLEL_THRESHOLD + 44
+    for i in range(count):
+        (tmp_path / f"m{i:03}.py").write_text(kinds[i % len(kinds)])
+    serial = cli(".", "--jobs", "1", cwd=tmp_path)
+    assert serial[0] == 3  # the unparsable files
+    assert serial[1].count("CEL001") == len(range(0, count, len(kinds)))
+    assert serial[2].count("cannot parse") == len(range(3, count, len(kinds)))
+    for jobs in ("2", "3"):
+        assert cli(".", "--jobs", jobs, cwd=tmp_path) == serial
+
+
+def test_a_child_that_dies_has_its_share_checked_by_the_parent(tmp_path: Path) -> None:
+    paths = []
+    for i in range(cli_module.PARALLEL_THRESHOLD):
+        (tmp_path / f"m{i:03}.py").write_text(BAD)
+        paths.append(str(tmp_path / f"m{i:03}.py"))
+    parent = os.getpid()
+
+    class DiesInChildren(cli_module._Job):
+        def __call__(self, path: str) -> FileResult:
+            if os.getpid() != parent:
+                os._exit(9)  # as if killed
+            return super().__call__(path)
+
+    job = DiesInChildren(Settings(), ["CEL"], [])
+    results = cli_module.run_checks(paths, job, 3)
+    assert sorted(r.path for r in results) == sorted(paths)
+    assert all(r.findings and r.findings[0].code == "CEL001" for r in results)
 
 
 @pytest.mark.parametrize(
