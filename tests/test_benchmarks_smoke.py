@@ -6,6 +6,7 @@ Not a timing test: only the shape of the result is checked.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,15 @@ def test_lint_speed_smoke(tmp_path: Path) -> None:
     assert set(flake8["wall_s"]) == {"without", "with_cel", "with_bugbear"}
     assert all(len(times) == 1 for times in flake8["wall_s"].values())
     assert {"overhead_pct", "anchor_bugbear_overhead_pct", "ratio", "pass"} <= set(flake8)
+    counted = flake8["instructions"]
+    if shutil.which("valgrind"):  # the verdict rests on instruction counts where it can
+        assert counted["available"] is True and flake8["judged_on"] == "instructions"
+        assert set(counted["counts"]) == {"without", "with_cel", "with_bugbear"}
+        assert all(n > 10**8 for n in counted["counts"].values())  # flake8 ran, under valgrind
+        assert counted["sample_files"] == 6
+        assert "flake8 +CEL vs flake8 (instructions)" in proc.stdout
+    else:
+        assert counted["available"] is False and "valgrind" in counted["reason"]
 
     for key in ("standalone_vs_ruff", "codemod_vs_libcst"):
         leg = small["legs"][key]
