@@ -317,10 +317,14 @@ class _Dispatcher:
                 if not jobs:
                     self._publishing = False
                     return
-            for job in jobs:
+            live = []
+            for job in jobs:  # read each flag once: the loop thread may set it meanwhile
                 if job.cancelled:
                     self._slots.release()
-            self._publish_batch(app, [job for job in jobs if not job.cancelled])
+                else:
+                    live.append(job)
+            if live:
+                self._publish_batch(app, live)
 
     def _publish_batch(self, app: Any, jobs: list[_Publish]) -> None:
         outcomes: list[Outcome] = []
