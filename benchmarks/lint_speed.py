@@ -31,7 +31,7 @@ medians of the per-round ratios are reported, nothing is dropped (min and max ar
    cannot judge a 1 % budget. The verdict rests on instruction counts instead: each variant
    runs twice more, under valgrind (cachegrind, no cache simulation), with ``PYTHONHASHSEED``
    0 and 1, over a fixed sample of the corpus (every k-th file, about 128, with the canary);
-   how far the baseline moves between the seeds is shown as the measure's resolution.
+   how far the baseline moves between the seeds is shown beside it.
    Without valgrind, the wall ratio decides.
 2. **Standalone vs ruff.** ``flake8-celery-async --isolated <corpus>`` vs
    ``ruff check --isolated --no-cache --select ASYNC <corpus>``, alternating, 21 rounds
@@ -924,8 +924,9 @@ def instruction_lines(tier: str, leg: dict[str, Any]) -> list[str]:
         f"{'':<6}   {counted['sample_files']} of the corpus files ({counted['sample_lines']:,} "
         f"lines) under {counted['tool']}, PYTHONHASHSEED {', '.join(map(str, seeds))}"
         + (
-            f" (mean of the per-seed ratios; the baseline moves {spread:+.2f} % between seeds: "
-            "the resolution of this measure)"
+            f" (mean of the per-seed ratios; the baseline moves {spread:+.2f} % between seeds, "
+            "and loading a plugin moves when the collector runs: read a few tenths of a percent "
+            "either way as nothing)"
             if len(seeds) > 1 and (spread := counted.get("baseline_seed_spread_pct")) is not None
             else ""
         )
