@@ -189,7 +189,11 @@ class _Publish:
         self.send = send
         self.deliver = deliver
         self.context = contextvars.copy_context()
-        self.cancelled = False  # set by the waiting coroutine; a started publish still runs
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """The caller stopped waiting: unless it has started, it is never sent."""
+        self.cancelled = True
 
 
 def _batched(producer: Any, size: int) -> contextlib.AbstractContextManager[Any]:
@@ -228,27 +232,17 @@ class _Dispatcher:
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run ``fn`` in the pool, or raise BrokerUnavailable at once (cooldown, cap)."""
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[Outcome] = loop.create_future()
-        deliver = functools.partial(self._finish, loop, waiter)
+        waiter, deliver = self._waiter()
         future = self._submit(functools.partial(fn, *args, **kwargs), deliver)
-        try:
-            result, error = await waiter
-        except asyncio.CancelledError:
-            future.cancel()  # if it has not started, it never will
-            raise
-        if error is not None:
-            raise error
-        return cast(R, result)
+        # If it has not started when the caller is cancelled, it never will.
+        return cast(R, await self._outcome(waiter, future.cancel))
 
     async def publish(self, app: Any, send: Callable[..., R], /, *args: Any, **options: Any) -> R:
         """``send(*args, **options)``, a task's ``apply_async`` or an app's ``send_task``,
         published together with the others waiting (see the class docstring)."""
         if self._batch_size < 2 or "producer" in options:
             return await self.run(send, *args, **options)
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[Outcome] = loop.create_future()
-        deliver = functools.partial(self._finish, loop, waiter)
+        waiter, deliver = self._waiter()
         job = _Publish(functools.partial(send, *args, **options), deliver)
         self._take_slot()
         with self._publishes_lock:
@@ -256,14 +250,24 @@ class _Dispatcher:
             start, self._publishing = not self._publishing, True
         if start:
             self._start_publishing(app)
+        return cast(R, await self._outcome(waiter, job.cancel))
+
+    def _waiter(self) -> tuple[asyncio.Future[Outcome], Callable[[Outcome], None]]:
+        """A future on the running loop, and how a pool thread hands it an outcome."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Outcome] = loop.create_future()
+        return waiter, functools.partial(self._finish, loop, waiter)
+
+    @staticmethod
+    async def _outcome(waiter: asyncio.Future[Outcome], on_cancel: Callable[[], object]) -> Any:
         try:
             result, error = await waiter
         except asyncio.CancelledError:
-            job.cancelled = True
+            on_cancel()
             raise
         if error is not None:
             raise error
-        return cast(R, result)
+        return result
 
     def run_soon(self, call: Callable[[], object]) -> None:
         """Start ``call`` in the pool without waiting for it, unless it would be refused."""

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from .settings import Settings
 
 if False:  # for type checkers only: the analysis is imported once a file passes the text check
+    from typing import Any
+
     from .analysis import Finding
 
 
@@ -44,13 +46,12 @@ class FileResult:
         return self.path, findings, self.error, self.internal_error, self.parsed
 
     @classmethod
-    def from_tuple(cls, data: tuple[object, ...]) -> FileResult:
+    def from_tuple(cls, data: Any) -> FileResult:
+        """The inverse of :meth:`as_tuple`."""
         from .analysis import Finding
 
         path, findings, error, internal_error, parsed = data
-        assert isinstance(path, str) and isinstance(findings, list)
-        assert isinstance(error, str | None) and isinstance(internal_error, str | None)
-        return cls(path, [Finding(*f) for f in findings], error, internal_error, bool(parsed))
+        return cls(path, [Finding(*f) for f in findings], error, internal_error, parsed)
 
 
 def decode(data: bytes) -> str:
