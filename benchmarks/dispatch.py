@@ -30,9 +30,8 @@ from typing import Any
 import redis
 from _runtime import fmt, percentile, table, write_json  # first: it sets sys.path
 from celery import Celery
+from celery_async_codemod.celery_async import CeleryAsync
 from servers import RedisServer
-
-from codemod.celery_async import CeleryAsync
 
 BUDGET = {"overhead_p50_seconds": 0.0003, "throughput_ratio": 1.0}
 

@@ -1,4 +1,4 @@
-"""``python -m codemod``: the same as ``celery-async-codemod``."""
+"""``python -m celery_async_codemod``: the same as ``celery-async-codemod``."""
 
 import sys
 

@@ -11,7 +11,7 @@ the same way.
 
 Also usable as libcst's own codemod command::
 
-    python -m libcst.tool codemod -x codemod.command.CeleryAsyncCommand src/
+    python -m libcst.tool codemod -x celery_async_codemod.command.CeleryAsyncCommand src/
 
 (call rewrites only; the app factory wiring is done by ``celery-async-codemod``).
 """

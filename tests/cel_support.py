@@ -53,3 +53,20 @@ def run(
 def tool(name: str) -> str:
     """A console script installed beside the running interpreter."""
     return str(BIN / name)
+
+
+PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+
+
+def interpreter(version: str) -> Path | None:
+    """A CPython ``version`` (``"3.10"``) on PATH or under pyenv, or None."""
+    import shutil
+
+    on_path = shutil.which(f"python{version}")
+    if on_path and "shims" not in on_path:
+        return Path(on_path)
+    for candidate in sorted(PYENV.glob(f"{version}.*"), reverse=True):
+        binary = candidate / "bin" / f"python{version}"
+        if binary.is_file():
+            return binary
+    return None

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from cel_support import EVAL_FILES, eval_args
+from celery_async_codemod.command import UNLOCATED, CeleryAsyncCommand, LineIndex
+from celery_async_codemod.fixer import fix_source, is_generated
 from libcst.codemod import CodemodTest
 
-from codemod.command import UNLOCATED, CeleryAsyncCommand, LineIndex
-from codemod.fixer import fix_source, is_generated
 from flake8_celery_async.analysis import Finding
 from flake8_celery_async.check import check_source
 from flake8_celery_async.rules import RULES

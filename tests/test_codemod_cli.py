@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from codemod import factory
-from codemod.cli import main
-from codemod.fixer import FileChanged, write_atomically
+from celery_async_codemod import factory
+from celery_async_codemod.cli import main
+from celery_async_codemod.fixer import FileChanged, write_atomically
 
 VIEW = "from proj.tasks import add\n\n\nasync def view(x):\n    return add.delay(x).id\n"
 VIEW_FIXED = (
@@ -368,7 +367,7 @@ def test_ours_marker() -> None:
 def test_python_dash_m_codemod(tmp_path: Path) -> None:
     view = write(tmp_path / "view.py", VIEW)
     proc = subprocess.run(
-        [sys.executable, "-m", "codemod", "--isolated", "--no-factory", str(view)],
+        [sys.executable, "-m", "celery_async_codemod", "--isolated", "--no-factory", str(view)],
         capture_output=True,
         text=True,
         check=False,
@@ -380,7 +379,12 @@ def test_python_dash_m_codemod(tmp_path: Path) -> None:
 def test_libcst_tool_runs_the_command(tmp_path: Path) -> None:
     view = write(tmp_path / "view.py", RESULT)
     tool = [sys.executable, "-m", "libcst.tool", "codemod", "--no-format", "--hide-progress"]
-    command = ["-x", "codemod.command.CeleryAsyncCommand", "--runtime-module", "proj.celery_async"]
+    command = [
+        "-x",
+        "celery_async_codemod.command.CeleryAsyncCommand",
+        "--runtime-module",
+        "proj.celery_async",
+    ]
     proc = subprocess.run(
         [*tool, *command, str(view)],
         capture_output=True,

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def codemod(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "codemod", "--isolated", *map(str, args)],
+        [sys.executable, "-m", "celery_async_codemod", "--isolated", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,

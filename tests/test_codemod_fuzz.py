@@ -15,12 +15,12 @@ from collections import Counter
 
 import hypothesmith
 import pytest
+from celery_async_codemod.command import UNLOCATED
+from celery_async_codemod.fixer import fix_source
 from fuzz_strategies import FUZZ, mutations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codemod.command import UNLOCATED
-from codemod.fixer import fix_source
 from flake8_celery_async.check import check_source
 from flake8_celery_async.settings import Settings
 

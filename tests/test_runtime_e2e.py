@@ -17,11 +17,15 @@ from typing import Any
 import httpx
 import pytest
 from celery import chain
+from celery_async_codemod.celery_async import (
+    AsyncTask,
+    CeleryAsync,
+    create_celery_app,
+    run_blocking,
+)
 from conftest import write_runtime_project
 from servers import CeleryWorker, ManagedProcess, RedisServer, UvicornServer, wait_until
 from storm import PROBES, StormResult, latencies, percentile, storm
-
-from codemod.celery_async import AsyncTask, CeleryAsync, create_celery_app, run_blocking
 
 POOL_SIZE = 8  # the module's default async_dispatch_pool_size
 # Unrelated requests: a stalled loop or default executor makes them wait for the whole outage
