@@ -113,7 +113,7 @@ def test_wheel_installs_beside_pypis_codemod(dist: Path, tmp_path: Path) -> None
     both = run(
         bin_dir / "python",
         "-c",
-        "import codemod, celery_async_codemod.cli, celery_async_codemod.celery_async;"
+        "import codemod, celery_async_codemod.cli;"
         "print(codemod.__file__); print(celery_async_codemod.cli.__file__)",
     )
     assert both.returncode == 0, both.stderr
