@@ -75,10 +75,11 @@ def split_lines(text: str) -> list[str]:
 
 
 def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
-    """flake8's rule: the longer matching prefix of ``select`` and ``ignore`` decides."""
+    """flake8's rule: the longer matching prefix of ``select`` and ``ignore`` decides, and a
+    tie is ignored (``select = CEL`` with ``extend-ignore = CEL`` reports nothing)."""
     chosen = max((len(s) for s in select if code.startswith(s)), default=-1) if select else 0
     ignored = max((len(i) for i in ignore if code.startswith(i)), default=-1)
-    return chosen >= 0 and chosen >= ignored
+    return chosen >= 0 and chosen > ignored
 
 
 def check_source(
@@ -102,8 +103,9 @@ def check_source(
             warnings.simplefilter("ignore")
             tree = ast.parse(data, filename=path)
     except SyntaxError as e:
-        where = f" (line {e.lineno})" if e.lineno else ""
-        result.error = f"cannot parse: {e.msg}{where}"
+        from .syntax import explain
+
+        result.error = explain(e, data)
         return result
     except (ValueError, UnicodeDecodeError, LookupError) as e:
         result.error = f"cannot decode or parse: {e}"

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 
 from . import __version__
 from .check import FileResult, check_source, selected
-from .config import Config, ConfigError, ignores_for, split_list
+from .config import ConfigError, ignores_for
 from .files import Skipped, discover
-from .settings import OPTIONS, Settings
+from .frontend import FORMATS, Front, add_arguments
+from .settings import Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FILE_ERROR, EXIT_INTERNAL = 0, 1, 2, 3, 4
 # Below this many files, forking costs more than splitting the reads and text checks saves.
@@ -36,30 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         "unparsable file, 4 internal error. Options are also read from the [flake8] section "
         "of setup.cfg, tox.ini or .flake8 (the first found from the current directory up).",
     )
-    parser.add_argument(
-        "paths", nargs="*", default=["."], help="files and directories (default: .)"
-    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--config", help="read this config file instead of searching for one")
-    parser.add_argument("--isolated", action="store_true", help="ignore all config files")
-    parser.add_argument("--select", help="comma-separated code prefixes to report (default: CEL)")
-    parser.add_argument("--ignore", help="comma-separated code prefixes not to report")
-    parser.add_argument("--exclude", help="comma-separated glob patterns to skip when walking")
-    parser.add_argument("--extend-exclude", help="more patterns to skip, added to --exclude")
-    parser.add_argument(
-        "--format",
-        choices=("default", "json", "github"),
-        default="default",
-        help="default: path:line:col: CODE message; json: a list of objects; github: GitHub "
-        "Actions workflow annotations",
-    )
-    parser.add_argument(
-        "--jobs", "-j", type=int, default=None, help="processes to parse with (default: CPUs)"
-    )
+    add_arguments(parser, FORMATS)
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     parser.add_argument("--list-rules", action="store_true", help="print the rule table and exit")
-    for option in OPTIONS:
-        parser.add_argument(option.flag, default=None, help=option.help)
     return parser
 
 
@@ -153,19 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(markdown_table())
         return EXIT_OK
     try:
-        config, settings = Config.from_args(args)
+        front = Front(args)
     except ConfigError as e:
         print(f"flake8-celery-async: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    select, ignore = config.select_and_ignore(args)
-    exclude = split_list(args.exclude) if args.exclude else config.get_list("exclude")
-    exclude += split_list(args.extend_exclude or "") + config.get_list("extend-exclude")
-    per_file = tuple((pattern, tuple(codes)) for pattern, codes in config.per_file_ignores())
-    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    select, ignore, per_file = front.select, front.ignore, front.per_file
 
     skipped: list[Skipped] = []
-    files = list(discover(args.paths, exclude, base=config.base, skipped=skipped))
-    results = sorted(run_checks(files, _Job(settings, select, ignore), jobs), key=lambda r: r.path)
+    files = list(discover(args.paths, front.exclude, base=front.base, skipped=skipped))
+    job = _Job(front.settings, select, ignore)
+    results = sorted(run_checks(files, job, front.jobs), key=lambda r: r.path)
 
     status = EXIT_OK
     rows: list[tuple[str, int, int, str, str]] = []
@@ -188,7 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if file_ignore and not selected(f.code, select, file_ignore):
                 continue
             rows.append((result.path, f.line, f.col + 1, f.code, f.message))
-    _print(rows, args.format)
+    try:
+        _print(rows, args.format)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader left; say nothing more, as grep does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if rows and not args.exit_zero:
         status = max(status, EXIT_FINDINGS)
     return status
@@ -196,6 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _print(rows: list[tuple[str, int, int, str, str]], fmt: str) -> None:
     out = sys.stdout
+    if fmt == "sarif":
+        import json
+
+        from .sarif import log
+
+        json.dump(log(rows), out, indent=2)
+        out.write("\n")
+        return
     if fmt == "json":
         import json
 

@@ -1,7 +1,9 @@
 """Read the ``[flake8]`` section the way flake8 finds it, for the standalone CLI and codemod.
 
 flake8 looks for ``setup.cfg``, ``tox.ini`` and ``.flake8`` (in that order) in the current
-directory and its parents and takes the first that has a ``[flake8]`` section.
+directory and its parents and takes the first that has a ``[flake8]`` section. It stops below
+the home directory: ``~/.flake8`` and ``~/setup.cfg`` are never read (flake8 7's
+``_find_config_file``), and neither are the folders above home.
 """
 
 from __future__ import annotations
@@ -24,17 +26,28 @@ class ConfigError(Exception):
 
 
 def find_config(start: str) -> str | None:
-    home = os.path.expanduser("~")
-    directory = os.path.realpath(start)
+    home = _stat_key(os.path.expanduser("~"))
+    directory = os.path.abspath(start)
+    here = _stat_key(directory)
     while True:
         for name in CANDIDATES:
             candidate = os.path.join(directory, name)
             if os.path.isfile(candidate) and _has_flake8_section(candidate):
                 return candidate
         parent = os.path.dirname(directory)
-        if parent == directory or directory == home:
+        above = _stat_key(parent)
+        if above in (here, home):  # the root, or the next one up is home
             return None
-        directory = parent
+        directory, here = parent, above
+
+
+def _stat_key(path: str) -> tuple[int, int] | None:
+    """Identity of a directory, as flake8 compares them (symlinks and case resolved)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_dev
 
 
 def _read(path: str) -> configparser.RawConfigParser:
