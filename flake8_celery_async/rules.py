@@ -234,5 +234,10 @@ BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 def markdown_table() -> str:
     """The README's rule table, generated from the catalogue."""
     rows = ["| code | what it reports | codemod fix |", "|---|---|---|"]
-    rows += [f"| `{r.code}` | {r.summary} | {r.fix} |" for r in RULES]
+    rows += [f"| `{r.code}` | {_cell(r.summary)} | {_cell(r.fix)} |" for r in RULES]
     return "\n".join(rows) + "\n"
+
+
+def _cell(text: str) -> str:
+    """A table cell: GitHub splits cells at every ``|``, even inside backticks."""
+    return text.replace("|", "\\|")

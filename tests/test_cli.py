@@ -112,6 +112,9 @@ def test_unreadable_file_is_reported_and_the_run_goes_on() -> None:
         if setpriv is None:  # pragma: no cover - util-linux is on every Debian
             pytest.skip("running as root without setpriv: cannot make a file unreadable")
         as_user = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        if run(*as_user, sys.executable, "-c", "pass").returncode != 0:
+            # e.g. pyenv's shared-library 3.13 build: libpython is under root's private home
+            pytest.skip("this interpreter cannot run as nobody; the 3.11 suite covers this")
     directory = Path(tempfile.mkdtemp())
     try:
         directory.chmod(0o755)

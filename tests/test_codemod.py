@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -400,5 +401,11 @@ def test_deeper_than_libcsts_default_recursion_is_still_fixed() -> None:
     deep = " | ".join(["a.s()"] * 900)
     source = f"from proj import t\nasync def f(a):\n    x = {deep}\n    t.delay(1)\n"
     outcome = fix_source(source.encode(), SETTINGS)
-    assert outcome.error is None and outcome.internal_error is None
+    assert outcome.internal_error is None
+    if sys.version_info[:2] == (3, 12) and outcome.error is not None:
+        # 3.12's C recursion limit is fixed (gh-112215; setrecursionlimit cannot raise it):
+        # there this nesting is reported as too deep and the file is left alone.
+        assert outcome.error.startswith("too deeply nested") and outcome.new_data is None
+        return
+    assert outcome.error is None
     assert outcome.new_data == source.replace("t.delay(1)", "await t.delayx(1)").encode()
