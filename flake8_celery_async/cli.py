@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .check import FileResult, check_source, selected
+from .check import FileResult, check_source, finish_index, prepare_index, selected
 from .config import Config, ConfigError, ignores_for, split_list
 from .files import Skipped, discover
 from .settings import OPTIONS, Settings
@@ -165,7 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     skipped: list[Skipped] = []
     files = list(discover(args.paths, exclude, base=config.base, skipped=skipped))
+    indexes = prepare_index(files, settings)  # the project index, shared by the workers
     results = sorted(run_checks(files, _Job(settings, select, ignore), jobs), key=lambda r: r.path)
+    finish_index(indexes, files, results, settings, select, ignore)
 
     status = EXIT_OK
     rows: list[tuple[str, int, int, str, str]] = []
