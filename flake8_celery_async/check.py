@@ -13,6 +13,7 @@ if False:  # for type checkers only: the analysis is imported once a file passes
     from typing import Any
 
     from .analysis import Finding
+    from .project import Index, ModuleContext
 
 
 class FileResult:
@@ -82,6 +83,55 @@ def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
     return chosen >= 0 and chosen > ignored
 
 
+def may_run_on_loop(data: bytes) -> bool:
+    """Cheapest check: without ``async`` or a ``Handler`` class nothing runs on the loop."""
+    return b"async" in data or b"Handler" in data
+
+
+def project_context(path: str, settings: Settings) -> ModuleContext | None:
+    """The file's view of its project's index (``None``: no index for this file)."""
+    if path == "<source>" or not settings.project_index:
+        return None
+    from . import project
+
+    try:
+        return project.context_for(path, settings)
+    except (OSError, RecursionError, MemoryError):  # pragma: no cover - no index, then
+        return None
+
+
+def cache_key(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> str:
+    return f"{settings.key()}\0{list(select)}\0{list(ignore)}"
+
+
+def prepare_index(paths: list[str], settings: Settings) -> list[Index]:
+    """Build the project index of these files' projects now (the CLI, before it forks)."""
+    if not settings.project_index:
+        return []
+    from . import project
+
+    return project.prepare(paths, settings)
+
+
+def finish_index(
+    indexes: list[Index],
+    paths: list[str],
+    results: list[FileResult],
+    settings: Settings,
+    select: Sequence[str],
+    ignore: Sequence[str],
+) -> None:
+    """After the CLI's run: cache every file's findings for the next run."""
+    if not indexes:
+        return
+    from . import project
+
+    found = {r.path: [f.as_tuple() for f in r.findings] for r in results}
+    failed = {r.path for r in results if r.error or r.internal_error}
+    key = cache_key(settings, select, ignore)
+    project.finish(indexes, paths, found, settings, key, failed)  # type: ignore[arg-type]
+
+
 def check_source(
     data: bytes,
     settings: Settings,
@@ -89,9 +139,45 @@ def check_source(
     ignore: Sequence[str] = (),
     path: str = "<source>",
 ) -> FileResult:
+    """Check one file's bytes. With a real ``path`` the project index of its root is used
+    (built once per process, see ``project``), so the CLI, the codemod and flake8 agree."""
     result = FileResult(path)
-    if not settings.may_have_findings(data):
+    if not may_run_on_loop(data):
         return result
+    context = project_context(path, settings)
+    if not settings.may_have_findings(data) and not (
+        context is not None
+        and context.index is not None
+        and context.index.may_matter(data, context.path)
+    ):
+        return result
+    sha = key = ""
+    if context is not None and context.index is not None:
+        from .analysis import Finding
+        from .cache import content_hash
+
+        sha, key = content_hash(data), cache_key(settings, select, ignore)
+        cached = context.index.cached_findings(context.path, sha, key)
+        if cached is not None:
+            result.parsed = True
+            result.findings = [Finding(*f) for f in cached]  # type: ignore[arg-type]
+            return result
+    result = _check(data, settings, select, ignore, path, context)
+    if sha and context is not None and context.index is not None and result.error is None:
+        findings = [f.as_tuple() for f in result.findings]
+        context.index.remember(context.path, sha, key, findings)  # type: ignore[arg-type]
+    return result
+
+
+def _check(
+    data: bytes,
+    settings: Settings,
+    select: Sequence[str],
+    ignore: Sequence[str],
+    path: str,
+    context: ModuleContext | None,
+) -> FileResult:
+    result = FileResult(path)
     import ast  # only for files that pass the text check
     import warnings
 
@@ -103,7 +189,7 @@ def check_source(
             warnings.simplefilter("ignore")
             tree = ast.parse(data, filename=path)
     except SyntaxError as e:
-        from .syntax import explain
+        from .parse_errors import explain
 
         result.error = explain(e, data)
         return result
@@ -113,7 +199,7 @@ def check_source(
     except (RecursionError, MemoryError) as e:
         result.error = f"too deeply nested or too large to parse: {type(e).__name__}"
         return result
-    findings = [f for f in analyze(tree, settings) if selected(f.code, select, ignore)]
+    findings = [f for f in analyze(tree, settings, context) if selected(f.code, select, ignore)]
     if findings and b"noqa" in data.lower():  # no "noqa" anywhere: nothing to look up
         from . import noqa
 

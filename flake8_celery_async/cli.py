@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .check import FileResult, check_source, selected
+from .check import FileResult, check_source, finish_index, prepare_index, selected
 from .config import ConfigError, ignores_for
 from .files import Skipped, discover
 from .frontend import FORMATS, Front, add_arguments
@@ -142,8 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     skipped: list[Skipped] = []
     files = list(discover(args.paths, front.exclude, base=front.base, skipped=skipped))
+    indexes = prepare_index(files, front.settings)  # the project index, shared by the workers
     job = _Job(front.settings, select, ignore)
     results = sorted(run_checks(files, job, front.jobs), key=lambda r: r.path)
+    finish_index(indexes, files, results, front.settings, select, ignore)
 
     status = EXIT_OK
     rows: list[tuple[str, int, int, str, str]] = []

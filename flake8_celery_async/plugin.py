@@ -16,9 +16,10 @@ class Plugin:
     version = __version__
     settings = Settings()
 
-    def __init__(self, tree: ast.Module, lines: list[str]) -> None:
+    def __init__(self, tree: ast.Module, lines: list[str], filename: str) -> None:
         self.tree = tree
         self.lines = lines
+        self.filename = filename
 
     @staticmethod
     def add_options(option_manager: Any) -> None:
@@ -38,10 +39,20 @@ class Plugin:
         )
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
-        # The fast path: a file without `async` and a trigger name cannot have a finding.
-        if not self.settings.may_have_findings("".join(self.lines)):
+        # The fast path: nothing runs on the loop without `async def` or a Tornado handler.
+        text = "".join(self.lines)
+        if "async" not in text and "Handler" not in text:
+            return
+        from .check import project_context  # the project index: built once per process
+
+        context = project_context(self.filename, self.settings)
+        if not self.settings.may_have_findings(text) and not (
+            context is not None
+            and context.index is not None
+            and context.index.may_matter(text.encode("utf-8", "surrogateescape"), context.path)
+        ):
             return
         from .analysis import analyze  # imported only once a file passes the text check
 
-        for finding in analyze(self.tree, self.settings):
+        for finding in analyze(self.tree, self.settings, context):
             yield finding.line, finding.col, finding.message, type(self)

@@ -9,31 +9,29 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-# What a file must contain to be worth parsing: every rule needs an ``async def`` and one of
-# these names. Each coarse name costs a scan of every file with an ``async def``, so there are
-# few; a coarse hit that is only a prefix of what matters is confirmed by the refinements.
-_TRIGGERS: dict[str, tuple[str, ...]] = {
-    ".delay": (),
-    "apply_async": (),
-    "send_task": (),
-    "celery": (),  # imports: canvas (chain, group...), current_app, celery.result
-    "Result": ("AsyncResult", "GroupResult", "ResultSet"),
-    ".control": (),
-    "shared_task": (),
-    # CEL008's @app.task / @app.task(...), not self.task.x, .tasks or .task_id
-    ".task": (".task(", ".task\n", ".task\r", ".task ", ".task\t", ".task#"),
-}
+# Code runs on the loop in an ``async def`` or a Tornado handler's sync method; every rule also
+# needs one of its catalogue trigger words (``rules.TRIGGERS``).
 _ASYNC_DEF_BYTES = re.compile(rb"async\s+def")
 _ASYNC_DEF_TEXT = re.compile(r"async\s+def")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 class Option:
     """One option: its flag, its ``Settings`` field, help text, and whether it is a list."""
 
-    __slots__ = ("field", "flag", "help", "is_list")
+    __slots__ = ("field", "flag", "help", "is_bool", "is_list", "is_path")
 
-    def __init__(self, flag: str, field: str, help: str, is_list: bool = False) -> None:
+    def __init__(
+        self,
+        flag: str,
+        field: str,
+        help: str,
+        is_list: bool = False,
+        is_bool: bool = False,
+        is_path: bool = False,
+    ) -> None:
         self.flag, self.field, self.help, self.is_list = flag, field, help, is_list
+        self.is_bool, self.is_path = is_bool, is_path
 
     @property
     def dest(self) -> str:
@@ -71,6 +69,28 @@ OPTIONS: tuple[Option, ...] = (
         "(e.g. 'delay_on_commit,enqueue'); reported as CEL001",
         is_list=True,
     ),
+    Option(
+        "--celery-async-task-pool",
+        "async_task_pool",
+        "true: the worker runs an asyncio-capable pool (celery_aio_pool, celery_pool_asyncio), "
+        "so `async def` tasks are fine and CEL008 is not reported; false: report CEL008 "
+        "anyway; unset: look for such a pool in the project",
+        is_bool=True,
+    ),
+    Option(
+        "--celery-cache-dir",
+        "cache_dir",
+        "where the project index and findings are cached (default: .celery_async_cache in "
+        "the project root; 'off' disables it; the CELERY_ASYNC_CACHE_DIR variable wins)",
+        is_path=True,
+    ),
+    Option(
+        "--celery-project-index",
+        "project_index",
+        "true (default): follow calls, results and task classes into the project's other "
+        "modules; false: check each file on its own",
+        is_bool=True,
+    ),
 )
 
 
@@ -88,6 +108,9 @@ class Settings:
         send_task_name: str = "send_taskx",
         ignore_receivers: tuple[str, ...] = (),
         extra_dispatch: tuple[str, ...] = (),
+        async_task_pool: bool | None = None,
+        cache_dir: str | None = None,
+        project_index: bool = True,
         helper: str = "run_blocking",
         read_helper: str = "read_result",
     ) -> None:
@@ -96,6 +119,9 @@ class Settings:
         self.send_task_name = send_task_name
         self.ignore_receivers = ignore_receivers
         self.extra_dispatch = extra_dispatch
+        self.async_task_pool = async_task_pool
+        self.cache_dir = cache_dir
+        self.project_index = project_index
         self.helper = helper
         self.read_helper = read_helper
 
@@ -111,7 +137,14 @@ class Settings:
             value = values.get(option.dest)
             if value is None or value == "" or value == []:
                 continue
-            if option.is_list:
+            if option.is_path:
+                kwargs[option.field] = str(value).strip()
+            elif option.is_bool:
+                text = str(value).strip().lower()
+                if text not in _TRUE + _FALSE:
+                    raise ValueError(f"{option.flag}: {value!r} is not true or false")
+                kwargs[option.field] = text in _TRUE
+            elif option.is_list:
                 items = re.split(r"[,\s]+", value) if isinstance(value, str) else value
                 assert isinstance(items, list | tuple)
                 kwargs[option.field] = tuple(str(v) for v in items if v)
@@ -126,28 +159,49 @@ class Settings:
     def async_names(self) -> frozenset[str]:
         return frozenset((self.delay_name, self.apply_async_name, self.send_task_name))
 
+    def key(self) -> str:
+        """What the findings depend on, for the cache."""
+        fields = [o.field for o in OPTIONS if o.field != "cache_dir"] + ["helper", "read_helper"]
+        return repr([(field, getattr(self, field)) for field in fields])
+
+    def mentions_celery(self, data: bytes) -> bool:
+        """Has this source any rule's trigger word (wherever its code runs)?"""
+        return any(
+            t in data and (not rs or any(r in data for r in rs)) for t, rs in self._trigger_bytes
+        )
+
     @cached_property
     def _triggers(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        return (*_TRIGGERS.items(), *((name, ()) for name in self.extra_dispatch))
+        from .rules import TRIGGERS  # the catalogue's words: only once a file has an async def
+
+        return (*TRIGGERS.items(), *((name, ()) for name in self.extra_dispatch))
 
     @cached_property
     def _trigger_bytes(self) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
         return tuple((t.encode(), tuple(r.encode() for r in rs)) for t, rs in self._triggers)
 
     def may_have_findings(self, source: bytes | str) -> bool:
-        """The cheap text check: can this source contain any finding at all?
+        """The cheap text check: can this source contain any finding on its own?
 
-        Every rule needs an ``async def`` and one of the trigger names, so a file without
-        them is never parsed. False positives only cost a parse.
+        Every rule needs code that runs on the loop (an ``async def`` or a Tornado handler)
+        and one of the catalogue's trigger words, so a file without them is never parsed.
+        False positives only cost a parse. (The project index adds the names it knows, see
+        ``project.Index.may_matter``.)
         """
         if isinstance(source, bytes):
-            if b"async" not in source or _ASYNC_DEF_BYTES.search(source) is None:
+            if not (
+                (b"async" in source and _ASYNC_DEF_BYTES.search(source) is not None)
+                or b"RequestHandler" in source
+            ):
                 return False
             return any(
                 t in source and (not rs or any(r in source for r in rs))
                 for t, rs in self._trigger_bytes
             )
-        if "async" not in source or _ASYNC_DEF_TEXT.search(source) is None:
+        if not (
+            ("async" in source and _ASYNC_DEF_TEXT.search(source) is not None)
+            or "RequestHandler" in source
+        ):
             return False
         return any(
             t in source and (not rs or any(r in source for r in rs)) for t, rs in self._triggers

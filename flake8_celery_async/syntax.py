@@ -1,54 +1,123 @@
-"""Say why a file does not parse when the reason is syntax newer than the running Python.
+"""Small helpers over ``ast`` nodes: names, short renderings for messages, the walk's tables.
 
-``ast`` parses with the interpreter the tool runs on: on 3.11 a PEP 695 ``class C[T]:`` is
-``expected '('``, which does not tell the user to run the tool on a newer Python. The line
-that failed is matched against the syntax each later version added.
+Standard library only (flake8 imports the checker on every run).
 """
 
 from __future__ import annotations
 
-import re
-import sys
+import ast
+from collections.abc import Iterator
 
-# (pattern on the failing line, what it is, the first Python that accepts it)
-NEWER: tuple[tuple[re.Pattern[str], str, tuple[int, int]], ...] = (
-    (re.compile(r"^\s*except\s*\*"), "except* (PEP 654)", (3, 11)),
-    (re.compile(r"^\s*(async\s+)?def\s+\w+\s*\["), "a generic function (PEP 695)", (3, 12)),
-    (re.compile(r"^\s*class\s+\w+\s*\["), "a generic class (PEP 695)", (3, 12)),
-    (re.compile(r"^\s*type\s+\w+\s*(\[.*\])?\s*="), "a type statement (PEP 695)", (3, 12)),
-    (re.compile(r"^\s*except\s+[^(:]+,[^:]*:"), "except without parentheses (PEP 758)", (3, 14)),
-    (re.compile(r"(?<![\w'\"])[tT][rR]?['\"]"), "a template string (PEP 750)", (3, 14)),
+# Nodes with nothing below them that matters: never pushed on the walk's stack.
+LEAVES = frozenset(
+    {ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal}
+    | {
+        cls
+        for base in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+        for cls in base.__subclasses__()
+    }
 )
-FSTRING = "an f-string that reuses its quotes or nests them (PEP 701)", (3, 12)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
+_SKIP_FIELDS = frozenset(
+    {"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "name", "module", "level",
+     "conversion", "arg", "is_async", "lineno", "simple"}
+)  # fmt: skip
 
 
-def running() -> str:
-    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+def child_fields(cls: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node type that can hold child nodes (not ``ctx``, ``op``, names...)."""
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
+    return fields
 
 
-def explain(error: SyntaxError, data: bytes) -> str:
-    """``cannot parse: <msg> (line N)``, naming newer syntax and the Python it needs."""
-    where = f" (line {error.lineno})" if error.lineno else ""
-    newer = _newer_syntax(error, data)
-    if newer is None:
-        return f"cannot parse: {error.msg}{where}"
-    what, version = newer
+def statement_fields(cls: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node type that hold statements (or handlers and match cases)."""
+    fields = _STATEMENT_FIELDS.get(cls)
+    if fields is None:
+        names = ("body", "orelse", "finalbody", "handlers", "cases")
+        fields = _STATEMENT_FIELDS[cls] = tuple(f for f in cls._fields if f in names)
+    return fields
+
+
+def dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` for a chain of names, else ``None``."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def last_name(node: ast.expr) -> str:
+    """The last part of a dotted name (``c`` of ``a.b.c``), or ``""``."""
+    return (dotted(node) or "").rpartition(".")[2]
+
+
+def source(node: ast.expr, limit: int = 48) -> str:
+    """A short, readable rendering of an expression for messages."""
+    try:
+        text = ast.unparse(node)
+    except RecursionError:  # pragma: no cover - absurdly deep expressions
+        text = "..."
+    if len(text) <= limit:
+        return text
+    name = dotted(node)
+    if name is not None:
+        text = name
+    elif isinstance(node, ast.Call):
+        text = source(node.func, limit) + "(...)"
+    elif isinstance(node, ast.Attribute):
+        text = source(node.value, limit) + "." + node.attr
+    elif isinstance(node, ast.Subscript):
+        text = source(node.value, limit) + "[...]"
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+def callee_source(node: ast.expr) -> str:
+    """``source`` for the callee of a call: operators need their parentheses back."""
+    text = source(node)
+    return f"({text})" if isinstance(node, ast.BinOp | ast.IfExp | ast.BoolOp | ast.Await) else text
+
+
+def is_self_attr(node: ast.expr) -> bool:
+    """``self.x`` or ``cls.x``."""
     return (
-        f"cannot parse with Python {running()}: {what} needs Python "
-        f"{version[0]}.{version[1]} or newer{where}; run the tool on that Python"
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("self", "cls")
     )
 
 
-def _newer_syntax(error: SyntaxError, data: bytes) -> tuple[str, tuple[int, int]] | None:
-    line = error.text
-    if line is None and error.lineno:
-        lines = data.decode("utf-8", "replace").splitlines()
-        line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""
-    line = line or ""
-    now = sys.version_info[:2]
-    for pattern, what, version in NEWER:
-        if now < version and pattern.search(line):
-            return what, version
-    if now < FSTRING[1] and (error.msg or "").startswith("f-string"):
-        return FSTRING
-    return None
+def target_names(node: ast.expr) -> Iterator[str]:
+    """The names an assignment target binds."""
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, ast.Tuple | ast.List):
+        for elt in node.elts:
+            yield from target_names(elt)
+    elif isinstance(node, ast.Starred):
+        yield from target_names(node.value)
+
+
+def parameters(args: ast.arguments) -> Iterator[ast.arg]:
+    """Every parameter of a ``def`` or ``lambda``, in order."""
+    yield from args.posonlyargs
+    yield from args.args
+    if args.vararg is not None:
+        yield args.vararg
+    yield from args.kwonlyargs
+    if args.kwarg is not None:
+        yield args.kwarg
+
+
+def defaults(args: ast.arguments) -> list[ast.expr]:
+    """The default values (positional and keyword-only): they run where the def runs."""
+    return [*args.defaults, *(d for d in args.kw_defaults if d is not None)]

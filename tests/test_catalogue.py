@@ -61,3 +61,44 @@ def test_readme_rule_table_matches_catalogue() -> None:
     block = re.search(r"<!-- rules-table:start -->\n(.*?)<!-- rules-table:end -->", readme, re.S)
     assert block, "README.md must hold the rule table between the rules-table markers"
     assert block.group(1) == markdown_table()
+
+
+def _sources() -> list[tuple[str, str]]:
+    from cel_support import EVAL_FILES
+
+    found = [(f"{r.code} example {i}", ex.source) for r in RULES for i, ex in enumerate(r.invalid)]
+    found += [(f"{r.code} valid {i}", src) for r in RULES for i, src in enumerate(r.valid)]
+    return found + [(p.name, p.read_text()) for p in EVAL_FILES]
+
+
+@pytest.mark.parametrize(("name", "source"), _sources(), ids=[n for n, _ in _sources()])
+def test_text_check_keeps_everything_the_analysis_reports(name: str, source: str) -> None:
+    """The text check is built from the catalogue's trigger words: it never drops a file the
+    analysis would report on, for each rule on its own words."""
+    from flake8_celery_async.rules import BY_CODE
+    from flake8_celery_async.settings import Settings
+
+    findings = analyze_source(source)
+    if findings:
+        assert Settings().may_have_findings(source.encode())
+        assert Settings().may_have_findings(source)
+    for finding in findings:
+        words = BY_CODE[finding.code].triggers
+        assert any(
+            t.word in source and (not t.confirm or any(c in source for c in t.confirm))
+            for t in words
+        ), f"{finding.code} fired without one of its own trigger words"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from proj.tasks import add, mul\nasync def view():\n    (add.s(1) | mul.s(2))()\n",
+        "from proj.tasks import add\nasync def view(items):\n    add.chunks(items, 10)()\n",
+    ],
+)
+def test_canvas_call_alone_passes_the_text_check(source: str) -> None:
+    from flake8_celery_async.settings import Settings
+
+    assert [f.code for f in analyze_source(source)] == ["CEL004"]
+    assert Settings().may_have_findings(source.encode())

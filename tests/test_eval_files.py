@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cel_support import EVAL_FILES, eval_args, expected, run, tool
 
-from flake8_celery_async.analysis import analyze_source
+from flake8_celery_async.analysis import UNFIXABLE_TORNADO, analyze_source
 from flake8_celery_async.cli import build_parser
 from flake8_celery_async.settings import OPTIONS, Settings
 
@@ -27,11 +27,13 @@ def test_eval_file(path: Path) -> None:
 
 @pytest.mark.parametrize("path", EVAL_FILES, ids=lambda p: p.name)
 def test_stripping_async_removes_every_finding(path: Path) -> None:
-    """The same code without async/await runs off the loop: nothing to report."""
+    """The same code without async/await runs off the loop: nothing to report (but a
+    Tornado handler's sync methods still run on the IOLoop)."""
     source = path.read_text()
     stripped = re.sub(r"\basync\s+(?=def|with|for)", "", source)
     stripped = re.sub(r"\bawait\s+", "", stripped)
-    assert analyze_source(stripped, settings_for(path)) == []
+    findings = analyze_source(stripped, settings_for(path))
+    assert [f for f in findings if f.reason != UNFIXABLE_TORNADO] == []
 
 
 def test_eval_files_have_expectations() -> None:

@@ -76,3 +76,46 @@ def test_deeply_nested_expression_does_not_crash() -> None:
     assert [(f.line, f.code) for f in analyze_source(source)] == [(4, "CEL001"), (5, "CEL001")]
     nested = HEAD + "async def f(a):\n    return " + "t.s(" * 150 + ")" * 150 + ".delay()\n"
     assert [f.code for f in analyze_source(nested)] == ["CEL004"]
+
+
+@pytest.mark.parametrize(
+    ("body", "want"),
+    [
+        # imports are per scope: an alias inside one def says nothing about later defs
+        (
+            "def setup():\n    import asyncio as t\n    return t\n"
+            "async def view():\n    t.delay(1)\n",
+            [(5, "CEL001")],
+        ),
+        ("async def view():\n    import asyncio as t\n    t.delay(1)\n", []),
+        (
+            "import asyncio as t\nasync def view():\n    from proj.tasks import t\n"
+            "    t.delay(1)\n",
+            [(4, "CEL001")],
+        ),
+        # an exception bound by `except ... as` is no result, whatever the name held before
+        (
+            "async def view():\n    res = t.delay(1)\n    try:\n        pass\n"
+            "    except ValueError as res:\n        return res.args\n",
+            [(2, "CEL001")],
+        ),
+        (
+            "async def view():\n    try:\n        pass\n    except ValueError as res:\n"
+            "        pass\n    res = t.delay(1)\n    return res.state\n",
+            [(6, "CEL001"), (7, "CEL005")],
+        ),
+        # a lambda's keyword-only default runs when the helper runs
+        (
+            "def helper():\n    return lambda *, x=t.delay(1): x\n"
+            "async def view():\n    helper()\n",
+            [(4, "CEL007")],
+        ),
+        (
+            "def helper():\n    return lambda x=t.delay(1): x\nasync def view():\n    helper()\n",
+            [(4, "CEL007")],
+        ),
+        ("def helper():\n    return lambda: t.delay(1)\nasync def view():\n    helper()\n", []),
+    ],
+)
+def test_scope_bugs(body: str, want: list[tuple[int, str]]) -> None:
+    assert codes(body) == want

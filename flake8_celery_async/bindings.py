@@ -1,0 +1,202 @@
+"""Bindings: what names refer to, as the walk meets imports, assignments, loops, ``with``
+and ``except`` (the part of the analysis that fills the scopes' frames), and the names the
+project index sees (absolute names, call sites).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from .kinds import ASYNC_POOLS, OTHER_TASK_QUEUES, Kind, MaybeKind, annotation_kind, kind_of
+from .scopes import Frame
+from .settings import Settings
+from .syntax import LEAVES, child_fields, dotted, is_self_attr, statement_fields
+
+if False:  # for type checkers only
+    from .project import ModuleContext
+
+Action = Callable[[], None]
+Stack = list[tuple["ast.AST | Action", Frame]]
+
+
+def push_children(node: ast.AST, frame: Frame, stack: Stack) -> None:
+    if not (frame.on_loop or frame.func):  # off the loop: only nested statements matter
+        for name in reversed(statement_fields(type(node))):
+            stack.extend((child, frame) for child in reversed(getattr(node, name)))
+        return
+    children: list[ast.AST] = []
+    for name in child_fields(type(node)):
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            children.extend(v for v in value if isinstance(v, ast.AST) and type(v) not in LEAVES)
+        elif isinstance(value, ast.AST) and type(value) not in LEAVES:
+            children.append(value)
+    stack.extend((child, frame) for child in reversed(children))
+
+
+class Bindings:
+    """The analysis's binding handlers (a mixin of ``analysis.Analysis``)."""
+
+    settings: Settings
+    context: ModuleContext | None
+    module: Frame
+    classes: dict[str, Frame]
+    other_queue: bool
+    async_pool: bool
+    recorded: set[int]
+    call_sites: list[tuple[str, list[int], dict[str, int], bool]]
+    dispatch: frozenset[str]
+
+    def plausible_dispatch(self, node: ast.Call, attr: str, recv: ast.expr, frame: Frame) -> bool:
+        raise NotImplementedError  # pragma: no cover - the analysis defines it
+
+    def _import(self, node: ast.Import | ast.ImportFrom, frame: Frame, stack: Stack) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.partition(".")[0]
+                frame.bind_import(local, alias.name if alias.asname else local)
+                self.other_queue |= alias.name.partition(".")[0] in OTHER_TASK_QUEUES
+                self.async_pool |= alias.name.partition(".")[0] in ASYNC_POOLS
+            return
+        module = node.module or ""
+        self.other_queue |= module.partition(".")[0] in OTHER_TASK_QUEUES
+        self.async_pool |= module.partition(".")[0] in ASYNC_POOLS
+        if node.level and self.context is not None:
+            module = self.context.relative(node.level, module)
+        for alias in node.names:
+            if alias.name != "*":
+                frame.bind_import(alias.asname or alias.name, f"{module}.{alias.name}")
+
+    def _assign(
+        self, node: ast.Assign | ast.AnnAssign | ast.NamedExpr, frame: Frame, stack: Stack
+    ) -> None:
+        targets: list[ast.expr] = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not (frame.on_loop or frame.func) and frame is not self.module:
+            # Inside a sync function, a local only matters as a closure of a nested async
+            # def: shadowing is enough there (app- and pool-like names are judged by name).
+            for target in targets:
+                self._bind(target, None, frame)
+            return
+        value = node.value
+        kind = kind_of(self, value, frame) if value is not None else None
+        if isinstance(node, ast.AnnAssign):
+            kind = annotation_kind(node.annotation) or kind
+        pairs: list[tuple[ast.expr, MaybeKind]] = []
+        for target in targets:
+            if (
+                isinstance(target, ast.Tuple | ast.List)
+                and isinstance(value, ast.Tuple | ast.List)
+                and len(target.elts) == len(value.elts)
+            ):
+                pairs += [
+                    (t, kind_of(self, v, frame))
+                    for t, v in zip(target.elts, value.elts, strict=True)
+                ]
+            else:
+                pairs.append((target, kind))
+
+        def bind() -> None:
+            for target, target_kind in pairs:
+                self._bind(target, target_kind, frame)
+
+        stack.append((bind, frame))
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            # A local variable's annotation is never evaluated: only the value runs.
+            stack.extend((n, frame) for n in (node.value, node.target) if n is not None)
+            return
+        push_children(node, frame, stack)
+
+    def _for(self, node: ast.For | ast.AsyncFor, frame: Frame, stack: Stack) -> None:
+        kind = Kind.RESULT if kind_of(self, node.iter, frame) == Kind.RESULTS else None
+        stack.extend((stmt, frame) for stmt in reversed([*node.body, *node.orelse]))
+        stack.append((lambda: self._bind(node.target, kind, frame), frame))
+        stack.extend([(node.target, frame), (node.iter, frame)])
+
+    def _with(self, node: ast.With | ast.AsyncWith, frame: Frame, stack: Stack) -> None:
+        stack.extend((stmt, frame) for stmt in reversed(node.body))
+        pairs = [(i.optional_vars, kind_of(self, i.context_expr, frame)) for i in node.items]
+
+        def bind() -> None:
+            for target, kind in pairs:
+                if target is not None:
+                    self._bind(target, kind, frame)
+
+        stack.append((bind, frame))
+        stack.extend((item, frame) for item in reversed(node.items))
+
+    def _except(self, node: ast.ExceptHandler, frame: Frame, stack: Stack) -> None:
+        """``except E as res``: ``res`` is an exception from here on, whatever it was."""
+        stack.extend((stmt, frame) for stmt in reversed(node.body))
+        if node.name is not None:
+            name = node.name
+            stack.append((lambda: frame.bind(name, Kind.NOT_CELERY), frame))
+        if node.type is not None:
+            stack.append((node.type, frame))
+
+    @staticmethod
+    def _bind(target: ast.expr, kind: MaybeKind, frame: Frame) -> None:
+        if isinstance(target, ast.Starred):
+            target = target.value
+        if isinstance(target, ast.Tuple | ast.List):
+            for elt in target.elts:
+                Bindings._bind(elt, None, frame)
+            return
+        key = dotted(target)
+        if key is not None:
+            frame.bind(key, kind)
+            frame.defs.pop(key, None)
+
+    def absolute(self, name: str, frame: Frame) -> str | None:
+        """The absolute name a dotted name refers to through this module's imports, or its
+        own definitions (``"pkg.mod.f"``); ``None`` when it is neither."""
+        root, _, rest = name.partition(".")
+        origin = frame.origin(root)
+        if not origin:
+            if self.context is None or not (root in self.module.defs or root in self.classes):
+                return None
+            origin = f"{self.context.module}.{root}"
+        return f"{origin}.{rest}" if rest else origin
+
+    def imported_kind(self, origin: str) -> MaybeKind:
+        """What an imported name is, according to the project index."""
+        return self.context.kind(origin) if self.context is not None else None
+
+    def returned_kind(self, func: ast.expr, frame: Frame) -> MaybeKind:
+        """What an awaited call of a project function gives, according to the index."""
+        if self.context is None:
+            return None
+        name = dotted(func)
+        target = self.absolute(name, frame) if name is not None else None
+        return self.context.returns(target) if target is not None else None
+
+    def _record_call(self, node: ast.Call, frame: Frame) -> None:
+        """For the project index: what this call passes to a project function."""
+        func, target = node.func, None
+        if isinstance(func, ast.Name):
+            local = frame.function(func.id)
+            if local is not None and self.context is not None:
+                if "<locals>" not in local.qualname:
+                    target = f"{self.context.module}.{local.qualname}"
+            else:
+                target = self.absolute(func.id, frame)
+        elif not is_self_attr(func):
+            name = dotted(func)
+            target = self.absolute(name, frame) if name is not None else None
+        if target is None:
+            return
+        self.recorded.add(id(func))
+        star = False
+        args: list[int] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                star = True
+                break
+            args.append(int(kind_of(self, arg, frame) or 0))
+        keywords: dict[str, int] = {}
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                star = True
+            else:
+                keywords[keyword.arg] = int(kind_of(self, keyword.value, frame) or 0)
+        self.call_sites.append((target, args, keywords, star))

@@ -1,0 +1,76 @@
+"""The on-disk cache: module summaries and findings, keyed by content hash and settings.
+
+Like ruff's ``.ruff_cache``: a folder at the project root, ``.celery_async_cache`` (holding
+a ``.gitignore`` of ``*`` and a ``CACHEDIR.TAG``, so nothing of it lands in a commit or a
+backup). ``CELERY_ASYNC_CACHE_DIR`` (or the ``celery-cache-dir`` option) moves it; the value
+``off`` disables it. One ``marshal`` file per project and settings, written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+
+from . import __version__
+
+CACHE_NAME = ".celery_async_cache"
+CACHE_ENV = "CELERY_ASYNC_CACHE_DIR"
+OFF = ("off", "none", "false", "0", "no")
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# flake8-celery-async's cache\n"
+
+if False:  # for type checkers only
+    from typing import Any
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cache_dir(root: str, configured: str | None) -> str | None:
+    """Where the cache lives for this project root, or ``None`` when it is disabled."""
+    where = os.environ.get(CACHE_ENV) or configured
+    if where is None or where.strip() == "":
+        return os.path.join(root, CACHE_NAME)
+    if where.strip().lower() in OFF:
+        return None
+    return os.path.abspath(where)
+
+
+class Cache:
+    """One project's cache file (for one set of settings)."""
+
+    def __init__(self, root: str, settings_key: str, configured: str | None = None) -> None:
+        self.dir = cache_dir(root, configured)
+        key = content_hash(f"{__version__}\0{root}\0{settings_key}".encode())
+        self.path = os.path.join(self.dir, f"index-{key}.marshal") if self.dir else None
+
+    def load(self) -> dict[str, Any]:
+        if self.path is None:
+            return {}
+        try:
+            with open(self.path, "rb") as f:
+                data = marshal.load(f)
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+        return data if isinstance(data, dict) and data.get("v") == __version__ else {}
+
+    def save(self, data: dict[str, Any]) -> None:
+        """Write atomically; a cache that cannot be written is no error."""
+        if self.path is None or self.dir is None:
+            return
+        data["v"] = __version__
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+            ignore = os.path.join(self.dir, ".gitignore")
+            if not os.path.exists(ignore):
+                with open(ignore, "w") as f:
+                    f.write("# Automatically created by flake8-celery-async.\n*\n")
+                with open(os.path.join(self.dir, "CACHEDIR.TAG"), "w") as f:
+                    f.write(_TAG)
+            tmp = f"{self.path}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
+                marshal.dump(data, f)
+            os.replace(tmp, self.path)
+        except (OSError, ValueError):
+            return

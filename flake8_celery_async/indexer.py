@@ -1,0 +1,151 @@
+"""Building a project index: walk the root, keep what can matter, summarize, cache.
+
+Round one summarizes the files with Celery words (and Tornado handlers); each later round
+adds the files that name something the index found (a blocking helper, an async def that
+returns a result, a function whose parameters get kinds), until no file is added. When the
+index knows kinds through calls, the modules they concern are summarized once more with the
+index in hand. Summaries are cached by path and content hash; when no file's size or
+modification time changed, the whole index is read back from the cache.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import warnings
+
+from .cache import Cache, content_hash
+from .files import DEFAULT_EXCLUDE
+from .pools import is_worker_config, uses_async_pool
+from .project import Index, ModuleContext, module_name
+from .settings import Settings
+
+if False:  # for type checkers only
+    from .summary import Summary
+
+MAX_FILES = 20_000  # a root this big is not one project (a home folder): no index
+_SKIP_DIRS = frozenset(DEFAULT_EXCLUDE) | {".celery_async_cache", ".git"}
+
+
+def walk(root: str) -> tuple[list[str], list[str]]:
+    """Python files and worker config files under ``root`` (paths relative to it)."""
+    python: list[str] = []
+    configs: list[str] = []
+    pending = [""]
+    while pending and len(python) <= MAX_FILES:
+        rel = pending.pop()
+        try:
+            with os.scandir(os.path.join(root, rel)) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            path = f"{rel}/{name}" if rel else name
+            if entry.is_dir(follow_symlinks=False):
+                if (
+                    name not in _SKIP_DIRS
+                    and not name.endswith(".egg-info")
+                    and not (os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")))
+                ):
+                    pending.append(path)
+            elif name.endswith(".py"):
+                python.append(path)
+            elif is_worker_config(name):
+                configs.append(path)
+    return python, configs
+
+
+class Indexer:
+    def __init__(self, root: str, settings: Settings) -> None:
+        self.root, self.settings = root, settings
+        self.cache = Cache(root, settings.key(), settings.cache_dir)
+
+    def _read(self, rel: str) -> bytes:
+        try:
+            with open(os.path.join(self.root, rel), "rb") as f:
+                return f.read()
+        except OSError:
+            return b""
+
+    def build(self) -> Index:
+        python, configs = walk(self.root)
+        if len(python) > MAX_FILES:
+            return Index(self.root, {}, False)
+        stats: dict[str, tuple[int, int]] = {}
+        for rel in python + configs:
+            try:
+                st = os.stat(os.path.join(self.root, rel))
+            except OSError:
+                continue
+            stats[rel] = (st.st_mtime_ns, st.st_size)
+        cached = self.cache.load()
+        if cached.get("stats") == stats:  # nothing changed: the whole index from the cache
+            index = Index(self.root, cached["summaries"], cached["pool"])
+            index.shas, index.findings = cached["shas"], cached.get("findings", {})
+            index.cache, index.store = self.cache, cached
+            return index
+        datas = {rel: self._read(rel) for rel in python}
+        shas = {rel: content_hash(data) for rel, data in datas.items()}
+        pool = any(uses_async_pool(data) for data in datas.values()) or any(
+            uses_async_pool(self._read(rel)) for rel in configs
+        )
+        known: dict[str, Summary | None] = cached.get("by_hash", {})
+        by_hash: dict[str, Summary | None] = {}
+        summaries: dict[str, Summary] = {}
+
+        def add(rel: str, index: Index | None = None) -> None:
+            key = f"{rel}\0{shas[rel]}"
+            summary = known.get(key) if index is None else None
+            if summary is None and (index is not None or key not in known):
+                summary = self._summarize(rel, datas[rel], index)
+            if index is None:
+                by_hash[key] = summary
+            if summary is not None:
+                summaries[rel] = summary
+
+        mentions = self.settings.mentions_celery
+        pending = [
+            rel for rel, data in datas.items() if mentions(data) or b"RequestHandler" in data
+        ]
+        done: set[str] = set()
+        index = Index(self.root, {}, pool)
+        for _round in range(10):
+            for rel in pending:
+                add(rel)
+            done.update(pending)
+            index = Index(self.root, summaries, pool)
+            found = index._word_re
+            pending = [r for r, d in datas.items() if r not in done and found and found.search(d)]
+            if not pending:
+                break
+        if index.params or any(s["r"] for s in summaries.values()):
+            again = [rel for rel in summaries if index.may_matter(datas[rel], rel)]
+            first = index
+            for rel in again:
+                add(rel, first)
+            index = Index(self.root, summaries, pool)
+        index.shas, index.cache = shas, self.cache
+        index.store = {
+            "stats": stats, "summaries": summaries, "pool": pool, "shas": shas, "by_hash": by_hash,
+        }  # fmt: skip
+        index.save()
+        return index
+
+    def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summary | None:
+        from .summary import summarize
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        name, is_package = module_name(rel)
+        context = (
+            index.context(rel) if index is not None else ModuleContext(None, name, rel, is_package)
+        )
+        try:
+            return summarize(tree, self.settings, context)
+        except RecursionError:  # pragma: no cover - the analysis survives these itself
+            return None

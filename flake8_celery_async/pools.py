@@ -1,0 +1,41 @@
+"""Does the project run its Celery worker with an asyncio-capable pool?
+
+``celery_aio_pool`` and ``celery_pool_asyncio`` run ``async def`` tasks on an event loop, so
+CEL008 does not apply there. They are wired in the Celery module (``import celery_aio_pool``,
+``worker_pool = "celery_aio_pool.pool:AsyncIOPool"``, ``CELERY_CUSTOM_WORKER_POOL``) or on the
+worker's command line (``-P celery_pool_asyncio:TaskPool``, ``--pool=...``) in a Dockerfile,
+compose file, Procfile, Makefile, shell script or config file. A pool that is only listed as
+a requirement is not enough: it must be used.
+"""
+
+from __future__ import annotations
+
+import re
+
+POOLS = (b"celery_aio_pool", b"celery_pool_asyncio")
+_POOL = rb"(?:celery_aio_pool|celery_pool_asyncio)\b"
+_USE = re.compile(
+    rb"(?:^|[\s\"'\[,;&|(])(?:-P|--pool)[\"']?(?:\s*=\s*|\s*,\s*|\s+)[\"']?" + _POOL
+    + rb"|(?i:worker_pool|celeryd_pool)[\"']?\s*[:=]\s*"
+    rb"[\"']?" + _POOL
+    + rb"|^\s*(?:import|from)\s+" + _POOL,
+    re.MULTILINE,
+)  # fmt: skip
+# Files outside Python that start workers or hold their settings.
+_NAMES = re.compile(
+    r"(?i)^(?:dockerfile.*|.*\.dockerfile|containerfile|procfile.*|makefile|gnumakefile|"
+    r".*\.mk|.*\.ya?ml|.*\.sh|.*\.bash|.*\.ini|.*\.cfg|.*\.toml|.*\.conf|.*\.env|\.env.*|"
+    r"justfile|.*\.service|entrypoint.*|start.*|run.*)$"
+)
+
+
+def is_worker_config(name: str) -> bool:
+    """Might a non-Python file of this name start a worker or hold its settings?"""
+    return _NAMES.match(name) is not None
+
+
+def uses_async_pool(data: bytes) -> bool:
+    """Does this file's text wire an asyncio-capable worker pool?"""
+    if not any(pool in data for pool in POOLS):
+        return False
+    return _USE.search(data) is not None

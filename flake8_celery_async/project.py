@@ -1,0 +1,381 @@
+"""The project index: what every module of the project defines and does, across imports.
+
+Entry points:
+
+- :func:`find_root` -- the project root of a file (the nearest folder holding ``.git``,
+  ``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``tox.ini`` or ``.flake8``).
+- :func:`build_index` ``(root, settings) -> Index`` -- walk the root, keep the files the text
+  check says can matter (Celery words first, then, round by round, files that name what the
+  index found), summarize each (``summary``), and scan the project for an asyncio-capable
+  worker pool (``pools``). Summaries are cached by content hash (``cache``).
+- :func:`index_for` / :func:`context_for` -- the same, built once per process and root.
+- :class:`Index` lookups by absolute name (``"pkg.services.enqueue"``), resolved through
+  imports and re-exports only, never by bare name: :meth:`Index.blocking` (where a sync
+  function reaches Celery I/O, at any depth), :meth:`Index.returns`, :meth:`Index.kind`,
+  :meth:`Index.is_tornado`, :meth:`Index.param_kinds`, :meth:`Index.resolve`, and
+  :meth:`Index.context` (one module's view, which the analysis takes).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from .cache import Cache, content_hash
+from .kinds import Kind, MaybeKind
+from .settings import Settings
+
+if False:  # for type checkers only
+    from .rules.helpers import Via
+    from .summary import Summary
+
+ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "tox.ini", ".flake8")
+TORNADO_HANDLERS = frozenset({"tornado.web.RequestHandler", "tornado.websocket.WebSocketHandler"})
+_PARAM_KINDS = (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS)
+_ASYNC_DEF = re.compile(rb"async\s+def")
+
+
+def find_root(path: str) -> str:
+    """The project root of ``path`` (a file or folder): the nearest folder up from it that
+    holds a marker of a project or repository; the folder itself when none does."""
+    start = os.path.abspath(path)
+    directory = start if os.path.isdir(start) else os.path.dirname(start)
+    current = directory
+    while True:
+        if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return directory
+        current = parent
+
+
+def module_name(rel: str) -> tuple[str, bool]:
+    """``app/services/x.py`` -> ``("app.services.x", False)``; ``app/__init__.py`` -> package."""
+    parts = rel.replace(os.sep, "/").removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False
+
+
+class ModuleContext:
+    """One module's view of the index, for the analysis."""
+
+    __slots__ = ("index", "is_package", "module", "path")
+
+    def __init__(self, index: Index | None, module: str, path: str, is_package: bool) -> None:
+        self.index, self.module, self.path, self.is_package = index, module, path, is_package
+
+    @property
+    def async_pool(self) -> bool:
+        return self.index is not None and self.index.async_pool
+
+    def relative(self, level: int, module: str) -> str:
+        """The absolute name of ``from ..module import``."""
+        parts = self.module.split(".") if self.module else []
+        if not self.is_package:
+            parts = parts[:-1]
+        if level > 1:
+            parts = parts[: max(0, len(parts) - (level - 1))]
+        return ".".join([*parts, module] if module else parts)
+
+    def blocking(self, target: str) -> Via | None:
+        return self.index.blocking(target, self.module) if self.index is not None else None
+
+    def kind(self, target: str) -> MaybeKind:
+        return self.index.kind(target, self.module) if self.index is not None else None
+
+    def returns(self, target: str) -> MaybeKind:
+        return self.index.returns(target, self.module) if self.index is not None else None
+
+    def is_tornado(self, target: str) -> bool:
+        return self.index is not None and self.index.is_tornado(target, self.module)
+
+    def param_kinds(self, qualname: str) -> dict[str, Kind]:
+        if self.index is None:
+            return {}
+        return self.index.params.get(f"{self.module}.{qualname}", {})
+
+
+class Index:
+    """Every summarized module of one project, and lookups across them."""
+
+    def __init__(self, root: str, summaries: dict[str, Summary], async_pool: bool) -> None:
+        self.root = root
+        self.async_pool = async_pool
+        self.summaries = summaries  # path from the root -> summary
+        self.modules: dict[str, Summary] = {s["m"]: s for s in summaries.values() if s}
+        self._suffixes: dict[str, list[str]] = {}
+        for name in self.modules:
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                self._suffixes.setdefault(".".join(parts[i:]), []).append(name)
+        self._blocking: dict[str, Via | None] = {}
+        self.params = self._param_kinds()
+        self.words, self.loop_words, self.paths = self._words()
+        self._word_re = _alternation(self.words)
+        self._loop_re = _alternation(self.loop_words)
+        self.shas: dict[str, str] = {}  # path -> content hash, as indexed
+        self.findings: dict[str, tuple[str, str, list[tuple[object, ...]]]] = {}
+        self.store: dict[str, object] = {}  # what the cache file holds
+        self.cache: Cache | None = None
+        self._fingerprint: str | None = None
+
+    # -- resolution ----------------------------------------------------------------------------
+
+    def module_for(self, name: str, importer: str = "") -> Summary | None:
+        """The module an import names: exactly, or the one module whose name ends with it
+        (an app run from a subfolder, a ``src`` layout); ambiguous names resolve to none."""
+        if name in self.modules:
+            return self.modules[name]
+        found = self._suffixes.get(name, [])
+        if len(found) > 1 and importer:  # prefer the importer's own tree (its sys.path entry)
+            found = [f for f in found if importer.startswith(f[: -len(name)])]
+        return self.modules[found[0]] if len(found) == 1 else None
+
+    def resolve(
+        self, target: str, importer: str = "", depth: int = 0
+    ) -> tuple[Summary, str] | None:
+        """The module and the qualified name in it that an absolute name refers to,
+        following re-exports (``from .x import y`` in a package's ``__init__``)."""
+        parts = target.split(".")
+        for i in range(len(parts), 0, -1):
+            summary = self.module_for(".".join(parts[:i]), importer)
+            if summary is None:
+                continue
+            rest = parts[i:]
+            qual = ".".join(rest)
+            if rest and rest[0] in summary["i"] and qual not in summary["f"] and depth < 12:
+                origin = summary["i"][rest[0]]
+                return self.resolve(".".join([origin, *rest[1:]]), summary["m"], depth + 1)
+            return summary, qual
+        return None
+
+    def blocking(self, target: str, importer: str = "") -> Via | None:
+        """Where a call of ``target`` reaches Celery I/O: (path, line, what), or ``None``."""
+        key = f"{importer}\0{target}"
+        if key in self._blocking:
+            return self._blocking[key]
+        self._blocking[key] = None  # cycles: not blocking while computing
+        via: Via | None = None
+        found = self.resolve(target, importer)
+        if found is not None:
+            summary, qual = found
+            info = summary["f"].get(qual)
+            if info is not None:
+                line, what, calls, skip = info
+                if not skip:
+                    via = (summary["p"], line, what) if line else None
+                    for call in calls if via is None else ():
+                        via = self.blocking(call, summary["m"])
+                        if via is not None:
+                            break
+            elif "." in qual:  # a method inherited from a base class
+                cls, _, method = qual.rpartition(".")
+                for base in summary["c"].get(cls, ()):
+                    via = self.blocking(f"{base}.{method}", summary["m"])
+                    if via is not None:
+                        break
+        self._blocking[key] = via
+        return via
+
+    def returns(self, target: str, importer: str = "") -> MaybeKind:
+        found = self.resolve(target, importer)
+        if found is None or found[1] not in found[0]["r"]:
+            return None
+        return Kind(found[0]["r"][found[1]])
+
+    def kind(self, target: str, importer: str = "") -> MaybeKind:
+        found = self.resolve(target, importer)
+        if found is None or found[1] not in found[0]["k"]:
+            return None
+        return Kind(found[0]["k"][found[1]])
+
+    def is_tornado(self, target: str, importer: str = "", depth: int = 0) -> bool:
+        if target in TORNADO_HANDLERS:
+            return True
+        found = self.resolve(target, importer)
+        if found is None or depth > 12:
+            return False
+        summary, qual = found
+        return any(self.is_tornado(b, summary["m"], depth + 1) for b in summary["c"].get(qual, ()))
+
+    def canonical(self, target: str, importer: str = "") -> str | None:
+        found = self.resolve(target, importer)
+        return f"{found[0]['m']}.{found[1]}" if found is not None and found[1] else None
+
+    # -- what the index adds to the text check --------------------------------------------------
+
+    def _param_kinds(self) -> dict[str, dict[str, Kind]]:
+        """Parameters that every resolved call site passes the same Celery kind."""
+        sites: dict[str, list[tuple[list[int], dict[str, int], bool]]] = {}
+        vetoed: set[str] = set()
+        for summary in self.modules.values():
+            for target, args, keywords, star in summary["cs"]:
+                name = self.canonical(target, summary["m"])
+                if name is not None:
+                    sites.setdefault(name, []).append((args, keywords, star))
+            for ref in summary["v"]:
+                name = self.canonical(ref, summary["m"])
+                if name is not None:
+                    vetoed.add(name)
+        params: dict[str, dict[str, Kind]] = {}
+        for name, calls in sites.items():
+            module, _, qual = name.rpartition(".")
+            owner = self.modules.get(module)
+            if name in vetoed or owner is None or qual not in owner["s"]:
+                continue  # a method (module is a class), passed around, or not a function
+            if any(star for _, _, star in calls):
+                continue
+            kinds: dict[str, Kind] = {}
+            for i, param in enumerate(owner["s"][qual]):
+                seen = {
+                    args[i] if i < len(args) else keywords.get(param, 0)
+                    for args, keywords, _ in calls
+                }
+                if len(seen) == 1 and (kind := seen.pop()) in _PARAM_KINDS:
+                    kinds[param] = Kind(kind)
+            if kinds:
+                params[name] = kinds
+        return params
+
+    def _words(self) -> tuple[set[str], set[str], set[str]]:
+        """Names whose mention makes a file matter (helpers that block, async defs returning
+        results, functions with known parameter kinds), names of Tornado handler classes, and
+        the files that matter whatever they say (they define parameters with kinds)."""
+        words: set[str] = set()
+        loop_words: set[str] = set()
+        paths: set[str] = set()
+        for summary in self.modules.values():
+            module = summary["m"]
+            for qual in summary["f"]:
+                if self.blocking(f"{module}.{qual}", module) is not None:
+                    words.update(qual.split("."))
+            words.update(summary["r"])
+            for cls in summary["c"]:
+                if self.is_tornado(f"{module}.{cls}", module):
+                    loop_words.add(cls)
+            for local, target in summary["i"].items():
+                if (
+                    self.blocking(target, module) is not None
+                    or self.returns(target, module) is not None
+                    or self.canonical(target, module) in self.params
+                ):
+                    words.add(local)
+        for name in self.params:
+            module, _, qual = name.rpartition(".")
+            words.add(qual)
+            owner = self.modules.get(module)
+            if owner is not None:
+                paths.add(owner["p"])
+        return words, loop_words, paths
+
+    def may_matter(self, data: bytes, path: str) -> bool:
+        """The text check with what the index knows (on top of ``Settings.may_have_findings``)."""
+        if path in self.paths:
+            return True
+        if self._word_re is None or self._word_re.search(data) is None:
+            return False
+        if b"async" in data and _ASYNC_DEF.search(data) is not None:
+            return True
+        return self._loop_re is not None and self._loop_re.search(data) is not None
+
+    def context(self, path: str) -> ModuleContext:
+        """The view of module ``path`` (relative to the root)."""
+        name, is_package = module_name(path)
+        return ModuleContext(self, name, path.replace(os.sep, "/"), is_package)
+
+    def fingerprint(self) -> str:
+        """Changes whenever anything another module's findings depend on changes."""
+        if self._fingerprint is None:
+            import marshal
+
+            data = [self.async_pool, sorted(self.summaries.items())]
+            self._fingerprint = content_hash(marshal.dumps(data))
+        return self._fingerprint
+
+    def cached_findings(self, path: str, sha: str, key: str) -> list[tuple[object, ...]] | None:
+        """Findings of an unchanged file from an earlier run (``key``: settings, selection)."""
+        entry = self.findings.get(path)
+        if entry is None or entry[0] != sha or entry[1] != f"{self.fingerprint()}\0{key}":
+            return None
+        return entry[2]
+
+    def remember(self, path: str, sha: str, key: str, findings: list[tuple[object, ...]]) -> None:
+        self.findings[path] = (sha, f"{self.fingerprint()}\0{key}", findings)
+
+    def save(self) -> None:
+        """Write the findings remembered in this run to the cache (with the summaries)."""
+        if self.cache is not None and self.store:
+            self.store["findings"] = self.findings
+            self.cache.save(self.store)
+
+
+def _alternation(words: set[str]) -> re.Pattern[bytes] | None:
+    if not words:
+        return None
+    alternatives = b"|".join(re.escape(w.encode()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+
+
+def build_index(root: str, settings: Settings | None = None) -> Index:
+    """Build (or read from the cache) the index of the project at ``root``."""
+    from .indexer import Indexer
+
+    return Indexer(root, settings or Settings()).build()
+
+
+_INDEXES: dict[tuple[str, str], Index] = {}
+
+
+def index_for(path: str, settings: Settings) -> Index:
+    """The index of ``path``'s project, built once per process."""
+    root = find_root(path)
+    key = (root, settings.key())
+    index = _INDEXES.get(key)
+    if index is None:
+        index = _INDEXES[key] = build_index(root, settings)
+    return index
+
+
+def context_for(path: str, settings: Settings) -> ModuleContext:
+    index = index_for(path, settings)
+    return index.context(os.path.relpath(os.path.abspath(path), index.root))
+
+
+def prepare(paths: list[str], settings: Settings) -> list[Index]:
+    """Build the index of every project these files belong to, before the CLI forks its
+    workers (so that they share it instead of each building their own)."""
+    if not settings.project_index:
+        return []
+    roots: dict[str, str] = {}
+    indexes: dict[str, Index] = {}
+    for path in paths:
+        directory = os.path.dirname(os.path.abspath(path))
+        if directory not in roots:
+            roots[directory] = find_root(directory)
+        root = roots[directory]
+        if root not in indexes:
+            indexes[root] = index_for(os.path.join(root, "x.py"), settings)
+    return list(indexes.values())
+
+
+def finish(
+    indexes: list[Index],
+    paths: list[str],
+    found: dict[str, list[tuple[object, ...]]],
+    settings: Settings,
+    key: str,
+    failed: set[str],
+) -> None:
+    """After a CLI run: remember every file's findings (``found``, by path; absent: none)
+    under the content hash it was indexed with, and write the caches."""
+    for index in indexes:
+        for path in paths:
+            if path in failed:
+                continue
+            rel = os.path.relpath(os.path.abspath(path), index.root).replace(os.sep, "/")
+            sha = index.shas.get(rel)
+            if sha is not None and not rel.startswith(".."):
+                index.remember(rel, sha, key, found.get(path, []))
+        index.save()

@@ -1,0 +1,141 @@
+"""CEL007: calling, from the loop, a sync function that does Celery I/O (at any depth, in this
+module or, through the project index, in another)."""
+
+from __future__ import annotations
+
+import ast
+
+from ..syntax import dotted, is_self_attr, source
+from .base import CANVAS_WORDS, DISPATCH_WORDS, RESULT_WORD, TASK, Example, Rule, Trigger
+
+if False:  # for type checkers only
+    from ..analysis import Analysis
+    from ..scopes import Frame, Func
+
+UNFIXABLE_HELPER = "the blocking call is inside another function: make that function async"
+
+CEL007 = Rule(
+    code="CEL007",
+    name="blocking-helper-on-event-loop",
+    summary="calling a sync function (this module or, through imports, another) that does "
+    "CEL001-CEL006 I/O",
+    message="CEL007 {what}() does synchronous Celery I/O (via {via}) and blocks the "
+    "event loop in async def; make it async, or use `{fix}`",
+    fix="not rewritten (listed)",
+    # The helper's own module has the words of CEL001-CEL006; a caller in another module has
+    # the helper's name, which the project index adds to the text check.
+    triggers=(
+        *DISPATCH_WORDS,
+        RESULT_WORD,
+        Trigger(".control"),
+        *CANVAS_WORDS,
+        Trigger("celery"),
+    ),
+    valid=(
+        TASK + "def notify(a):\n    send_email.delay(a)\n"
+        "async def view():\n    await asyncio.to_thread(notify, 'a')\n",
+    ),
+    invalid=(
+        Example(
+            TASK + "def notify(a):\n    send_email.delay(a)\nasync def view():\n    notify('a')\n",
+            None,
+        ),
+    ),
+)
+
+RULES: tuple[Rule, ...] = (CEL007,)
+
+# Where a helper blocks: (path relative to the project root, or "" for this module; line; what)
+Via = tuple[str, int, str]
+
+
+def format_via(via: Via) -> str:
+    path, line, what = via
+    what = what.removesuffix("()")
+    return f"{path}:{line} {what}" if path else f"line {line} {what}"
+
+
+def is_candidate(callee: ast.expr) -> bool:
+    """Callees the index or this module can resolve: ``f``, ``self.m``, ``mod.f``."""
+    return isinstance(callee, ast.Name) or is_self_attr(callee) or dotted(callee) is not None
+
+
+def target_of(a: Analysis, callee: ast.expr, frame: Frame) -> Func | str | None:
+    """What a callee is: a sync function of this module, the absolute name of something in
+    another module (``"pkg.services.enqueue"``), or ``None`` (unknown: never a helper)."""
+    if isinstance(callee, ast.Name):
+        func = frame.function(callee.id)
+        if func is not None:
+            return func
+        origin = frame.origin(callee.id)
+        return origin or None
+    if is_self_attr(callee):
+        assert isinstance(callee, ast.Attribute)
+        return _method(a, frame.cls, callee.attr, frame)
+    name = dotted(callee)
+    if name is None:
+        return None
+    root, _, rest = name.partition(".")
+    if frame.lookup(root)[0]:
+        return None  # a local object: its class is not known
+    origin = frame.origin(root)
+    return f"{origin}.{rest}" if origin else None
+
+
+def _method(a: Analysis, cls: Frame | None, attr: str, frame: Frame) -> Func | str | None:
+    """``self.attr``: a method of the class, or inherited from a class of this module or (by
+    its absolute name, for the index) of another."""
+    pending, seen = ([cls] if cls is not None else []), 0
+    while pending and seen < 20:
+        seen += 1
+        current = pending.pop(0)
+        if attr in current.defs:
+            return current.defs[attr]
+        for base in current.bases:
+            local = a.classes.get(base)
+            if local is not None:
+                pending.append(local)
+                continue
+            target = a.absolute(base, frame)
+            if target is not None:
+                return f"{target}.{attr}"
+    return None
+
+
+def blocking_via(a: Analysis, target: Func | str) -> Via | None:
+    """The first Celery I/O a call of ``target`` reaches, or ``None``."""
+    if isinstance(target, str):
+        return a.context.blocking(target) if a.context is not None else None
+    key = id(target)
+    memo = a.helper_memo
+    if key in memo:
+        return memo[key]
+    memo[key] = None  # cycles: assume not blocking while computing
+    if not target.scanned:
+        a.scan(target)
+    via: Via | None = None
+    if not target.skip:
+        if target.site is not None:
+            via = ("", *target.site)
+        for _call, callee, where in target.calls:
+            if via is not None:
+                break
+            inner = target_of(a, callee, where)
+            if inner is not None:
+                via = blocking_via(a, inner)
+    memo[key] = via
+    return via
+
+
+def report_helpers(a: Analysis) -> None:
+    """CEL007 at each call from the loop whose callee blocks."""
+    for node, callee, frame in a.candidates:
+        target = target_of(a, callee, frame)
+        if target is None:
+            continue
+        via = blocking_via(a, target)
+        if via is not None:
+            what = source(callee)
+            fix_text = f"await {a.settings.helper}({what}, ...)"
+            a.report(node, None, "CEL007", what, fix_text, reason=UNFIXABLE_HELPER,
+                     via=format_via(via))  # fmt: skip

@@ -1,0 +1,120 @@
+"""One module's summary for the project index: what it defines, imports, and does.
+
+A summary is plain data (dicts, lists, tuples, strings and ints), so that it can be cached
+with ``marshal`` and sent between processes. Its keys:
+
+``m`` the module's dotted name from the project root, ``p`` its path from the root, ``pkg``
+whether it is a package's ``__init__``; ``i`` its module-level imports (local name -> the
+absolute name they bind); ``f`` its sync functions and methods (qualified name -> (line of
+the first Celery I/O reached in this module or 0, what it is, absolute names of the
+project functions it calls, skipped)); ``s`` signatures (qualified name -> parameter names);
+``r`` async defs whose every return is a Celery result (qualified name -> kind); ``c`` its
+classes (name -> absolute names of the bases); ``k`` module-level names with a known kind;
+``cs`` call sites of other functions (absolute name, kinds passed by position, by keyword,
+whether ``*``/``**`` are used), and ``v`` references to names that are not calls (they veto
+kinds through parameters).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .analysis import Analysis
+from .kinds import Kind
+from .rules.helpers import target_of
+from .scopes import Frame, Func
+from .settings import Settings
+from .syntax import dotted
+
+if False:  # for type checkers only
+    from typing import Any
+
+    from .project import ModuleContext
+
+Summary = dict[str, "Any"]
+_KNOWN = (Kind.APP, Kind.SIG, Kind.CANVAS, Kind.RESULT)
+
+
+def summarize(tree: ast.Module, settings: Settings, context: ModuleContext) -> Summary:
+    """Analyze a module for the index (its findings are not used here)."""
+    a = Analysis(tree, settings, context, record=True)
+    module = context.module
+    functions: dict[str, tuple[int, str, list[str], bool]] = {}
+    frames: list[Frame] = [a.module, *a.classes.values()]
+    for frame in frames:
+        for func in frame.defs.values():
+            functions[func.qualname] = _function(a, func, module)
+    classes = {}
+    for name, frame in a.classes.items():
+        bases = [a.absolute(base, a.module) for base in frame.bases]
+        classes[name] = [b for b in bases if b is not None]
+        if frame.tornado:
+            classes[name].append("tornado.web.RequestHandler")
+    returns = {
+        name: int(Kind.RESULT)
+        for name, kinds in a.async_returns.items()
+        if kinds and all(k == Kind.RESULT for k in kinds)
+    }
+    kinds = {k: int(v) for k, v in a.module.bindings.items() if v in _KNOWN and "." not in k}
+    return {
+        "m": module,
+        "p": context.path,
+        "pkg": context.is_package,
+        "i": dict(a.module.imports),
+        "f": functions,
+        "s": a.signatures,
+        "r": returns,
+        "c": classes,
+        "k": kinds,
+        "cs": a.call_sites,
+        "v": sorted(_references(a, tree)),
+        "pool": a.async_pool,
+    }
+
+
+def _function(a: Analysis, func: Func, module: str) -> tuple[int, str, list[str], bool]:
+    """The first Celery I/O a function reaches in this module, and the other modules'
+    functions it (or the same-module functions it calls) calls."""
+    pending, seen = [func], {id(func)}
+    site: tuple[int, str] | None = None
+    calls: list[str] = []
+    while pending:
+        current = pending.pop(0)
+        if not current.scanned:
+            a.scan(current)
+        if current.skip:  # a generator (calling it runs nothing) or offloaded
+            if current is func:
+                return 0, "", [], True
+            continue
+        if site is None and current.site is not None:
+            site = current.site
+        for _call, callee, where in current.calls:
+            target = target_of(a, callee, where)
+            if isinstance(target, str):
+                calls.append(target)
+            elif target is not None and id(target) not in seen:
+                seen.add(id(target))
+                pending.append(target)
+    line, what = site if site is not None else (0, "")
+    return line, what, list(dict.fromkeys(calls)), False
+
+
+def _references(a: Analysis, tree: ast.Module) -> set[str]:
+    """Absolute names used other than as the callee of a classified call: a function passed
+    around (or called where the analysis does not look) may get anything."""
+    module = a.module
+    names = set(module.imports) | set(module.defs)
+    found: set[str] = set()
+    try:
+        nodes = list(ast.walk(tree))
+    except RecursionError:  # pragma: no cover - absurdly deep trees
+        return found
+    for node in nodes:
+        if isinstance(node, ast.Name | ast.Attribute) and id(node) not in a.recorded:
+            name = dotted(node)
+            if name is None or name.partition(".")[0] not in names:
+                continue
+            target = a.absolute(name, module)
+            if target is not None:
+                found.add(target)
+    return found
