@@ -50,6 +50,15 @@ def find_root(path: str) -> str:
         current = parent
 
 
+def module_names(paths: list[str]) -> frozenset[str]:
+    """Every name a module of these files may be imported by (``a.b.c``, ``b.c``, ``c``)."""
+    names: set[str] = set()
+    for rel in paths:
+        parts = module_name(rel)[0].split(".")
+        names.update(".".join(parts[i:]) for i in range(len(parts)))
+    return frozenset(names)
+
+
 def module_name(rel: str) -> tuple[str, bool]:
     """``app/services/x.py`` -> ``("app.services.x", False)``; ``app/__init__.py`` -> package."""
     parts = rel.replace(os.sep, "/").removesuffix(".py").split("/")
@@ -61,10 +70,18 @@ def module_name(rel: str) -> tuple[str, bool]:
 class ModuleContext:
     """One module's view of the index, for the analysis."""
 
-    __slots__ = ("index", "is_package", "module", "path")
+    __slots__ = ("index", "is_package", "module", "modules", "path")
 
-    def __init__(self, index: Index | None, module: str, path: str, is_package: bool) -> None:
+    def __init__(
+        self,
+        index: Index | None,
+        module: str,
+        path: str,
+        is_package: bool,
+        modules: frozenset[str] = frozenset(),
+    ) -> None:
         self.index, self.module, self.path, self.is_package = index, module, path, is_package
+        self.modules = modules  # before the index exists: every project module's name
 
     @property
     def async_pool(self) -> bool:
@@ -90,6 +107,14 @@ class ModuleContext:
 
     def is_tornado(self, target: str) -> bool:
         return self.index is not None and self.index.is_tornado(target, self.module)
+
+    def is_function(self, target: str) -> bool:
+        """Is ``target`` a function of a project module? (Before the index exists: is it an
+        attribute of a project module?)"""
+        if self.index is None:
+            return target.rpartition(".")[0] in self.modules
+        found = self.index.resolve(target, self.module)
+        return found is not None and found[1] in found[0]["s"]
 
     def param_kinds(self, qualname: str) -> dict[str, Kind]:
         if self.index is None:
