@@ -69,7 +69,7 @@ class Indexer:
         except OSError:
             return b""
 
-    def build(self) -> Index:
+    def build(self, save: bool = False) -> Index:
         python, configs = walk(self.root)
         if len(python) > MAX_FILES:
             return Index(self.root, {}, False)
@@ -84,7 +84,7 @@ class Indexer:
         if cached.get("stats") == stats:  # nothing changed: the whole index from the cache
             index = Index(self.root, cached["summaries"], cached["pool"])
             index.shas, index.findings = cached["shas"], cached.get("findings", {})
-            index.cache, index.store = self.cache, cached
+            index.cache, index.store = (self.cache if save else None), cached
             return index
         datas = {rel: self._read(rel) for rel in python}
         self.modules = module_names(python)
@@ -131,7 +131,10 @@ class Indexer:
         index.store = {
             "stats": stats, "summaries": summaries, "pool": pool, "shas": shas, "by_hash": by_hash,
         }  # fmt: skip
-        index.save()
+        if save:
+            index.save()
+        else:
+            index.cache = None  # nothing of this run is written
         return index
 
     def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summary | None:

@@ -35,19 +35,35 @@ _PARAM_KINDS = (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS)
 _ASYNC_DEF = re.compile(rb"async\s+def")
 
 
+_ROOTS: dict[str, str] = {}
+
+
 def find_root(path: str) -> str:
     """The project root of ``path`` (a file or folder): the nearest folder up from it that
-    holds a marker of a project or repository; the folder itself when none does."""
+    holds a marker of a project or repository; when none does, the folder its top-level
+    package is imported from (the nearest folder up without an ``__init__.py``)."""
     start = os.path.abspath(path)
     directory = start if os.path.isdir(start) else os.path.dirname(start)
+    known = _ROOTS.get(directory)
+    if known is not None:
+        return known
     current = directory
-    while True:
+    root = None
+    while root is None:
         if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
-            return current
+            root = current
+            break
         parent = os.path.dirname(current)
         if parent == current:
-            return directory
+            root = directory
+            while os.path.isfile(os.path.join(root, "__init__.py")):
+                parent = os.path.dirname(root)
+                if parent == root:
+                    break
+                root = parent
         current = parent
+    _ROOTS[directory] = root
+    return root
 
 
 def module_names(paths: list[str]) -> frozenset[str]:
@@ -343,28 +359,29 @@ def _alternation(words: set[str]) -> re.Pattern[bytes] | None:
     return re.compile(rb"\b(?:" + alternatives + rb")\b")
 
 
-def build_index(root: str, settings: Settings | None = None) -> Index:
-    """Build (or read from the cache) the index of the project at ``root``."""
+def build_index(root: str, settings: Settings | None = None, save: bool = False) -> Index:
+    """Build (or read from the cache) the index of the project at ``root``; ``save`` writes
+    the cache (the CLI and the flake8 plugin do; the codemod's check mode writes nothing)."""
     from .indexer import Indexer
 
-    return Indexer(root, settings or Settings()).build()
+    return Indexer(root, settings or Settings()).build(save)
 
 
 _INDEXES: dict[tuple[str, str], Index] = {}
 
 
-def index_for(path: str, settings: Settings) -> Index:
+def index_for(path: str, settings: Settings, save: bool = False) -> Index:
     """The index of ``path``'s project, built once per process."""
     root = find_root(path)
     key = (root, settings.key())
     index = _INDEXES.get(key)
     if index is None:
-        index = _INDEXES[key] = build_index(root, settings)
+        index = _INDEXES[key] = build_index(root, settings, save)
     return index
 
 
-def context_for(path: str, settings: Settings) -> ModuleContext:
-    index = index_for(path, settings)
+def context_for(path: str, settings: Settings, save: bool = False) -> ModuleContext:
+    index = index_for(path, settings, save)
     return index.context(os.path.relpath(os.path.abspath(path), index.root))
 
 
@@ -381,7 +398,7 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
             roots[directory] = find_root(directory)
         root = roots[directory]
         if root not in indexes:
-            indexes[root] = index_for(os.path.join(root, "x.py"), settings)
+            indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
     return list(indexes.values())
 
 
