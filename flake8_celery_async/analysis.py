@@ -86,6 +86,7 @@ class Analysis(Bindings):
         self.candidates: list[tuple[ast.Call, ast.expr, Frame]] = []
         self.helper_memo: dict[int, Via | None] = {}
         self.classes: dict[str, Frame] = {}  # module-level class name -> its body's frame
+        self.toplevel: set[str] = set()  # names of module-level defs and classes
         self._awaited: set[int] = set()
         self._callees: set[int] = set()
         self.module = Frame(None, on_loop=False)
@@ -173,6 +174,8 @@ class Analysis(Bindings):
     ) -> None:
         is_async = isinstance(node, ast.AsyncFunctionDef)
         qualname = frame.name + node.name
+        if frame is self.module:
+            self.toplevel.add(node.name)
         on_loop = is_async
         unfixable = None
         if isinstance(node, ast.FunctionDef):
@@ -235,6 +238,7 @@ class Analysis(Bindings):
             inner.tornado = any(self._is_tornado_base(base, frame) for base in inner.bases)
             if frame is self.module:
                 self.classes[node.name] = inner
+                self.toplevel.add(node.name)
             frame.bindings.pop(node.name, None)
             stack.extend((stmt, inner) for stmt in reversed(node.body))
         outer = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
@@ -359,6 +363,8 @@ class Analysis(Bindings):
         if fix is not None and frame is not None and frame.unfixable is not None:
             fix, reason = None, frame.unfixable
         message = BY_CODE[code].message.format(what=what, fix=fix_text, via=via)
+        if frame is not None and frame.unfixable == UNFIXABLE_TORNADO:
+            message = message.replace("in async def", "in a Tornado handler (on the IOLoop)")
         self.findings.append(
             Finding(
                 node.lineno,

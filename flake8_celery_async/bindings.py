@@ -42,6 +42,7 @@ class Bindings:
     context: ModuleContext | None
     module: Frame
     classes: dict[str, Frame]
+    toplevel: set[str]
     other_queue: bool
     async_pool: bool
     recorded: set[int]
@@ -153,10 +154,18 @@ class Bindings:
         root, _, rest = name.partition(".")
         origin = frame.origin(root)
         if not origin:
-            if self.context is None or not (root in self.module.defs or root in self.classes):
+            if self.context is None or root not in self.toplevel:
                 return None
             origin = f"{self.context.module}.{root}"
         return f"{origin}.{rest}" if rest else origin
+
+    def project_function(self, func: ast.expr, frame: Frame) -> bool:
+        """Is ``func`` a function of a project module (``dispatcher.send_task``)?"""
+        if self.context is None:
+            return False
+        name = dotted(func)
+        target = self.absolute(name, frame) if name is not None else None
+        return target is not None and self.context.is_function(target)
 
     def imported_kind(self, origin: str) -> MaybeKind:
         """What an imported name is, according to the project index."""

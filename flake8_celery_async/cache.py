@@ -27,6 +27,20 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _code_stamp() -> str:
+    """This checker's own code, by its files' modification times: an edited checker (a
+    development install) never reads what an older one cached."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    stamps = []
+    for folder in (here, os.path.join(here, "rules")):
+        try:
+            with os.scandir(folder) as listing:
+                stamps += [e.stat().st_mtime_ns for e in listing if e.name.endswith(".py")]
+        except OSError:
+            continue
+    return f"{__version__}-{max(stamps, default=0)}"
+
+
 def cache_dir(root: str, configured: str | None) -> str | None:
     """Where the cache lives for this project root, or ``None`` when it is disabled."""
     where = os.environ.get(CACHE_ENV) or configured
@@ -42,7 +56,8 @@ class Cache:
 
     def __init__(self, root: str, settings_key: str, configured: str | None = None) -> None:
         self.dir = cache_dir(root, configured)
-        key = content_hash(f"{__version__}\0{root}\0{settings_key}".encode())
+        self.stamp = _code_stamp()
+        key = content_hash(f"{self.stamp}\0{root}\0{settings_key}".encode())
         self.path = os.path.join(self.dir, f"index-{key}.marshal") if self.dir else None
 
     def load(self) -> dict[str, Any]:
@@ -53,13 +68,13 @@ class Cache:
                 data = marshal.load(f)
         except (OSError, EOFError, ValueError, TypeError):
             return {}
-        return data if isinstance(data, dict) and data.get("v") == __version__ else {}
+        return data if isinstance(data, dict) and data.get("v") == self.stamp else {}
 
     def save(self, data: dict[str, Any]) -> None:
         """Write atomically; a cache that cannot be written is no error."""
         if self.path is None or self.dir is None:
             return
-        data["v"] = __version__
+        data["v"] = self.stamp
         try:
             os.makedirs(self.dir, exist_ok=True)
             ignore = os.path.join(self.dir, ".gitignore")

@@ -88,14 +88,14 @@ def may_run_on_loop(data: bytes) -> bool:
     return b"async" in data or b"Handler" in data
 
 
-def project_context(path: str, settings: Settings) -> ModuleContext | None:
+def project_context(path: str, settings: Settings, save: bool = False) -> ModuleContext | None:
     """The file's view of its project's index (``None``: no index for this file)."""
     if path == "<source>" or not settings.project_index:
         return None
     from . import project
 
     try:
-        return project.context_for(path, settings)
+        return project.context_for(path, settings, save)
     except (OSError, RecursionError, MemoryError):  # pragma: no cover - no index, then
         return None
 

@@ -17,7 +17,7 @@ import warnings
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
 from .pools import is_worker_config, uses_async_pool
-from .project import Index, ModuleContext, module_name
+from .project import Index, ModuleContext, module_name, module_names
 from .settings import Settings
 
 if False:  # for type checkers only
@@ -60,6 +60,7 @@ class Indexer:
     def __init__(self, root: str, settings: Settings) -> None:
         self.root, self.settings = root, settings
         self.cache = Cache(root, settings.key(), settings.cache_dir)
+        self.modules: frozenset[str] = frozenset()
 
     def _read(self, rel: str) -> bytes:
         try:
@@ -68,7 +69,7 @@ class Indexer:
         except OSError:
             return b""
 
-    def build(self) -> Index:
+    def build(self, save: bool = False) -> Index:
         python, configs = walk(self.root)
         if len(python) > MAX_FILES:
             return Index(self.root, {}, False)
@@ -83,9 +84,10 @@ class Indexer:
         if cached.get("stats") == stats:  # nothing changed: the whole index from the cache
             index = Index(self.root, cached["summaries"], cached["pool"])
             index.shas, index.findings = cached["shas"], cached.get("findings", {})
-            index.cache, index.store = self.cache, cached
+            index.cache, index.store = (self.cache if save else None), cached
             return index
         datas = {rel: self._read(rel) for rel in python}
+        self.modules = module_names(python)
         shas = {rel: content_hash(data) for rel, data in datas.items()}
         pool = any(uses_async_pool(data) for data in datas.values()) or any(
             uses_async_pool(self._read(rel)) for rel in configs
@@ -129,7 +131,10 @@ class Indexer:
         index.store = {
             "stats": stats, "summaries": summaries, "pool": pool, "shas": shas, "by_hash": by_hash,
         }  # fmt: skip
-        index.save()
+        if save:
+            index.save()
+        else:
+            index.cache = None  # nothing of this run is written
         return index
 
     def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summary | None:
@@ -142,9 +147,10 @@ class Indexer:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         name, is_package = module_name(rel)
-        context = (
-            index.context(rel) if index is not None else ModuleContext(None, name, rel, is_package)
-        )
+        if index is None:
+            context = ModuleContext(None, name, rel, is_package, self.modules)
+        else:
+            context = index.context(rel)
         try:
             return summarize(tree, self.settings, context)
         except RecursionError:  # pragma: no cover - the analysis survives these itself

@@ -45,7 +45,7 @@ class Plugin:
             return
         from .check import project_context  # the project index: built once per process
 
-        context = project_context(self.filename, self.settings)
+        context = project_context(self.filename, self.settings, save=True)
         if not self.settings.may_have_findings(text) and not (
             context is not None
             and context.index is not None

@@ -35,19 +35,44 @@ _PARAM_KINDS = (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS)
 _ASYNC_DEF = re.compile(rb"async\s+def")
 
 
+_ROOTS: dict[str, str] = {}
+
+
 def find_root(path: str) -> str:
     """The project root of ``path`` (a file or folder): the nearest folder up from it that
-    holds a marker of a project or repository; the folder itself when none does."""
+    holds a marker of a project or repository; when none does, the folder its top-level
+    package is imported from (the nearest folder up without an ``__init__.py``)."""
     start = os.path.abspath(path)
     directory = start if os.path.isdir(start) else os.path.dirname(start)
+    known = _ROOTS.get(directory)
+    if known is not None:
+        return known
     current = directory
-    while True:
+    root = None
+    while root is None:
         if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
-            return current
+            root = current
+            break
         parent = os.path.dirname(current)
         if parent == current:
-            return directory
+            root = directory
+            while os.path.isfile(os.path.join(root, "__init__.py")):
+                parent = os.path.dirname(root)
+                if parent == root:
+                    break
+                root = parent
         current = parent
+    _ROOTS[directory] = root
+    return root
+
+
+def module_names(paths: list[str]) -> frozenset[str]:
+    """Every name a module of these files may be imported by (``a.b.c``, ``b.c``, ``c``)."""
+    names: set[str] = set()
+    for rel in paths:
+        parts = module_name(rel)[0].split(".")
+        names.update(".".join(parts[i:]) for i in range(len(parts)))
+    return frozenset(names)
 
 
 def module_name(rel: str) -> tuple[str, bool]:
@@ -61,10 +86,18 @@ def module_name(rel: str) -> tuple[str, bool]:
 class ModuleContext:
     """One module's view of the index, for the analysis."""
 
-    __slots__ = ("index", "is_package", "module", "path")
+    __slots__ = ("index", "is_package", "module", "modules", "path")
 
-    def __init__(self, index: Index | None, module: str, path: str, is_package: bool) -> None:
+    def __init__(
+        self,
+        index: Index | None,
+        module: str,
+        path: str,
+        is_package: bool,
+        modules: frozenset[str] = frozenset(),
+    ) -> None:
         self.index, self.module, self.path, self.is_package = index, module, path, is_package
+        self.modules = modules  # before the index exists: every project module's name
 
     @property
     def async_pool(self) -> bool:
@@ -90,6 +123,14 @@ class ModuleContext:
 
     def is_tornado(self, target: str) -> bool:
         return self.index is not None and self.index.is_tornado(target, self.module)
+
+    def is_function(self, target: str) -> bool:
+        """Is ``target`` a function of a project module? (Before the index exists: is it an
+        attribute of a project module?)"""
+        if self.index is None:
+            return target.rpartition(".")[0] in self.modules
+        found = self.index.resolve(target, self.module)
+        return found is not None and found[1] in found[0]["s"]
 
     def param_kinds(self, qualname: str) -> dict[str, Kind]:
         if self.index is None:
@@ -318,28 +359,29 @@ def _alternation(words: set[str]) -> re.Pattern[bytes] | None:
     return re.compile(rb"\b(?:" + alternatives + rb")\b")
 
 
-def build_index(root: str, settings: Settings | None = None) -> Index:
-    """Build (or read from the cache) the index of the project at ``root``."""
+def build_index(root: str, settings: Settings | None = None, save: bool = False) -> Index:
+    """Build (or read from the cache) the index of the project at ``root``; ``save`` writes
+    the cache (the CLI and the flake8 plugin do; the codemod's check mode writes nothing)."""
     from .indexer import Indexer
 
-    return Indexer(root, settings or Settings()).build()
+    return Indexer(root, settings or Settings()).build(save)
 
 
 _INDEXES: dict[tuple[str, str], Index] = {}
 
 
-def index_for(path: str, settings: Settings) -> Index:
+def index_for(path: str, settings: Settings, save: bool = False) -> Index:
     """The index of ``path``'s project, built once per process."""
     root = find_root(path)
     key = (root, settings.key())
     index = _INDEXES.get(key)
     if index is None:
-        index = _INDEXES[key] = build_index(root, settings)
+        index = _INDEXES[key] = build_index(root, settings, save)
     return index
 
 
-def context_for(path: str, settings: Settings) -> ModuleContext:
-    index = index_for(path, settings)
+def context_for(path: str, settings: Settings, save: bool = False) -> ModuleContext:
+    index = index_for(path, settings, save)
     return index.context(os.path.relpath(os.path.abspath(path), index.root))
 
 
@@ -356,7 +398,7 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
             roots[directory] = find_root(directory)
         root = roots[directory]
         if root not in indexes:
-            indexes[root] = index_for(os.path.join(root, "x.py"), settings)
+            indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
     return list(indexes.values())
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,59 @@ def test_real_flake8_and_standalone_agree(path: Path) -> None:
         got.add((int(number), int(col), rest.split()[0]))
     assert got == want
     assert flake8.returncode == standalone.returncode == (1 if want else 0)
+
+
+# -- eval projects: several modules, one project root (its pyproject.toml) ----------------------
+
+PROJECTS = sorted(p for p in (Path(__file__).parent / "eval_projects").iterdir() if p.is_dir())
+
+
+def project_expected(root: Path) -> set[tuple[str, int, int, str]]:
+    """Every module's inline expectations: (path from the root, line, 1-based column, code)."""
+    return {
+        (f"./{path.relative_to(root)}", line, col + 1, code)
+        for path in sorted(root.rglob("*.py"))
+        for line, col, code in expected(path)
+    }
+
+
+def _rows(output: str) -> set[tuple[str, int, int, str]]:
+    rows = set()
+    for line in output.splitlines():
+        path, number, col, rest = line.split(":", 3)
+        rows.add((path, int(number), int(col), rest.split()[0]))
+    return rows
+
+
+def _run_in(root: Path, *cmd: str, cache: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("CELERY_ASYNC_CACHE_DIR", None)
+    if cache is not None:
+        env["CELERY_ASYNC_CACHE_DIR"] = cache
+    return subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_eval_project(project: Path, tmp_path: Path) -> None:
+    """flake8 and the standalone CLI report the same lines on a whole project, cold and
+    warm (from the cache) and with the cache off, and exactly the inline expectations."""
+    root = tmp_path / project.name
+    shutil.copytree(project, root)
+    want = project_expected(root)
+    flake8 = _run_in(root, tool("flake8"), "--isolated", "--select", "CEL", ".")
+    cold = _run_in(root, tool("flake8-celery-async"), "--isolated", ".")
+    warm = _run_in(root, tool("flake8-celery-async"), "--isolated", ".")
+    off = _run_in(root, tool("flake8-celery-async"), "--isolated", ".", cache="off")
+    assert flake8.stderr == "" and cold.stderr == ""
+    assert _lines(flake8.stdout) == _lines(cold.stdout) == _lines(warm.stdout) == _lines(off.stdout)
+    assert _rows(cold.stdout) == want
+    assert (root / ".celery_async_cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_cross_module_message_names_the_path() -> None:
+    root = PROJECTS[[p.name for p in PROJECTS].index("service_layer")]
+    out = _run_in(root, tool("flake8-celery-async"), "--isolated", "app/api/routes.py", cache="off")
+    assert (
+        "CEL007 enqueue() does synchronous Celery I/O "
+        "(via app/services/dispatcher.py:8 index_task.delay) and blocks" in out.stdout
+    )

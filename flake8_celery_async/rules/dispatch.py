@@ -141,6 +141,8 @@ def detect_dispatch(a: Analysis, node: ast.Call, frame: Frame) -> bool:
     attr, recv = func.attr, func.value
     if not (attr in a.dispatch or attr == "send_task"):
         return False
+    if a.project_function(func, frame):
+        return False  # dispatcher.send_task(): a function of a project module (CEL007's)
     if not plausible_dispatch(a, node, attr, recv, frame):
         return True  # a look-alike: nothing else applies to it either
     helper, recv_text = a.settings.helper, source(recv)

@@ -1,0 +1,122 @@
+"""The project index: async-capable worker pools, project roots, the cache folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from cel_support import tool
+
+from flake8_celery_async.project import build_index, find_root
+from flake8_celery_async.settings import Settings
+
+TASKS = (
+    "from celery import Celery\n\napp = Celery('proj')\n\n\n"
+    "@app.task\nasync def crawl(url):\n    return url\n"
+)
+POOL_PLACES = {
+    "Dockerfile": 'CMD ["celery", "-A", "proj", "worker", "-P", "celery_pool_asyncio:TaskPool"]\n',
+    "docker-compose.yml": (
+        "services:\n  worker:\n"
+        "    command: celery -A proj worker --pool=celery_pool_asyncio:TaskPool\n"
+    ),
+    "Procfile": "worker: celery -A proj worker -P celery_aio_pool.pool:AsyncIOPool\n",
+    "Makefile": "worker:\n\tcelery -A proj worker --pool celery_pool_asyncio:TaskPool\n",
+    "scripts/start-worker.sh": (
+        "#!/bin/sh\nexec celery -A proj worker -P celery_aio_pool.pool:AsyncIOPool\n"
+    ),
+    "celeryconfig.py": 'worker_pool = "celery_aio_pool.pool:AsyncIOPool"\n',
+    "worker.py": (
+        "from celery_aio_pool.tracer import build_async_tracer\n\ntracer = build_async_tracer\n"
+    ),
+    ".env": "CELERY_CUSTOM_WORKER_POOL=celery_aio_pool.pool:AsyncIOPool\n",
+}
+NO_POOL = {
+    "requirements.txt": "celery==5.4\ncelery_aio_pool==0.1\n",  # installed is not used
+    "README.md": "We could run -P celery_pool_asyncio:TaskPool one day.\n",  # not a config file
+}
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "proj"
+    (root / "scripts").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'proj'\nversion = '0'\n")
+    (root / "tasks.py").write_text(TASKS)
+    for name, text in files.items():
+        (root / name).write_text(text)
+    return root
+
+
+def _codes(root: Path, *args: str) -> tuple[list[str], list[str]]:
+    env = {**os.environ, "CELERY_ASYNC_CACHE_DIR": "off"}
+    out = []
+    for cmd in (
+        [tool("flake8"), "--isolated", "--select", "CEL"],
+        [tool("flake8-celery-async"), "--isolated"],
+    ):
+        result = subprocess.run(
+            [*cmd, *args, "."], cwd=root, capture_output=True, text=True, env=env, timeout=300
+        )
+        out.append(sorted(line.split(": ")[1].split()[0] for line in result.stdout.splitlines()))
+    return out[0], out[1]
+
+
+@pytest.mark.parametrize("place", sorted(POOL_PLACES))
+def test_async_pool_found_silences_cel008(tmp_path: Path, place: str) -> None:
+    root = _project(tmp_path, {place: POOL_PLACES[place]})
+    assert _codes(root) == ([], [])
+    assert _codes(root, "--celery-async-task-pool=false") == (["CEL008"], ["CEL008"])
+
+
+@pytest.mark.parametrize("place", sorted(NO_POOL))
+def test_a_pool_that_is_not_used_is_no_pool(tmp_path: Path, place: str) -> None:
+    root = _project(tmp_path, {place: NO_POOL[place]})
+    assert _codes(root) == (["CEL008"], ["CEL008"])
+    assert _codes(root, "--celery-async-task-pool=true") == ([], [])
+
+
+def test_project_root_is_the_nearest_marker(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "backend" / "app").mkdir(parents=True)
+    (tmp_path / "backend" / "pyproject.toml").write_text("")
+    (tmp_path / "backend" / "app" / "api.py").write_text("")
+    (tmp_path / "docs").mkdir()
+    assert find_root(str(tmp_path / "backend" / "app" / "api.py")) == str(tmp_path / "backend")
+    assert find_root(str(tmp_path / "docs")) == str(tmp_path)
+
+
+def test_names_are_never_joined_by_name(tmp_path: Path) -> None:
+    """A project function named like asyncio's is not asyncio's, and a callee the index
+    cannot resolve is not a helper."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "helpers.py").write_text(
+        "from proj.tasks import t\n\ndef create_task(x):\n    t.delay(x)\n"
+    )
+    (tmp_path / "api.py").write_text(
+        "import asyncio\nfrom asyncio import create_task as spawn\n"
+        "from unknown import create_task\n\n"
+        "async def view(coro):\n    asyncio.create_task(coro)\n    spawn(coro)\n"
+        "    create_task(1)\n"
+    )
+    index = build_index(str(tmp_path), Settings(cache_dir="off"))
+    assert index.blocking("helpers.create_task") is not None
+    assert index.blocking("asyncio.create_task") is None
+    assert index.blocking("unknown.create_task") is None
+    assert _codes(tmp_path) == ([], [])
+
+
+def test_cache_dir_can_move_or_be_disabled(tmp_path: Path) -> None:
+    root = _project(tmp_path, {})
+    elsewhere = tmp_path / "cache-here"
+    env = {**os.environ, "CELERY_ASYNC_CACHE_DIR": str(elsewhere)}
+    subprocess.run([tool("flake8-celery-async"), "--isolated", "."], cwd=root, env=env, check=False)
+    assert not (root / ".celery_async_cache").exists()
+    assert (elsewhere / ".gitignore").is_file() and list(elsewhere.glob("index-*.marshal"))
+    env.pop("CELERY_ASYNC_CACHE_DIR")
+    opt = "--celery-cache-dir=off"
+    subprocess.run([tool("flake8-celery-async"), "--isolated", opt, "."], cwd=root, env=env)
+    assert not (root / ".celery_async_cache").exists()
+    subprocess.run([tool("flake8-celery-async"), "--isolated", "."], cwd=root, env=env)
+    assert (root / ".celery_async_cache" / "CACHEDIR.TAG").is_file()
