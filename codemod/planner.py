@@ -195,7 +195,7 @@ class Planner:
             return beside, None
         reachable = [r for r in self.ours if self.layout.module_for(r, app)]
         if reachable:
-            return min(reachable, key=lambda r: (r.count(os.sep), r)), None
+            return min(reachable, key=_depth), None
         if os.path.lexists(beside) and not (self.args.runtime_module or self.args.no_factory):
             return beside, (
                 f"{self.show(beside)} exists and is not the runtime module this tool "
@@ -235,13 +235,12 @@ class Planner:
                     finding = _offloaded(finding)
                 items.append((finding, app))
             decided[sc.path] = items
-        fallback = self._fallback_runtime(wired)
         work: list[tuple[str, str, list[Finding], list[Rename], str]] = []
         importers: dict[str, str] = {}  # file -> runtime path it imports ("": none of ours)
         by_path = {sc.path: sc for sc in fixable}
         for path, items in decided.items():
             apps = [a for _, a in items if a is not None]
-            runtime = wired[apps[0]] if apps else fallback
+            runtime = wired[apps[0]] if apps else self._fallback_runtime(path, wired)
             findings = [f for f, _ in items]
             module = self._import(runtime, path, apps[0] if apps else None)
             if module is None or not is_dotted(module):
@@ -324,20 +323,25 @@ class Planner:
             bases[base] = wired[app]
         return app, ""
 
-    def _fallback_runtime(self, wired: dict[str, str]) -> str | None:
-        """The runtime files with run_blocking rewrites only import: one being wired, one of
-        ours, or one beside the repository's only app construction."""
-        if wired:
-            return sorted(wired.values())[0]
-        if self.ours:
-            return min(self.ours, key=lambda r: (r.count(os.sep), r))
+    def _fallback_runtime(self, path: str, wired: dict[str, str]) -> str | None:
+        """The runtime a file with run_blocking rewrites only imports: one being wired, else
+        one of ours, else one beside the nearest app construction (not wired), whichever the
+        file can import; None when there is none or two are equally near."""
+        for runtime in [*sorted(set(wired.values())), *sorted(self.ours, key=_depth)]:
+            if self._import(runtime, path, None):
+                return runtime
+        here = os.path.dirname(os.path.abspath(path))
         sites = [p for p in self.project.app_sites() if not project._is_test(p)]
-        if len(sites) == 1:
-            runtime, why = self._runtime_for_app(sites[0])
-            if why is not None:
-                raise PlanFailed(2, f"{why}; nothing was written")
-            return runtime
-        return None
+        near = sorted(
+            ((len(os.path.commonpath([here, os.path.dirname(p)])), p) for p in sites),
+            reverse=True,
+        )
+        if not near or (len(near) > 1 and near[0][0] == near[1][0]):
+            return None
+        runtime, why = self._runtime_for_app(near[0][1])
+        if why is not None:
+            raise PlanFailed(2, f"{why}; nothing was written")
+        return runtime if self._import(runtime, path, None) else None
 
     def _renames(self, path: str, wired: dict[str, str], bases: dict[str, str]) -> list[Rename]:
         absolute = os.path.abspath(path)
@@ -407,6 +411,10 @@ class Planner:
         if used:
             first = sorted(used)[0]
             plan.summary.runtime_import = self.layout.dotted_from(first)
+
+
+def _depth(path: str) -> tuple[int, str]:
+    return path.count(os.sep), path
 
 
 def _shown(path: str, given: Sequence[str]) -> str:

@@ -32,6 +32,8 @@ class Module:
     """task function name -> (app name in this module or SHARED, ``base=`` text or None)."""
     apps: set[str] = field(default_factory=set)
     """names bound to a ``Celery(...)``-like construction here."""
+    constructs: bool = False
+    """Constructs a Celery app somewhere (``self.app = app or Celery()`` too)."""
     task_bases: set[str] = field(default_factory=set)
     """classes declared here directly on ``celery.Task`` (rebased to AsyncTask when wired)."""
 
@@ -69,9 +71,10 @@ def scan(path: str, data: bytes) -> Module | None:
                 else:
                     top = alias.name.partition(".")[0]
                     module.imports.setdefault(top, (top, None, 0))
-        elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
-            func = dotted(node.value.func) or ""
-            if func.rpartition(".")[2] in celery_classes or func.endswith("create_celery_app"):
+        elif isinstance(node, ast.Call) and _constructs(node, celery_classes):
+            module.constructs = True
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
+            if _constructs(node.value, celery_classes):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 module.apps |= {t.id for t in targets if isinstance(t, ast.Name)}
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -79,9 +82,16 @@ def scan(path: str, data: bytes) -> Module | None:
                 found = _task_decorator(decorator)
                 if found is not None:
                     module.tasks[node.name] = found
-    if not (module.tasks or module.apps or module.task_bases or module.imports):
+    if not (
+        module.tasks or module.apps or module.constructs or module.task_bases or module.imports
+    ):
         return None
     return module
+
+
+def _constructs(call: ast.Call, celery_classes: set[str]) -> bool:
+    func = dotted(call.func) or ""
+    return func.rpartition(".")[2] in celery_classes or func.endswith("create_celery_app")
 
 
 def _task_decorator(node: ast.expr) -> tuple[str, str | None] | None:
@@ -118,7 +128,7 @@ class Project:
         self.layout = layout
         self.modules = modules
         self.data = data or {}
-        self.apps = sorted(p for p, m in modules.items() if m.apps)
+        self.apps = sorted(p for p, m in modules.items() if m.apps or m.constructs)
 
     def module(self, path: str) -> Module | None:
         if path not in self.modules and path in self.data:

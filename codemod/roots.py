@@ -171,6 +171,15 @@ class Layout:
             package = os.path.dirname(package)
         return [package]
 
+    def search_roots(self, path: str) -> list[str]:
+        """Where the file's process finds modules: its own roots, then the roots its imports
+        resolve from (a package installed from ``src``, outside the file's own folder)."""
+        own = self.roots_of(path)
+        rel = self.rel(path)
+        used = self.uses.get(rel, Counter()) if rel is not None else Counter()
+        extra = [r for r, _ in sorted(used.items(), key=lambda kv: (-kv[1], kv[0])) if r not in own]
+        return own + extra
+
     def module_for(self, target: str, importer: str, prefer: Iterable[str] = ()) -> str | None:
         """The dotted name ``importer`` imports ``target`` by, or None when no root of the
         importer holds it under a valid name. ``prefer``: roots to choose among several."""
@@ -178,7 +187,7 @@ class Layout:
         if rel is None:
             return None
         names: list[tuple[str, str]] = []
-        for root in self.roots_of(importer):
+        for root in self.search_roots(importer):
             if _under(rel, root):
                 sub = os.path.relpath(rel, root) if root else rel
                 dotted = sub[:-3].replace(os.sep, ".")
@@ -209,7 +218,7 @@ class Layout:
             return None if found is None else os.path.join(self.root, found)
         if not parts:
             return None
-        for root in self.roots_of(importer) + sorted(self.tops.get(parts[0], ())):
+        for root in self.search_roots(importer) + sorted(self.tops.get(parts[0], ())):
             found = self.target(root, parts)
             if found is not None:
                 return os.path.join(self.root, found)
