@@ -23,8 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from flake8_celery_async.analysis import Finding
@@ -39,6 +37,7 @@ from .command import (
     Rewriter,
     Unfixable,
 )
+from .imports import add_imports, remove_imports
 
 GENERATED_MARKER = b"@generated"
 GENERATED_LINES = 5
@@ -185,12 +184,7 @@ def _fix_source(
         new_module = add_imports(new_module, runtime_module, rewriter.imports_needed())
         removable = rewriter.removable_imports(new_module)
         if removable:
-            context = CodemodContext(filename=path)
-            for r in removable:
-                RemoveImportsVisitor.remove_unused_import(
-                    context, r.old_module, r.old_name, r.old_asname
-                )
-            new_module = RemoveImportsVisitor(context).transform_module(new_module)
+            new_module = remove_imports(new_module, removable, path)
         new_text = new_module.code
     except RecursionError:  # libcst recurses per nesting level, ast does not
         outcome.error = f"{TOO_DEEP} for libcst: left alone"
@@ -226,37 +220,6 @@ def _reason(finding: Finding, rewriter: Rewriter) -> str:
         return finding.reason or "not fixable"
     needs = rewriter.helper_for(finding)
     return HELPER_TAKEN.format(helper=needs) if needs in rewriter.taken else UNLOCATED
-
-
-def add_imports(module: cst.Module, runtime_module: str, names: Sequence[str]) -> cst.Module:
-    """``from <runtime_module> import <names>`` via libcst's AddImportsVisitor, fed only the
-    statements it reads and edits.
-
-    AddImportsVisitor looks at the leading docstring and import statements, and adds a blank
-    line before the first statement after them, but it walks and rebuilds the whole module
-    (1-2 s for a 3,000-line file). It gets the leading simple statements plus the next one,
-    that one as a stand-in carrying only its leading lines, and the rest is spliced back.
-    """
-    if not names:
-        return module
-    context = CodemodContext()
-    for name in names:
-        AddImportsVisitor.add_needed_import(context, runtime_module, name)
-    body = list(module.body)
-    simple = 0
-    while simple < len(body) and isinstance(body[simple], cst.SimpleStatementLine):
-        simple += 1
-    if simple == len(body):
-        return AddImportsVisitor(context).transform_module(module)
-    boundary = body[simple]
-    stand_in = cst.SimpleStatementLine([cst.Pass()], leading_lines=boundary.leading_lines)
-    head = module.with_changes(body=[*body[:simple], stand_in], footer=())
-    new_head = AddImportsVisitor(context).transform_module(head)
-    *new_simple, new_stand_in = new_head.body
-    new_boundary = boundary.with_changes(leading_lines=new_stand_in.leading_lines)
-    return module.with_changes(
-        header=new_head.header, body=[*new_simple, new_boundary, *body[simple + 1 :]]
-    )
 
 
 def _verify(old: str, new: str, path: str) -> str | None:

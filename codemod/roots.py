@@ -30,7 +30,7 @@ _IMPORT = re.compile(
 )
 _SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']?\s*[,=:]\s*["']([\w.]+)["']""")
 # Installed distributions a repository often has a same-named module of (config/celery.py).
-_THIRD_PARTY = frozenset(
+THIRD_PARTY = frozenset(
     {
         *("aiohttp", "amqp", "billiard", "celery", "django", "fastapi", "flask", "httpx"),
         *("kombu", "pydantic", "quart", "redis", "requests", "sanic", "sqlalchemy"),
@@ -47,7 +47,7 @@ def is_dotted(name: str) -> bool:
 
 
 def _external(top: str) -> bool:
-    return top in sys.stdlib_module_names or top in _THIRD_PARTY
+    return top in sys.stdlib_module_names or top in THIRD_PARTY
 
 
 @dataclass

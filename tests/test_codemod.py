@@ -310,7 +310,7 @@ def test_crlf_is_kept_everywhere() -> None:
     data = T.replace("\n", "\r\n") + "async def f():\r\n    return t.delay(2).get()\r\n"
     out = fix(data.encode())
     assert out == (
-        "from proj import t\r\nfrom celery_async import run_blocking\r\n\r\n"
+        "from celery_async import run_blocking\r\nfrom proj import t\r\n"
         "async def f():\r\n    return await run_blocking((await t.delayx(2)).get)\r\n"
     )
 

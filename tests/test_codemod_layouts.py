@@ -17,7 +17,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from codemod_layouts import DJANGO, NOTHING_TO_FIX, PRE_COMMIT, RUNNABLE, Layout, codemod
+from cel_support import run, tool
+from codemod_layouts import (
+    DJANGO,
+    NOTHING_TO_FIX,
+    PRE_COMMIT,
+    RUNNABLE,
+    SUBFOLDER,
+    Layout,
+    codemod,
+)
 from servers import CeleryWorker, RedisServer, UvicornServer, wait_until
 
 
@@ -83,3 +92,34 @@ def test_nothing_to_fix_leaves_the_repository_byte_for_byte(tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stderr
     assert "0 rewritten" in proc.stderr
     assert snapshot(root) == before
+
+
+def test_rewritten_files_are_lint_clean_where_they_were(tmp_path: Path) -> None:
+    """isort order (ruff's I001 with first-party found from the files), no unused import left
+    by the rewiring and no blank line lost (flake8's F401 and E30x), on isort-clean input."""
+    root = tmp_path / "repo"
+    SUBFOLDER.write(root)
+    main = root / "backend" / "app" / "main.py"
+    main.write_text(
+        "import os\n\nfrom fastapi import FastAPI\n\nfrom app.tasks import ping\n"
+        "from app.worker import celery_app\n\napi = FastAPI()\n\n\n"
+        '@api.get("/{token}")\nasync def do_ping(token: str):\n'
+        "    celery_app.control.revoke(token)\n    ping.delay(token)\n"
+        '    return {"pid": os.getpid(), "state": ping.AsyncResult(token).state}\n'
+    )
+    backend = root / "backend"
+    isort = 'lint.isort.known-first-party = ["app"]'
+    lint = [tool("ruff"), "check", "--isolated", "--select", "I,F401", "--config", isort]
+    style = [tool("flake8"), "--isolated", "--select", "F401,E30"]
+    files = [backend / "app" / n for n in ("main.py", "worker.py", "tasks.py")]
+    assert run(*lint, *files).returncode == 0
+    assert run(*style, *files).returncode == 0
+    proc = codemod(".", cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    text = main.read_text()
+    assert "from app.celery_async import read_result, run_blocking\nfrom app.tasks" in text
+    assert "await ping.delayx(token)" in text
+    assert "from celery import Celery" not in (backend / "app" / "worker.py").read_text()
+    for command in (lint, style):
+        result = run(*command, *files)
+        assert result.returncode == 0, result.stdout + result.stderr
