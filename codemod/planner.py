@@ -229,7 +229,7 @@ class Planner:
                     continue
                 app, why = self._app_of(sc.path, finding, facts, wired, blocked, bases)
                 if app is None:
-                    recv = facts.receiver or "the receiver"
+                    recv = facts.receiver or facts.text
                     note = OFFLOADED.format(recv=recv, method=finding.method, why=why)
                     s.notes.append((sc.path, finding.line, note))
                     finding = _offloaded(finding)
@@ -310,6 +310,8 @@ class Planner:
                 raise PlanFailed(2, f"{why}; nothing was written")
             if self._import(runtime, app, app) is None:
                 why = f"no import root of {self.show(app)} holds {runtime}"
+            elif not factory.scan_source(self.data[app], self.stem, app).app_site:
+                why = f"the app's construction in {self.show(app)} is not one this tool rewires"
             if why is None:
                 wired[app] = runtime
             else:
@@ -359,7 +361,7 @@ class Planner:
             if finding.fix is None:
                 continue
             if finding.method in _WAITS and finding.fix == "helper" and not facts.timeout:
-                s.waits.append((path, finding.line, f"{facts.receiver}.{finding.method}()"))
+                s.waits.append((path, finding.line, f"{facts.text}.{finding.method}()"))
             if facts.in_task:
                 s.in_tasks.append((path, finding.line, f"in task {facts.in_task}"))
 
@@ -383,6 +385,11 @@ class Planner:
             plan.outcomes.append(outcome)
             s.changed.append(path)
             s.fixed.update(f.code for f in outcome.fixed)
+            assert outcome.new_data is not None
+            # Imports added or removed at the top move every later line: say where it is now.
+            delta = outcome.new_data.count(b"\n") - outcome.data.count(b"\n")
+            for notes in (s.notes, s.waits, s.in_tasks):
+                notes[:] = [(p, n + delta if p == path and n > 1 else n, t) for p, n, t in notes]
         s.unfixable += [(path, u) for u in outcome.unfixable]
 
     def _runtimes(self, used: set[str], plan: Plan) -> None:

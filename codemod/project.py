@@ -59,6 +59,13 @@ def scan(path: str, data: bytes) -> Module | None:
                 celery_classes.add(node.name)
             if any(b in task_names or b.endswith(".AsyncTask") for b in bases):
                 module.task_bases.add(node.name)
+    factories = {  # functions of this module that construct and return an app
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        and any(isinstance(n, ast.Call) and _constructs(n, celery_classes) for n in ast.walk(node))
+        and any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(node))
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
@@ -74,7 +81,7 @@ def scan(path: str, data: bytes) -> Module | None:
         elif isinstance(node, ast.Call) and _constructs(node, celery_classes):
             module.constructs = True
         if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
-            if _constructs(node.value, celery_classes):
+            if _constructs(node.value, celery_classes | factories):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 module.apps |= {t.id for t in targets if isinstance(t, ast.Name)}
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -233,6 +240,8 @@ class CallFacts:
     """The call passes ``timeout=`` (result waits)."""
     in_task: str | None
     """The enclosing function when it is itself a Celery task (a rewrite in a worker)."""
+    text: str = ""
+    """The receiver's source, shortened (for the summary)."""
 
 
 def call_facts(data: bytes, spans: list[tuple[int, int, int, int]]) -> list[CallFacts]:
@@ -259,6 +268,7 @@ def call_facts(data: bytes, spans: list[tuple[int, int, int, int]]) -> list[Call
             timeout = isinstance(node, ast.Call) and any(
                 kw.arg == "timeout" or kw.arg is None for kw in node.keywords
             )
-            at[key] = CallFacts(receiver, timeout, task)
+            text = ast.unparse(func.value) if isinstance(func, ast.Attribute) else ""
+            at[key] = CallFacts(receiver, timeout, task, text if len(text) < 60 else "...")
         stack.extend((child, task) for child in ast.iter_child_nodes(node))
     return [at.get(span, CallFacts(None, False, None)) for span in spans]

@@ -298,7 +298,10 @@ def test_factory_writes_runtime_beside_app_and_wires(
     assert "from proj.celery_async import run_blocking\n" in views
     assert "await add.delayx(1, 2)" in views and "await mul.delayx(2, 3)" in views
     assert "runtime module written: " + str(proj / "celery_async.py") in r.err
-    assert "result waits without a timeout" in r.err and f"{proj / 'web' / 'views.py'}:9" in r.err
+    assert (
+        "result waits without a timeout" in r.err
+        and f"{proj / 'web' / 'views.py'}:10 AsyncResult(tid).get()" in r.err
+    )
     # a second run: nothing to do, the runtime is ours and current
     assert run(capsys, tmp_path).status == 0
 
