@@ -39,6 +39,7 @@ READ_HELPER = "read_result"
 """The runtime's ``await read_result(res, "state")`` for result property reads (fix ``"read"``)."""
 
 UNLOCATED = "could not locate the call in the source: left alone"
+NESTED_QUOTES = "inside f-strings of both quote kinds: no quote left for the name; left alone"
 HELPER_TAKEN = "the name {helper!r} is already bound in this module to something else"
 
 Span = tuple[int, int, int, int]
@@ -126,6 +127,9 @@ class Rewriter(cst.CSTTransformer):
         self._index = index = LineIndex(tree.code if code is None else code)
         self._targets: dict[Span, Finding] = {}
         self._rename_at: dict[Span, Rename] = {}
+        self.refused: dict[tuple[str, str], str] = {}
+        """(code, message) -> why a fixable finding was left alone."""
+        self._fstring_quotes: list[str] = []  # the quote of each f-string we are inside
         self._ours: set[int] = set()  # ids of the Await nodes this transform created
         self._parenthesized: set[int] = set()  # ... and of those it then parenthesised
         for finding in findings:
@@ -148,7 +152,9 @@ class Rewriter(cst.CSTTransformer):
         new = tree.visit(self)
         fixed = {id(f) for f in self.fixed}
         self.unfixable += [
-            Unfixable(f, UNLOCATED) for f in self._targets.values() if id(f) not in fixed
+            Unfixable(f, self.refused.get((f.code, f.message), UNLOCATED))
+            for f in self._targets.values()
+            if id(f) not in fixed
         ]
         self.unfixable.sort(key=lambda u: (u.finding.line, u.finding.col, u.finding.code))
         return new
@@ -184,6 +190,18 @@ class Rewriter(cst.CSTTransformer):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         """Descend only into nodes whose lines hold the start of an edit."""
+        descend = self._descend(node)
+        if isinstance(node, cst.FormattedString):
+            self._fstring_quotes.append(node.end[:1] if descend else "")
+        return descend
+
+    def leave_FormattedString(
+        self, original_node: cst.FormattedString, updated_node: cst.FormattedString
+    ) -> cst.FormattedString:
+        self._fstring_quotes.pop()
+        return updated_node
+
+    def _descend(self, node: cst.CSTNode) -> bool:
         position = self._positions.get(node)
         if position is None or isinstance(node, cst.IndentedBlock):
             return True  # a block's range starts after a decorator of its first statement
@@ -300,11 +318,17 @@ class Rewriter(cst.CSTTransformer):
         ):
             after = dot.whitespace_after
         before = dot.whitespace_before if isinstance(dot, cst.Dot) else cst.SimpleWhitespace("")
+        # Inside an f-string the name takes the other quote: the same one ends the string
+        # before Python 3.12. Inside f-strings of both quotes it is left alone.
+        quotes = [q for q in ('"', "'") if q not in self._fstring_quotes]
+        if not quotes:
+            self.refused[(finding.code, finding.message)] = NESTED_QUOTES
+            return node
         call = cst.Call(
             func=cst.Name(READ_HELPER),
             args=[
                 cst.Arg(value, comma=cst.Comma(whitespace_before=before, whitespace_after=after)),
-                cst.Arg(cst.SimpleString(f'"{finding.method}"')),
+                cst.Arg(cst.SimpleString(f"{quotes[0]}{finding.method}{quotes[0]}")),
             ],
         )
         return self._await(finding, span, call, node.lpar, node.rpar)

@@ -19,13 +19,11 @@ import tempfile
 import threading
 import tokenize
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from flake8_celery_async.analysis import Finding
 from flake8_celery_async.check import check_source
@@ -39,6 +37,7 @@ from .command import (
     Rewriter,
     Unfixable,
 )
+from .imports import add_imports, remove_imports
 
 GENERATED_MARKER = b"@generated"
 GENERATED_LINES = 5
@@ -180,44 +179,81 @@ def _fix_source(
             outcome.error = "libcst does not reproduce this file exactly: left alone"
             return outcome
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        rewriter = Rewriter(module, positions, settings, runtime_module, findings, renames, text)
-        new_module = rewriter.rewrite(module)
-        new_module = add_imports(new_module, runtime_module, rewriter.imports_needed())
-        removable = rewriter.removable_imports(new_module)
-        if removable:
-            context = CodemodContext(filename=path)
-            for r in removable:
-                RemoveImportsVisitor.remove_unused_import(
-                    context, r.old_module, r.old_name, r.old_asname
-                )
-            new_module = RemoveImportsVisitor(context).transform_module(new_module)
-        new_text = new_module.code
+        edit = _Edit(module, positions, text, settings, runtime_module, path)
+        attempt = edit(findings, renames)
+        bad: set[tuple[int, int, str]] = set()
+        if isinstance(attempt, str):  # one bad rewrite must not cost the file its other fixes
+            if renames and isinstance(edit(findings, renames, only_renames=True), str):
+                outcome.internal_error = attempt
+                return outcome
+            bad = {_at(f) for f in fixable if isinstance(edit([f], ()), str)}
+            keep = [f for f in findings if _at(f) not in bad or f.fix is None]
+            attempt = edit(keep, renames)
+            if isinstance(attempt, str):
+                outcome.internal_error = attempt
+                return outcome
     except RecursionError:  # libcst recurses per nesting level, ast does not
         outcome.error = f"{TOO_DEEP} for libcst: left alone"
         return outcome
-    except cst.CSTValidationError as e:  # a rewrite libcst cannot print: our bug, file left alone
-        outcome.internal_error = f"libcst refused the rewrite: {e}"
-        return outcome
+    new_text, rewriter = attempt
     outcome.fixed = rewriter.fixed
     outcome.unfixable = rewriter.unfixable
     outcome.renamed = rewriter.renamed
     if new_text == text:
         return outcome
-    try:
-        problem = _verify(text, new_text, path)
-    except RecursionError:
-        outcome.error = f"{TOO_DEEP} to verify the rewrite: left alone"
-        return outcome
-    if problem is not None:
-        outcome.internal_error = problem
-        outcome.fixed, outcome.renamed = [], []
-        return outcome
     outcome.new_data = new_text.encode(encoding)
     # List what is left as the checker sees it in the new text, so that lines match the file
     # as written (an added import shifts them) and nothing fixable can silently remain.
     after = check_source(outcome.new_data, settings, select, ignore, path).findings
-    outcome.unfixable = [Unfixable(f, _reason(f, rewriter)) for f in after]
+    delta = new_text.count("\n") - text.count("\n")  # imports added at the top
+    outcome.unfixable = [
+        Unfixable(f, INVALID if _at(f, -delta) in bad else _reason(f, rewriter)) for f in after
+    ]
     return outcome
+
+
+def _at(finding: Finding, shift: int = 0) -> tuple[int, int, str]:
+    return finding.line + shift, finding.col, finding.code
+
+
+INVALID = "the rewrite would not be valid Python here (e.g. nested f-strings): left alone"
+
+
+@dataclass
+class _Edit:
+    """One try at the file's edits: the new text, or why it failed (libcst refused the tree,
+    or the result does not compile where the original did)."""
+
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, CodeRange]
+    text: str
+    settings: Settings
+    runtime_module: str
+    path: str
+
+    def __call__(
+        self, findings: Sequence[Finding], renames: Sequence[Rename], only_renames: bool = False
+    ) -> tuple[str, Rewriter] | str:
+        if only_renames:
+            findings = [f for f in findings if f.fix is None]
+        module, text = self.module, self.text
+        rewriter = Rewriter(
+            module, self.positions, self.settings, self.runtime_module, findings, renames, text
+        )
+        try:
+            new_module = rewriter.rewrite(module)
+            new_module = add_imports(new_module, self.runtime_module, rewriter.imports_needed())
+            removable = rewriter.removable_imports(new_module)
+            if removable:
+                new_module = remove_imports(new_module, removable, self.path)
+            new_text = new_module.code
+        except cst.CSTValidationError as e:  # a rewrite libcst cannot print: our bug
+            return f"libcst refused the rewrite: {e}"
+        if new_text != text:
+            problem = _verify(text, new_text, self.path)
+            if problem is not None:
+                return problem
+        return new_text, rewriter
 
 
 def _reason(finding: Finding, rewriter: Rewriter) -> str:
@@ -225,38 +261,9 @@ def _reason(finding: Finding, rewriter: Rewriter) -> str:
     if finding.fix is None:
         return finding.reason or "not fixable"
     needs = rewriter.helper_for(finding)
-    return HELPER_TAKEN.format(helper=needs) if needs in rewriter.taken else UNLOCATED
-
-
-def add_imports(module: cst.Module, runtime_module: str, names: Sequence[str]) -> cst.Module:
-    """``from <runtime_module> import <names>`` via libcst's AddImportsVisitor, fed only the
-    statements it reads and edits.
-
-    AddImportsVisitor looks at the leading docstring and import statements, and adds a blank
-    line before the first statement after them, but it walks and rebuilds the whole module
-    (1-2 s for a 3,000-line file). It gets the leading simple statements plus the next one,
-    that one as a stand-in carrying only its leading lines, and the rest is spliced back.
-    """
-    if not names:
-        return module
-    context = CodemodContext()
-    for name in names:
-        AddImportsVisitor.add_needed_import(context, runtime_module, name)
-    body = list(module.body)
-    simple = 0
-    while simple < len(body) and isinstance(body[simple], cst.SimpleStatementLine):
-        simple += 1
-    if simple == len(body):
-        return AddImportsVisitor(context).transform_module(module)
-    boundary = body[simple]
-    stand_in = cst.SimpleStatementLine([cst.Pass()], leading_lines=boundary.leading_lines)
-    head = module.with_changes(body=[*body[:simple], stand_in], footer=())
-    new_head = AddImportsVisitor(context).transform_module(head)
-    *new_simple, new_stand_in = new_head.body
-    new_boundary = boundary.with_changes(leading_lines=new_stand_in.leading_lines)
-    return module.with_changes(
-        header=new_head.header, body=[*new_simple, new_boundary, *body[simple + 1 :]]
-    )
+    if needs in rewriter.taken:
+        return HELPER_TAKEN.format(helper=needs)
+    return rewriter.refused.get((finding.code, finding.message), UNLOCATED)
 
 
 def _verify(old: str, new: str, path: str) -> str | None:

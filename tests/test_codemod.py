@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 from collections import Counter
 from pathlib import Path
@@ -311,7 +312,7 @@ def test_crlf_is_kept_everywhere() -> None:
     data = T.replace("\n", "\r\n") + "async def f():\r\n    return t.delay(2).get()\r\n"
     out = fix(data.encode())
     assert out == (
-        "from proj import t\r\nfrom celery_async import run_blocking\r\n\r\n"
+        "from celery_async import run_blocking\r\nfrom proj import t\r\n"
         "async def f():\r\n    return await run_blocking((await t.delayx(2)).get)\r\n"
     )
 
@@ -409,3 +410,50 @@ def test_deeper_than_libcsts_default_recursion_is_still_fixed() -> None:
         return
     assert outcome.error is None
     assert outcome.new_data == source.replace("t.delay(1)", "await t.delayx(1)").encode()
+
+
+# -- f-strings and one bad rewrite -----------------------------------------------------------------
+
+
+def test_result_read_in_an_f_string_takes_the_other_quote() -> None:
+    head = "from celery.result import AsyncResult\nfrom celery_async import read_result\n\n\n"
+    source = (
+        head + "async def v(tid):\n    res = AsyncResult(tid)\n"
+        '    return f"{res.state}", f\'{res.status}\', f"""{res.result}"""\n'
+    )
+    out = fix(source)
+    assert (
+        "    return f\"{await read_result(res, 'state')}\", "
+        "f'{await read_result(res, \"status\")}', "
+        'f"""{await read_result(res, \'result\')}"""\n'
+    ) in out
+    # valid before Python 3.12 too: no f-string holds its own quote
+    ast.parse(out, feature_version=(3, 10))
+
+
+def test_f_strings_of_both_quotes_leave_that_read_alone_and_fix_the_rest() -> None:
+    source = (
+        "from celery.result import AsyncResult\nfrom proj import t\n\n\n"
+        "async def v(tid):\n    res = AsyncResult(tid)\n"
+        "    t.delay(1)\n"
+        "    return f\"{f'{res.state}'}\"\n"
+    )
+    outcome = fix_source(source.encode(), SETTINGS)
+    assert outcome.new_data is not None
+    out = outcome.new_data.decode()
+    assert "    await t.delayx(1)\n" in out and "{res.state}" in out
+    [left] = outcome.unfixable
+    assert left.finding.code == "CEL005" and "both quote kinds" in left.reason
+
+
+def test_a_rewrite_that_would_not_compile_costs_only_itself() -> None:
+    """The findings of an async version of the file, applied where one call is in a sync def:
+    that one rewrite cannot compile; the other call is still fixed."""
+    body = "\n    return t.delay(1)\n\n\nasync def f():\n    t.delay(2)\n"
+    findings = check_source((T + "\n\nasync def g():" + body).encode(), SETTINGS).findings
+    source = T + "\n\ndef g():" + body  # the calls keep their lines and columns
+    outcome = fix_source(source.encode(), SETTINGS, findings=findings)
+    assert outcome.internal_error is None and outcome.new_data is not None
+    out = outcome.new_data.decode()
+    assert "    return t.delay(1)\n" in out and "    await t.delayx(2)\n" in out
+    assert [u.finding.line for u in outcome.unfixable] == []  # the checker finds nothing left

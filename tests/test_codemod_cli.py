@@ -266,8 +266,15 @@ def project(root: Path) -> Path:
         "@shared_task\ndef mul(a, b):\n    return a * b\n",
     )
     write(root / "proj" / "web" / "__init__.py", "")
-    write(root / "proj" / "web" / "views.py", RESULT.replace("from celery", "from celery"))
+    write(root / "proj" / "web" / "views.py", VIEWS)
     return root / "proj"
+
+
+VIEWS = (
+    "from celery.result import AsyncResult\n\nfrom proj.tasks import add, mul\n\n\n"
+    "async def view(tid):\n    add.delay(1, 2)\n    mul.delay(2, 3)\n"
+    "    return AsyncResult(tid).get()\n"
+)
 
 
 def test_factory_writes_runtime_beside_app_and_wires(
@@ -288,7 +295,12 @@ def test_factory_writes_runtime_beside_app_and_wires(
     assert "from celery import shared_task" in tasks
     views = (proj / "web" / "views.py").read_text()
     assert "from proj.celery_async import run_blocking\n" in views
+    assert "await add.delayx(1, 2)" in views and "await mul.delayx(2, 3)" in views
     assert "runtime module written: " + str(proj / "celery_async.py") in r.err
+    assert (
+        "result waits without a timeout" in r.err
+        and f"{proj / 'web' / 'views.py'}:10 AsyncResult(tid).get()" in r.err
+    )
     # a second run: nothing to do, the runtime is ours and current
     assert run(capsys, tmp_path).status == 0
 
@@ -300,6 +312,8 @@ def test_factory_refreshes_an_outdated_runtime_of_ours(
     run(capsys, tmp_path)
     runtime = proj / "celery_async.py"
     runtime.write_bytes(factory.template() + b"\n# local edit\n")
+    assert run(capsys, tmp_path).status == 0  # nothing to fix: nothing written
+    write(proj / "web" / "more.py", RESULT)
     r = run(capsys, tmp_path)
     assert r.status == 1 and f"Rewriting {runtime}" in r.err
     assert runtime.read_bytes() == factory.template()
@@ -326,13 +340,13 @@ def test_no_construction_prints_instructions_and_writes_no_module(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(tmp_path / "result.py", RESULT)
+    before = snapshot(tmp_path)
     r = run(capsys, tmp_path)
-    assert r.status == 1
-    assert "from celery_async import run_blocking" in (tmp_path / "result.py").read_text()
-    assert not (tmp_path / "celery_async.py").exists()
+    assert r.status == 0
+    assert snapshot(tmp_path) == before  # nothing half-done: no import of a missing module
     assert "No Celery app construction" in r.err
-    assert f"Save the runtime module as {tmp_path / 'celery_async.py'}" in r.err
-    assert "CeleryAsync(...) instead of Celery(...)" in r.err
+    assert "--print-runtime > path/to/celery_async.py" in r.err
+    assert "--runtime-module" in r.err
 
 
 def test_no_factory_wires_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -347,11 +361,15 @@ def test_celery_subclass_is_rebased(tmp_path: Path, capsys: pytest.CaptureFixtur
         tmp_path / "base.py",
         "import celery as c\n\n\nclass MyCelery(c.Celery):\n    pass\n\n\napp = MyCelery('x')\n",
     )
+    write(
+        tmp_path / "view.py", "from base import app\n\n\nasync def v():\n    app.send_task('t')\n"
+    )
     assert run(capsys, tmp_path).status == 1
     assert base.read_text() == (
         "from celery_async import CeleryAsync\n\n\nclass MyCelery(CeleryAsync):\n    pass\n\n\n"
         "app = MyCelery('x')\n"
     )
+    assert "await app.send_taskx('t')" in (tmp_path / "view.py").read_text()
     assert (tmp_path / "celery_async.py").exists()
 
 
@@ -409,7 +427,7 @@ def test_no_factory_imports_an_existing_runtime_of_ours(
     r = run(capsys, "--no-factory", tmp_path)
     assert r.status == 1
     assert "from pkg.lib.celery_async import run_blocking\n" in views.read_text()
-    assert "--no-factory: the rewritten files import from `pkg.lib.celery_async`" in r.err
+    assert "--no-factory: the rewritten files import from pkg.lib.celery_async" in r.err
 
 
 def test_changed_files_only_find_the_runtime_of_an_earlier_run(
@@ -426,6 +444,19 @@ def test_changed_files_only_find_the_runtime_of_an_earlier_run(
     assert not (proj / "web" / "celery_async.py").exists()
 
 
+def test_changed_file_only_still_wires_the_app_of_its_tasks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first run is a pre-commit run on the view alone: the app elsewhere gets wired."""
+    proj = project(tmp_path)
+    views = proj / "web" / "views.py"
+    r = run(capsys, views)
+    assert r.status == 1
+    assert "await mul.delayx(2, 3)" in views.read_text()
+    assert "from proj.celery_async import CeleryAsync" in (proj / "app.py").read_text()
+    assert (proj / "celery_async.py").read_bytes() == factory.template()
+
+
 def test_test_modules_get_no_runtime_of_their_own(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -434,7 +465,7 @@ def test_test_modules_get_no_runtime_of_their_own(
     assert run(capsys, tmp_path).status == 1
     assert (proj / "celery_async.py").exists()
     assert not (tmp_path / "tests" / "celery_async.py").exists()
-    assert "from proj.celery_async import CeleryAsync" in conftest.read_text()
+    assert conftest.read_text() == APP  # no task of that app is dispatched: not wired
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
@@ -454,15 +485,20 @@ def test_task_bases_without_the_async_methods_are_noted(
         tmp_path / "tasks.py",
         "from celery import Celery, Task\nfrom celery.contrib.abortable import AbortableTask\n\n"
         "app = Celery('x')\n\n\n@app.task(base=AbortableTask)\ndef a():\n    pass\n\n\n"
-        "@app.task(base=Task)\ndef b():\n    pass\n",
+        "@app.task(base=Task)\ndef b():\n    pass\n\n\nasync def v():\n    app.send_task('a')\n"
+        "    a.delay()\n",
     )
     report = tmp_path / "r.json"
     r = run(capsys, "--report", report, tmp_path)
     assert r.status == 1
-    assert "@app.task(base=AsyncTask)" in tasks.read_text()
-    assert f"  {tasks}:7 base=AbortableTask: tasks built on AbortableTask get no delayx" in r.err
-    [note] = json.loads(report.read_text())["notes"]
-    assert note["line"] == 7 and "AbortableTask, AsyncTask" in note["note"]
+    text = tasks.read_text()
+    assert "@app.task(base=AsyncTask)" in text
+    assert "await app.send_taskx('a')" in text and "await run_blocking(a.delay)" in text
+    assert f"{tasks}:7 base=AbortableTask: tasks built on AbortableTask get no delayx" in r.err
+    notes = json.loads(report.read_text())["notes"]
+    assert [n["line"] for n in notes] == [7, 19]
+    assert "AbortableTask, AsyncTask" in notes[0]["note"]
+    assert "a.delay() is not a task of an app this run wires (its base=" in notes[1]["note"]
 
 
 def test_print_runtime(capsysbinary: pytest.CaptureFixture[bytes]) -> None:

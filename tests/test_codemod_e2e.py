@@ -18,19 +18,10 @@ from pathlib import Path
 
 import pytest
 from cel_support import BIN
+from codemod_layouts import codemod
 from servers import CeleryWorker, RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def codemod(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "celery_async_codemod", "--isolated", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

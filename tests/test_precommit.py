@@ -1,4 +1,8 @@
-"""Both hooks through real pre-commit: `pre-commit try-repo <this repo> <hook> --all-files`."""
+"""Both hooks through real pre-commit: `pre-commit try-repo <this repo> <hook> --files ...`.
+
+The fix hook is given only the changed file, as pre-commit does on a commit; the app and its
+tasks live in other modules of the repository, which the codemod must still find and wire.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ import pytest
 from cel_support import ROOT, tool
 
 VIEW = "from proj.tasks import send_email\n\n\nasync def view():\n    send_email.delay(1)\n"
+APP = "from celery import Celery\n\napp = Celery('proj', broker='memory://')\n"
+TASKS = "from proj.celery_app import app\n\n\n@app.task\ndef send_email(n):\n    return n\n"
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +25,12 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _repo(path: Path) -> Path:
-    path.mkdir()
+    (path / "proj").mkdir(parents=True)
+    (path / "proj" / "__init__.py").write_text("")
+    (path / "proj" / "celery_app.py").write_text(APP)
+    (path / "proj" / "tasks.py").write_text(TASKS)
     (path / "views.py").write_text(VIEW)
-    for args in (["init", "-q"], ["add", "views.py"]):
+    for args in (["init", "-q"], ["add", "."]):
         subprocess.run(["git", *args], cwd=path, check=True)
     return path
 
@@ -30,7 +39,7 @@ def _try_repo(repo: Path, hook: str, cache: Path) -> subprocess.CompletedProcess
     env = {**os.environ, "PRE_COMMIT_HOME": str(cache), "GIT_CONFIG_NOSYSTEM": "1"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return subprocess.run(
-        [tool("pre-commit"), "try-repo", str(ROOT), hook, "--all-files", "--color=never"],
+        [tool("pre-commit"), "try-repo", str(ROOT), hook, "--files", "views.py", "--color=never"],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -53,5 +62,9 @@ def test_fix_hook_rewrites_the_file(tmp_path: Path, cache: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Rewriting views.py" in result.stdout
     assert "await send_email.delayx(1)" in (repo / "views.py").read_text()
+    # Only views.py was given, yet the app in proj/celery_app.py gets the runtime and is wired.
+    assert (repo / "proj" / "celery_async.py").is_file()
+    assert "CeleryAsync" in (repo / "proj" / "celery_app.py").read_text()
+    assert "from proj.celery_async import" in (repo / "proj" / "celery_app.py").read_text()
     again = _try_repo(repo, "celery-async-codemod", cache)
     assert again.returncode == 0, again.stdout + again.stderr

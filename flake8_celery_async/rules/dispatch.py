@@ -119,12 +119,12 @@ CEL004 = Rule(
         ),
         Example(
             "from proj.tasks import add, mul\nasync def view():\n    (add.s(1) | mul.s(2))()\n",
-            "from proj.tasks import add, mul\nfrom celery_async import run_blocking\n\n"
+            "from celery_async import run_blocking\nfrom proj.tasks import add, mul\n"
             "async def view():\n    await run_blocking((add.s(1) | mul.s(2)))\n",
         ),
         Example(
             "from proj.tasks import add\nasync def view(items):\n    add.chunks(items, 10)()\n",
-            "from proj.tasks import add\nfrom celery_async import run_blocking\n\n"
+            "from celery_async import run_blocking\nfrom proj.tasks import add\n"
             "async def view(items):\n    await run_blocking(add.chunks(items, 10))\n",
         ),
     ),

@@ -1,0 +1,237 @@
+"""How the repository imports itself: the sys.path roots each module is imported from.
+
+Python finds ``app.tasks`` from whichever ``sys.path`` entry holds ``app/``; which one that is
+depends on where the app is started (``uvicorn app.main:app`` from ``backend/``), whether the
+package is pip-installed from ``src/``, or whether a folder is a namespace package without
+``__init__.py``. Walking up ``__init__.py`` files guesses; the repository's own absolute imports
+tell. Every ``import a.b`` / ``from a.b import c`` in a repository file that resolves to a
+repository module from exactly one folder is a vote: that folder is a root of the importing
+file, and of the imported one. Declared roots add to that: ``src`` beside a ``pyproject.toml``,
+``setup.cfg`` or ``setup.py`` (installed with pip), and the folder holding ``manage.py`` (Django).
+
+:meth:`Layout.module_for` then names a module (the runtime) as seen from a file, or says why it
+cannot: only names whose every part is an identifier are ever returned.
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?[ \t]*([\w, \t]+)"
+    r"|import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*))",
+    re.M,
+)
+_SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']?\s*[,=:]\s*["']([\w.]+)["']""")
+# Installed distributions a repository often has a same-named module of (config/celery.py).
+THIRD_PARTY = frozenset(
+    {
+        *("aiohttp", "amqp", "billiard", "celery", "django", "fastapi", "flask", "httpx"),
+        *("kombu", "pydantic", "quart", "redis", "requests", "sanic", "sqlalchemy"),
+        *("starlette", "strawberry", "tornado", "uvicorn", "vine"),
+    }
+)
+PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
+def is_dotted(name: str) -> bool:
+    """Every part an identifier and no keyword: a module path Python can import."""
+    parts = name.split(".")
+    return all(p.isidentifier() and not keyword.iskeyword(p) for p in parts)
+
+
+def _external(top: str) -> bool:
+    return top in sys.stdlib_module_names or top in THIRD_PARTY
+
+
+@dataclass
+class Layout:
+    """The repository's Python files (relative to ``root``) and the roots they import from."""
+
+    root: str
+    files: set[str] = field(default_factory=set)
+    dirs: set[str] = field(default_factory=set)
+    tops: dict[str, set[str]] = field(default_factory=dict)
+    """Top-level name -> folders holding a module or package of that name."""
+    uses: dict[str, Counter[str]] = field(default_factory=dict)
+    """File -> roots its own absolute imports resolve from (only those that resolve uniquely)."""
+    imported_from: dict[str, set[str]] = field(default_factory=dict)
+    """File -> roots from which other files import it."""
+    declared: set[str] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, root: str, paths: Iterable[str], texts: dict[str, str]) -> Layout:
+        """``paths``: every Python file of the repository; ``texts``: sources to read imports from
+        (a file missing from ``texts`` is read here)."""
+        layout = cls(os.path.abspath(root))
+        for path in paths:
+            rel = layout.rel(path)
+            if rel is None:
+                continue
+            layout.files.add(rel)
+            parent = os.path.dirname(rel)
+            stem = os.path.basename(rel)[:-3]
+            layout.tops.setdefault(stem, set()).add(parent)
+            while parent:
+                if parent in layout.dirs:
+                    break
+                layout.dirs.add(parent)
+                grand = os.path.dirname(parent)
+                layout.tops.setdefault(os.path.basename(parent), set()).add(grand)
+                parent = grand
+        layout._declared_roots()
+        for rel in sorted(layout.files):
+            text = texts.get(os.path.join(layout.root, rel))
+            if text is None:
+                text = _read(os.path.join(layout.root, rel))
+            layout._read_imports(rel, text)
+        return layout
+
+    def rel(self, path: str) -> str | None:
+        rel = os.path.relpath(os.path.abspath(path), self.root)
+        if rel.startswith(os.pardir) or not rel.endswith(".py"):
+            return None
+        return "" if rel == "." else rel
+
+    # -- evidence --------------------------------------------------------------------------------
+
+    def _declared_roots(self) -> None:
+        for rel in self.files:
+            directory, name = os.path.split(rel)
+            if name == "manage.py":
+                self.declared.add(directory)
+        for directory in {"", *self.dirs}:
+            here = os.path.join(self.root, directory)
+            if any(os.path.isfile(os.path.join(here, n)) for n in PROJECT_FILES):
+                src = os.path.join(directory, "src") if directory else "src"
+                self.declared.add(src if src in self.dirs else directory)
+
+    def _read_imports(self, rel: str, text: str) -> None:
+        uses = self.uses.setdefault(rel, Counter())
+        for match in _IMPORT.finditer(text):
+            module, names, plain = match.groups()
+            if module is not None:
+                extra = [n.strip() for n in names.replace("(", " ").split(",")]
+                candidates = [module, *(f"{module}.{n}" for n in extra if n.isidentifier())]
+            else:
+                candidates = [part.split()[0] for part in plain.split(",")]
+            for name in candidates:
+                self._vote(rel, name, uses, required=name is module or module is None)
+        for match in _SETTINGS.finditer(text):
+            self._vote(rel, match.group(1), uses, required=True)
+
+    def _vote(self, rel: str, name: str, uses: Counter[str], required: bool) -> None:
+        parts = name.split(".")
+        if not parts[0] or _external(parts[0]):
+            return
+        found = [(r, t) for r in self.tops.get(parts[0], ()) if (t := self.target(r, parts))]
+        if len(found) != 1:
+            return  # unknown (a library) or ambiguous: no vote
+        root, target = found[0]
+        if target == rel:
+            return
+        uses[root] += 1
+        self.imported_from.setdefault(target, set()).add(root)
+
+    def target(self, root: str, parts: list[str]) -> str | None:
+        """The file ``parts`` names from ``root`` (a package's ``__init__.py``, or the folder)."""
+        path = os.path.join(root, *parts)
+        if path + ".py" in self.files:
+            return path + ".py"
+        if path in self.dirs:
+            init = os.path.join(path, "__init__.py")
+            return init if init in self.files else path
+        return None
+
+    # -- answers ---------------------------------------------------------------------------------
+
+    def roots_of(self, path: str) -> list[str]:
+        """The roots a file is imported from, best first (most votes); declared or walked up
+        when the repository says nothing about it."""
+        rel = self.rel(path)
+        if rel is None:
+            return []
+        votes: Counter[str] = Counter(self.uses.get(rel, Counter()))
+        for root in self.imported_from.get(rel, ()):
+            votes[root] += 1
+        package = os.path.dirname(rel)
+        votes = Counter({r: n for r, n in votes.items() if _under(rel, r)})
+        if votes:
+            return [r for r, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
+        declared = [r for r in self.declared if _under(rel, r)]
+        if declared:
+            return [max(declared, key=len)]
+        while os.path.join(package, "__init__.py") in self.files and package:
+            package = os.path.dirname(package)
+        return [package]
+
+    def search_roots(self, path: str) -> list[str]:
+        """Where the file's process finds modules: its own roots, then the roots its imports
+        resolve from (a package installed from ``src``, outside the file's own folder)."""
+        own = self.roots_of(path)
+        rel = self.rel(path)
+        used = self.uses.get(rel, Counter()) if rel is not None else Counter()
+        extra = [r for r, _ in sorted(used.items(), key=lambda kv: (-kv[1], kv[0])) if r not in own]
+        return own + extra
+
+    def module_for(self, target: str, importer: str, prefer: Iterable[str] = ()) -> str | None:
+        """The dotted name ``importer`` imports ``target`` by, or None when no root of the
+        importer holds it under a valid name. ``prefer``: roots to choose among several."""
+        rel = self.rel(target)
+        if rel is None:
+            return None
+        names: list[tuple[str, str]] = []
+        for root in self.search_roots(importer):
+            if _under(rel, root):
+                sub = os.path.relpath(rel, root) if root else rel
+                dotted = sub[:-3].replace(os.sep, ".")
+                if dotted.endswith(".__init__"):
+                    dotted = dotted[: -len(".__init__")]
+                if is_dotted(dotted):
+                    names.append((root, dotted))
+        if not names:
+            return None
+        preferred = [n for r, n in names if r in set(prefer)]
+        return (preferred or [n for _, n in names])[0]
+
+    def dotted_from(self, path: str) -> str | None:
+        """A file's own module name from its best root."""
+        return self.module_for(path, path)
+
+    def resolve(self, importer: str, module: str, level: int = 0) -> str | None:
+        """The repository file ``from <module> import`` names in ``importer`` (None: outside)."""
+        rel = self.rel(importer)
+        if rel is None:
+            return None
+        parts = [p for p in module.split(".") if p]
+        if level:
+            base = os.path.dirname(rel)
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            found = self.target(base, parts) if parts else self.target(base, [])
+            return None if found is None else os.path.join(self.root, found)
+        if not parts:
+            return None
+        for root in self.search_roots(importer) + sorted(self.tops.get(parts[0], ())):
+            found = self.target(root, parts)
+            if found is not None:
+                return os.path.join(self.root, found)
+        return None
+
+
+def _under(rel: str, root: str) -> bool:
+    return not root or rel.startswith(root + os.sep)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""

@@ -1,0 +1,125 @@
+"""The codemod on real repository layouts, then the result run for real.
+
+For each layout of :mod:`codemod_layouts`: write it, run ``celery-async-codemod`` as a user
+would (from the repository root; the pre-commit layout passes only the changed file, in a git
+repository), then start a Celery worker and uvicorn on the rewired app from the folder that
+layout runs from, call the rewritten endpoint over HTTP and wait for the task's marker file.
+One Redis per test module (a database of its own per layout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from cel_support import run, tool
+from codemod_layouts import (
+    DJANGO,
+    NOTHING_TO_FIX,
+    PRE_COMMIT,
+    RUNNABLE,
+    SUBFOLDER,
+    Layout,
+    codemod,
+)
+from servers import CeleryWorker, RedisServer, UvicornServer, wait_until
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def redis(spawn_module: Callable[[RedisServer], RedisServer]) -> Iterator[RedisServer]:
+    yield spawn_module(RedisServer())
+
+
+def _git_init(root: Path) -> None:
+    for command in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", *command], cwd=root, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("layout", RUNNABLE, ids=lambda layout: layout.name)
+def test_layout_is_rewired_and_runs(
+    layout: Layout,
+    tmp_path: Path,
+    redis: RedisServer,
+    spawn: Callable[[CeleryWorker | UvicornServer], CeleryWorker | UvicornServer],
+) -> None:
+    if layout is DJANGO:
+        pytest.importorskip("django")
+    root = layout.write(tmp_path / "my-repo")  # a folder name that is no identifier
+    if layout is PRE_COMMIT:
+        _git_init(root)
+    proc = codemod("--report", tmp_path / "report.json", *layout.codemod_args, cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    for rel, line in layout.expect.items():
+        assert line in (root / rel).read_text(), (rel, (root / rel).read_text(), proc.stderr)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["internal_errors"] == [] and report["errors"] == []
+    again = codemod(*layout.codemod_args, cwd=root)
+    assert again.returncode == 0, again.stderr
+
+    run_from = root / layout.run_from
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    db = RUNNABLE.index(layout) + 1
+    pythonpath = os.pathsep.join([str(run_from), *(str(root / p) for p in layout.pythonpath)])
+    env = {"BROKER_URL": redis.url(db), "MARK_DIR": str(marks), "PYTHONPATH": pythonpath}
+    spawn(CeleryWorker(layout.worker, cwd=run_from, env=env))
+    web = spawn(UvicornServer(layout.web, cwd=run_from, env=env))
+    url = web.base_url + layout.url.format(token="t1")
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert response.status == 200
+        body = json.loads(response.read())
+    assert body["id"]
+    wait_until(lambda: (marks / "t1").exists(), 30, "the task to run in the worker")
+
+
+def test_nothing_to_fix_leaves_the_repository_byte_for_byte(tmp_path: Path) -> None:
+    root = NOTHING_TO_FIX.write(tmp_path / "repo")
+    before = snapshot(root)
+    check = codemod("--check", ".", cwd=root)
+    assert check.returncode == 0, check.stderr
+    proc = codemod(".", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 rewritten" in proc.stderr
+    assert snapshot(root) == before
+
+
+def test_rewritten_files_are_lint_clean_where_they_were(tmp_path: Path) -> None:
+    """isort order (ruff's I001 with first-party found from the files), no unused import left
+    by the rewiring and no blank line lost (flake8's F401 and E30x), on isort-clean input."""
+    root = tmp_path / "repo"
+    SUBFOLDER.write(root)
+    main = root / "backend" / "app" / "main.py"
+    main.write_text(
+        "import os\n\nfrom fastapi import FastAPI\n\nfrom app.tasks import ping\n"
+        "from app.worker import celery_app\n\napi = FastAPI()\n\n\n"
+        '@api.get("/{token}")\nasync def do_ping(token: str):\n'
+        "    celery_app.control.revoke(token)\n    ping.delay(token)\n"
+        '    return {"pid": os.getpid(), "state": ping.AsyncResult(token).state}\n'
+    )
+    backend = root / "backend"
+    isort = 'lint.isort.known-first-party = ["app"]'
+    lint = [tool("ruff"), "check", "--isolated", "--select", "I,F401", "--config", isort]
+    style = [tool("flake8"), "--isolated", "--select", "F401,E30"]
+    files = [backend / "app" / n for n in ("main.py", "worker.py", "tasks.py")]
+    assert run(*lint, *files).returncode == 0
+    assert run(*style, *files).returncode == 0
+    proc = codemod(".", cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    text = main.read_text()
+    assert "from app.celery_async import read_result, run_blocking\nfrom app.tasks" in text
+    assert "await ping.delayx(token)" in text
+    assert "from celery import Celery" not in (backend / "app" / "worker.py").read_text()
+    for command in (lint, style):
+        result = run(*command, *files)
+        assert result.returncode == 0, result.stdout + result.stderr
