@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import celery
@@ -198,90 +197,115 @@ def test_shared_task_gets_delayx_from_the_current_app() -> None:
         app.close()
 
 
-def fail_fast(timeout: float) -> dict[str, Any]:
-    return {
-        "broker_transport_options": {"socket_timeout": timeout},
-        "task_publish_retry_policy": {"max_retries": 0},
-        "redis_socket_timeout": timeout,
-        "result_backend_transport_options": {"retry_policy": {"max_retries": 0}},
-    }
+STOCK_KEYS = (
+    "broker_transport_options",
+    "broker_connection_timeout",
+    "task_publish_retry_policy",
+    "redis_socket_timeout",
+    "result_backend_transport_options",
+)
 
 
 def settings(app: celery.Celery) -> dict[str, Any]:
-    return {key: app.conf[key] for key in fail_fast(0)}
+    return {key: app.conf[key] for key in STOCK_KEYS}
 
 
-def test_fail_fast_settings_by_default(make_app: Callable[..., CeleryAsync]) -> None:
-    assert settings(make_app()) == fail_fast(0.25)
-    assert settings(make_app(async_dispatch_socket_timeout=1.5)) == fail_fast(1.5)
-
-
-def test_own_settings_win_whichever_way_they_are_given(
-    make_app: Callable[..., CeleryAsync],
+def test_app_configuration_stays_stock(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
 ) -> None:
-    config = SimpleNamespace(
-        redis_socket_timeout=7.0,
+    """What sync code, beat and workers read is Celery's, even after the pool connected."""
+    mine = {"broker_transport_options": {"visibility_timeout": 60}}
+    app = make_app(redis_server.url(), **mine)
+
+    @app.task(name="unit.conf", shared=False)
+    def conf_task() -> None: ...
+
+    asyncio.run(conf_task.delayx())
+    assert settings(app) == settings(celery.Celery(set_as_current=False, **mine))
+
+
+def handles(app: celery.Celery) -> dict[str, Any]:
+    """The producer and result backend a Celery call made in this thread would use."""
+    with app.producer_or_acquire() as producer:
+        connection = producer.connection
+        options, connect_timeout = dict(connection.transport_options), connection.connect_timeout
+    backend = app.backend
+    return {
+        "transport_options": options,
+        "connect_timeout": connect_timeout,
+        "backend_socket_timeout": backend.connparams["socket_timeout"],
+        "backend_retries": backend.retry_policy["max_retries"],
+        "backend": backend,
+    }
+
+
+def test_the_pool_has_fail_fast_handles_of_its_own(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
+) -> None:
+    app = make_app(
+        redis_server.url(),
         broker_transport_options={"visibility_timeout": 60},
-        async_dispatch_socket_timeout=1.0,
+        async_dispatch_socket_timeout=0.4,
     )
-    app = make_app()
-    app.config_from_object(config)
-    assert settings(app) == {
-        **fail_fast(1.0),
-        "redis_socket_timeout": 7.0,
-        "broker_transport_options": {"socket_timeout": 1.0, "visibility_timeout": 60},
+
+    async def main() -> tuple[dict[str, Any], dict[str, Any]]:
+        pool = celery_async._dispatcher(app)  # run_blocking(f) would pick f.__self__.app
+        return await pool.run(handles, app), handles(app)
+
+    inside, outside = asyncio.run(main())
+    assert inside["transport_options"] == {
+        "visibility_timeout": 60,  # the app's own options are kept
+        "socket_timeout": 0.4,
+        "socket_connect_timeout": 0.4,
+        "max_retries": 0,
     }
-
-    app = make_app(task_publish_retry_policy={"max_retries": 5})
-    app.conf.update(
-        result_backend_transport_options={"global_keyprefix": "p_"},
-        broker_transport_options={"socket_timeout": None},  # how to opt out
-    )
-    assert settings(app) == {
-        **fail_fast(0.25),
-        "task_publish_retry_policy": {"max_retries": 5},  # a policy is kept whole
-        "result_backend_transport_options": {
-            "retry_policy": {"max_retries": 0},
-            "global_keyprefix": "p_",
-        },
-        "broker_transport_options": {"socket_timeout": None},
-    }
+    assert (inside["connect_timeout"], inside["backend_socket_timeout"]) == (0.4, 0.4)
+    assert inside["backend_retries"] == 0
+    stock = celery.Celery(set_as_current=False, backend=redis_server.url()).backend
+    assert outside["transport_options"] == {"visibility_timeout": 60}
+    assert outside["connect_timeout"] == app.conf.broker_connection_timeout == 4
+    assert outside["backend_socket_timeout"] == stock.connparams["socket_timeout"] == 120
+    assert outside["backend_retries"] == stock.retry_policy["max_retries"] == 20
+    assert inside["backend"] is not outside["backend"]
 
 
-def test_own_settings_win_with_a_namespace_and_old_names(
-    make_app: Callable[..., CeleryAsync],
+def test_sync_calls_ride_out_a_short_pause_while_delayx_fails_fast(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
 ) -> None:
-    django = SimpleNamespace(  # config_from_object("django.conf:settings", namespace="CELERY")
-        CELERY_REDIS_SOCKET_TIMEOUT=3.0,
-        CELERY_BROKER_TRANSPORT_OPTIONS={"visibility_timeout": 9},
-    )
-    app = make_app()
-    app.config_from_object(django, namespace="CELERY")
-    assert app.conf.redis_socket_timeout == 3.0
-    assert app.conf.broker_transport_options == {"socket_timeout": 0.25, "visibility_timeout": 9}
+    """Stock Celery blocks until Redis answers again; only the async path fails fast."""
+    app = make_app(redis_server.url())
+    client = redis.Redis.from_url(redis_server.url())
 
-    old_names = SimpleNamespace(
-        BROKER_TRANSPORT_OPTIONS={"visibility_timeout": 9},
-        CELERY_REDIS_SOCKET_TIMEOUT=4.0,
-    )
-    app = make_app()
-    app.config_from_object(old_names)
-    assert app.conf.redis_socket_timeout == 4.0
-    assert app.conf.broker_transport_options == {"socket_timeout": 0.25, "visibility_timeout": 9}
+    @app.task(name="unit.sync", shared=False)
+    def sync_task() -> None: ...
 
+    async def main() -> tuple[float, float]:
+        await sync_task.delayx()  # both paths connected, as in a running service
+        sync_task.delay()
+        client.delete(app.conf.task_default_queue)
+        redis_server.pause()
+        resume = threading.Timer(1.5, redis_server.resume)
+        resume.start()
+        try:
+            start = time.perf_counter()
+            with pytest.raises(BrokerUnavailable):
+                await sync_task.delayx()
+            failed_after = time.perf_counter() - start
+            start = time.perf_counter()
+            sent = sync_task.delay()  # blocks the loop, as it would in a sync view
+            took = time.perf_counter() - start
+            queued = [m["headers"]["id"] for m in drain(client, app.conf.task_default_queue)]
+            # (the failed delayx may be there too: Redis ran the command it had received)
+            assert sent.id in queued, "and its message got there"
+            return failed_after, took
+        finally:
+            resume.join()
 
-def test_workers_keep_stock_settings(make_app: Callable[..., CeleryAsync]) -> None:
-    app = make_app(broker_transport_options={"visibility_timeout": 60})
-    client = settings(app)
-    stock = settings(celery.Celery(set_as_current=False))
-    # what `celery worker` announces before it opens any connection
-    signals.celeryd_init.send(sender="w@h", instance=SimpleNamespace(app=app), conf=app.conf)
-    assert client["redis_socket_timeout"] == 0.25
-    assert settings(app) == {**stock, "broker_transport_options": {"visibility_timeout": 60}}
-
-    app = make_app()  # the same when the worker starts before the configuration is read
-    signals.celeryd_init.send(sender="w@h", instance=SimpleNamespace(app=app), conf=app.conf)
-    assert settings(app) == stock
+    failed_after, sync_took = asyncio.run(main())
+    # Expected about 0.25-0.5 s (T = 0.25 s); the margin is for a busy 2-core machine. It
+    # must come well before the pause ends at 1.5 s to mean anything.
+    assert failed_after < 1.2
+    assert sync_took > 1.5 - failed_after - 0.3, "the sync call waited for Redis"
 
 
 # --- the pool, the cap, the cooldown --------------------------------------------------------
