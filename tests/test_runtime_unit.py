@@ -134,6 +134,37 @@ def test_copied_module_passes_mypy_strict(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["flake8"], ["ruff", "check", "--isolated", "--no-cache", "--quiet"]],
+    ids=lambda command: command[0],
+)
+def test_copied_module_is_lint_clean_with_default_settings(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Copied into projects as it is: their flake8 (79 columns, default codes, bugbear when
+    installed) or ruff without configuration must find nothing."""
+    copy = copy_runtime(tmp_path)
+    configs = ("setup.cfg", "tox.ini", ".flake8", "ruff.toml", ".ruff.toml", "pyproject.toml")
+    found = [d / c for d in (tmp_path, *tmp_path.parents) for c in configs if (d / c).exists()]
+    assert not found, "no configuration may be picked up"
+    tool = str(Path(sys.executable).parent / command[0])
+    result = subprocess.run(
+        [tool, *command[1:], copy.name], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+    if command[0] == "flake8":  # it really checked: bugbear is loaded and lines are limited
+        assert (
+            "flake8-bugbear"
+            in subprocess.run(
+                [tool, "--version"], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        copy.write_text(copy.read_text(encoding="utf-8") + f"x = {'1' * 80}\n", encoding="utf-8")
+        failing = subprocess.run([tool, copy.name], capture_output=True, text=True, cwd=tmp_path)
+        assert "E501" in failing.stdout
+
+
 # --- app, task classes and settings -------------------------------------------------------
 
 
@@ -149,6 +180,31 @@ def test_create_celery_app_matches_the_article_usage() -> None:
     assert isinstance(my_task, AsyncTask)
     other = create_celery_app("redis://b/0", "redis://r/1", main="proj", set_as_current=False)
     assert (other.main, other.conf.result_backend) == ("proj", "redis://r/1")
+
+
+def test_create_celery_app_picks_a_result_backend_celery_accepts() -> None:
+    """Redis brokers are their own result backend; others get none (no amqp:// backend)."""
+    from celery.backends.base import DisabledBackend
+    from celery.backends.redis import RedisBackend, SentinelBackend
+
+    cases: list[tuple[str, dict[str, Any], type]] = [
+        ("redis://127.0.0.1:1/0", {}, RedisBackend),
+        ("rediss://127.0.0.1:1/0?ssl_cert_reqs=required", {}, RedisBackend),
+        (
+            "sentinel://127.0.0.1:1;sentinel://127.0.0.1:2",
+            {"broker_transport_options": {"master_name": "mymaster"}},
+            SentinelBackend,
+        ),
+        ("amqp://guest:guest@127.0.0.1:1//", {}, DisabledBackend),
+        ("pyamqp://127.0.0.1:1//", {}, DisabledBackend),
+    ]
+    for url, options, backend_class in cases:
+        app = create_celery_app(url, set_as_current=False, **options)
+        backend = app.backend  # built here: raises if Celery rejects the URL
+        assert type(backend) is backend_class, url
+        if backend_class is SentinelBackend:
+            assert app.conf.result_backend_transport_options == {"master_name": "mymaster"}
+        app.close()
 
 
 def test_task_bases(make_app: Callable[..., CeleryAsync]) -> None:
@@ -659,8 +715,9 @@ def test_waiting_publishes_go_out_together(
     assert [r.id for r in results] == [m["headers"]["id"] for m in messages]
     assert len(publishers) == 1, publishers
     # Published into a batch, so not in Redis yet when the signal fires; 31 round trips
-    # would show 0, 1, 2, ... here. (The first may go alone, before the others are queued.)
-    assert sorted(set(in_redis_when_published)) in ([0], [0, 1]), in_redis_when_published
+    # would show 0, 1, 2, ... 30 here. Usually [0] or [0, 1] (the first may go alone, before
+    # the others are queued); on a busy machine the thread may take them in a few batches.
+    assert len(set(in_redis_when_published)) <= 4, in_redis_when_published
 
 
 def test_one_bad_call_does_not_sink_its_batch(
