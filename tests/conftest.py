@@ -12,7 +12,7 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:  # `import servers` from any test module
     sys.path.insert(0, str(Path(__file__).parent))
 
-from servers import ManagedProcess, RedisServer
+from servers import ManagedProcess, RabbitMQServer, RedisServer
 
 _Proc = TypeVar("_Proc", bound=ManagedProcess)
 REPO = Path(__file__).resolve().parent.parent
@@ -52,6 +52,28 @@ def spawn_module() -> Iterator[Callable[[_Proc], _Proc]]:
 def redis_server(spawn: Callable[[RedisServer], RedisServer]) -> RedisServer:
     """A fresh, empty redis-server of this test's own: pause(), resume(), kill(), restart()."""
     return spawn(RedisServer())
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_node() -> Iterator[RabbitMQServer]:
+    """One RabbitMQ node per test session (per xdist worker): a node takes seconds to start.
+    Installs Debian's rabbitmq-server first if it is missing and we are root, else fails."""
+    node = RabbitMQServer()
+    try:
+        node.start()
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def rabbitmq(rabbitmq_node: RabbitMQServer) -> Iterator[RabbitMQServer]:
+    """The session's RabbitMQ node, healthy, its default queue empty (before and after)."""
+    rabbitmq_node.healthy()
+    rabbitmq_node.purge(["celery"])
+    yield rabbitmq_node
+    rabbitmq_node.healthy()
+    rabbitmq_node.purge(["celery"])
 
 
 def copy_runtime(directory: Path) -> Path:

@@ -3,7 +3,8 @@
 Copied into a temporary directory next to ``celery_async.py`` (as the codemod would lay them
 out), then served by uvicorn and consumed by a Celery worker. Environment:
 
-``BROKER_URL``   the broker; ``BACKEND_URL`` the result backend (default: the broker)
+``BROKER_URL``   the broker; ``BACKEND_URL`` the result backend (default: a Redis broker,
+                 none for RabbitMQ; ``none``: none)
 ``LEDGER``       file the ``record`` task appends one line per execution to
 ``DISPATCH``     how ``POST /dispatch/{token}`` sends the task:
                  ``x`` (default) ``await apply_asyncx`` on a :class:`CeleryAsync` app;
@@ -27,7 +28,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 BROKER_URL = os.environ["BROKER_URL"]
-BACKEND_URL = os.environ.get("BACKEND_URL") or BROKER_URL
+BACKEND_URL = os.environ.get("BACKEND_URL") or None
+if BACKEND_URL == "none":
+    BACKEND_URL = None
+elif BACKEND_URL is None and BROKER_URL.startswith("redis"):
+    BACKEND_URL = BROKER_URL
 DISPATCH = os.environ.get("DISPATCH", "x")
 LEDGER = os.environ.get("LEDGER", os.devnull)
 

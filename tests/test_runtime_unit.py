@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import celery
@@ -134,6 +133,37 @@ def test_copied_module_passes_mypy_strict(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["flake8"], ["ruff", "check", "--isolated", "--no-cache", "--quiet"]],
+    ids=lambda command: command[0],
+)
+def test_copied_module_is_lint_clean_with_default_settings(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Copied into projects as it is: their flake8 (79 columns, default codes, bugbear when
+    installed) or ruff without configuration must find nothing."""
+    copy = copy_runtime(tmp_path)
+    configs = ("setup.cfg", "tox.ini", ".flake8", "ruff.toml", ".ruff.toml", "pyproject.toml")
+    found = [d / c for d in (tmp_path, *tmp_path.parents) for c in configs if (d / c).exists()]
+    assert not found, "no configuration may be picked up"
+    tool = str(Path(sys.executable).parent / command[0])
+    result = subprocess.run(
+        [tool, *command[1:], copy.name], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+    if command[0] == "flake8":  # it really checked: bugbear is loaded and lines are limited
+        assert (
+            "flake8-bugbear"
+            in subprocess.run(
+                [tool, "--version"], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        copy.write_text(copy.read_text(encoding="utf-8") + f"x = {'1' * 80}\n", encoding="utf-8")
+        failing = subprocess.run([tool, copy.name], capture_output=True, text=True, cwd=tmp_path)
+        assert "E501" in failing.stdout
+
+
 # --- app, task classes and settings -------------------------------------------------------
 
 
@@ -149,6 +179,31 @@ def test_create_celery_app_matches_the_article_usage() -> None:
     assert isinstance(my_task, AsyncTask)
     other = create_celery_app("redis://b/0", "redis://r/1", main="proj", set_as_current=False)
     assert (other.main, other.conf.result_backend) == ("proj", "redis://r/1")
+
+
+def test_create_celery_app_picks_a_result_backend_celery_accepts() -> None:
+    """Redis brokers are their own result backend; others get none (no amqp:// backend)."""
+    from celery.backends.base import DisabledBackend
+    from celery.backends.redis import RedisBackend, SentinelBackend
+
+    cases: list[tuple[str, dict[str, Any], type]] = [
+        ("redis://127.0.0.1:1/0", {}, RedisBackend),
+        ("rediss://127.0.0.1:1/0?ssl_cert_reqs=required", {}, RedisBackend),
+        (
+            "sentinel://127.0.0.1:1;sentinel://127.0.0.1:2",
+            {"broker_transport_options": {"master_name": "mymaster"}},
+            SentinelBackend,
+        ),
+        ("amqp://guest:guest@127.0.0.1:1//", {}, DisabledBackend),
+        ("pyamqp://127.0.0.1:1//", {}, DisabledBackend),
+    ]
+    for url, options, backend_class in cases:
+        app = create_celery_app(url, set_as_current=False, **options)
+        backend = app.backend  # built here: raises if Celery rejects the URL
+        assert type(backend) is backend_class, url
+        if backend_class is SentinelBackend:
+            assert app.conf.result_backend_transport_options == {"master_name": "mymaster"}
+        app.close()
 
 
 def test_task_bases(make_app: Callable[..., CeleryAsync]) -> None:
@@ -197,90 +252,115 @@ def test_shared_task_gets_delayx_from_the_current_app() -> None:
         app.close()
 
 
-def fail_fast(timeout: float) -> dict[str, Any]:
-    return {
-        "broker_transport_options": {"socket_timeout": timeout},
-        "task_publish_retry_policy": {"max_retries": 0},
-        "redis_socket_timeout": timeout,
-        "result_backend_transport_options": {"retry_policy": {"max_retries": 0}},
-    }
+STOCK_KEYS = (
+    "broker_transport_options",
+    "broker_connection_timeout",
+    "task_publish_retry_policy",
+    "redis_socket_timeout",
+    "result_backend_transport_options",
+)
 
 
 def settings(app: celery.Celery) -> dict[str, Any]:
-    return {key: app.conf[key] for key in fail_fast(0)}
+    return {key: app.conf[key] for key in STOCK_KEYS}
 
 
-def test_fail_fast_settings_by_default(make_app: Callable[..., CeleryAsync]) -> None:
-    assert settings(make_app()) == fail_fast(0.25)
-    assert settings(make_app(async_dispatch_socket_timeout=1.5)) == fail_fast(1.5)
-
-
-def test_own_settings_win_whichever_way_they_are_given(
-    make_app: Callable[..., CeleryAsync],
+def test_app_configuration_stays_stock(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
 ) -> None:
-    config = SimpleNamespace(
-        redis_socket_timeout=7.0,
+    """What sync code, beat and workers read is Celery's, even after the pool connected."""
+    mine = {"broker_transport_options": {"visibility_timeout": 60}}
+    app = make_app(redis_server.url(), **mine)
+
+    @app.task(name="unit.conf", shared=False)
+    def conf_task() -> None: ...
+
+    asyncio.run(conf_task.delayx())
+    assert settings(app) == settings(celery.Celery(set_as_current=False, **mine))
+
+
+def handles(app: celery.Celery) -> dict[str, Any]:
+    """The producer and result backend a Celery call made in this thread would use."""
+    with app.producer_or_acquire() as producer:
+        connection = producer.connection
+        options, connect_timeout = dict(connection.transport_options), connection.connect_timeout
+    backend = app.backend
+    return {
+        "transport_options": options,
+        "connect_timeout": connect_timeout,
+        "backend_socket_timeout": backend.connparams["socket_timeout"],
+        "backend_retries": backend.retry_policy["max_retries"],
+        "backend": backend,
+    }
+
+
+def test_the_pool_has_fail_fast_handles_of_its_own(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
+) -> None:
+    app = make_app(
+        redis_server.url(),
         broker_transport_options={"visibility_timeout": 60},
-        async_dispatch_socket_timeout=1.0,
+        async_dispatch_socket_timeout=0.4,
     )
-    app = make_app()
-    app.config_from_object(config)
-    assert settings(app) == {
-        **fail_fast(1.0),
-        "redis_socket_timeout": 7.0,
-        "broker_transport_options": {"socket_timeout": 1.0, "visibility_timeout": 60},
+
+    async def main() -> tuple[dict[str, Any], dict[str, Any]]:
+        pool = celery_async._dispatcher(app)  # run_blocking(f) would pick f.__self__.app
+        return await pool.run(handles, app), handles(app)
+
+    inside, outside = asyncio.run(main())
+    assert inside["transport_options"] == {
+        "visibility_timeout": 60,  # the app's own options are kept
+        "socket_timeout": 0.4,
+        "socket_connect_timeout": 0.4,
+        "max_retries": 0,
     }
-
-    app = make_app(task_publish_retry_policy={"max_retries": 5})
-    app.conf.update(
-        result_backend_transport_options={"global_keyprefix": "p_"},
-        broker_transport_options={"socket_timeout": None},  # how to opt out
-    )
-    assert settings(app) == {
-        **fail_fast(0.25),
-        "task_publish_retry_policy": {"max_retries": 5},  # a policy is kept whole
-        "result_backend_transport_options": {
-            "retry_policy": {"max_retries": 0},
-            "global_keyprefix": "p_",
-        },
-        "broker_transport_options": {"socket_timeout": None},
-    }
+    assert (inside["connect_timeout"], inside["backend_socket_timeout"]) == (0.4, 0.4)
+    assert inside["backend_retries"] == 0
+    stock = celery.Celery(set_as_current=False, backend=redis_server.url()).backend
+    assert outside["transport_options"] == {"visibility_timeout": 60}
+    assert outside["connect_timeout"] == app.conf.broker_connection_timeout == 4
+    assert outside["backend_socket_timeout"] == stock.connparams["socket_timeout"] == 120
+    assert outside["backend_retries"] == stock.retry_policy["max_retries"] == 20
+    assert inside["backend"] is not outside["backend"]
 
 
-def test_own_settings_win_with_a_namespace_and_old_names(
-    make_app: Callable[..., CeleryAsync],
+def test_sync_calls_ride_out_a_short_pause_while_delayx_fails_fast(
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer
 ) -> None:
-    django = SimpleNamespace(  # config_from_object("django.conf:settings", namespace="CELERY")
-        CELERY_REDIS_SOCKET_TIMEOUT=3.0,
-        CELERY_BROKER_TRANSPORT_OPTIONS={"visibility_timeout": 9},
-    )
-    app = make_app()
-    app.config_from_object(django, namespace="CELERY")
-    assert app.conf.redis_socket_timeout == 3.0
-    assert app.conf.broker_transport_options == {"socket_timeout": 0.25, "visibility_timeout": 9}
+    """Stock Celery blocks until Redis answers again; only the async path fails fast."""
+    app = make_app(redis_server.url())
+    client = redis.Redis.from_url(redis_server.url())
 
-    old_names = SimpleNamespace(
-        BROKER_TRANSPORT_OPTIONS={"visibility_timeout": 9},
-        CELERY_REDIS_SOCKET_TIMEOUT=4.0,
-    )
-    app = make_app()
-    app.config_from_object(old_names)
-    assert app.conf.redis_socket_timeout == 4.0
-    assert app.conf.broker_transport_options == {"socket_timeout": 0.25, "visibility_timeout": 9}
+    @app.task(name="unit.sync", shared=False)
+    def sync_task() -> None: ...
 
+    async def main() -> tuple[float, float]:
+        await sync_task.delayx()  # both paths connected, as in a running service
+        sync_task.delay()
+        client.delete(app.conf.task_default_queue)
+        redis_server.pause()
+        resume = threading.Timer(1.5, redis_server.resume)
+        resume.start()
+        try:
+            start = time.perf_counter()
+            with pytest.raises(BrokerUnavailable):
+                await sync_task.delayx()
+            failed_after = time.perf_counter() - start
+            start = time.perf_counter()
+            sent = sync_task.delay()  # blocks the loop, as it would in a sync view
+            took = time.perf_counter() - start
+            queued = [m["headers"]["id"] for m in drain(client, app.conf.task_default_queue)]
+            # (the failed delayx may be there too: Redis ran the command it had received)
+            assert sent.id in queued, "and its message got there"
+            return failed_after, took
+        finally:
+            resume.join()
 
-def test_workers_keep_stock_settings(make_app: Callable[..., CeleryAsync]) -> None:
-    app = make_app(broker_transport_options={"visibility_timeout": 60})
-    client = settings(app)
-    stock = settings(celery.Celery(set_as_current=False))
-    # what `celery worker` announces before it opens any connection
-    signals.celeryd_init.send(sender="w@h", instance=SimpleNamespace(app=app), conf=app.conf)
-    assert client["redis_socket_timeout"] == 0.25
-    assert settings(app) == {**stock, "broker_transport_options": {"visibility_timeout": 60}}
-
-    app = make_app()  # the same when the worker starts before the configuration is read
-    signals.celeryd_init.send(sender="w@h", instance=SimpleNamespace(app=app), conf=app.conf)
-    assert settings(app) == stock
+    failed_after, sync_took = asyncio.run(main())
+    # Expected about 0.25-0.5 s (T = 0.25 s); the margin is for a busy 2-core machine. It
+    # must come well before the pause ends at 1.5 s to mean anything.
+    assert failed_after < 1.2
+    assert sync_took > 1.5 - failed_after - 0.3, "the sync call waited for Redis"
 
 
 # --- the pool, the cap, the cooldown --------------------------------------------------------
@@ -634,8 +714,9 @@ def test_waiting_publishes_go_out_together(
     assert [r.id for r in results] == [m["headers"]["id"] for m in messages]
     assert len(publishers) == 1, publishers
     # Published into a batch, so not in Redis yet when the signal fires; 31 round trips
-    # would show 0, 1, 2, ... here. (The first may go alone, before the others are queued.)
-    assert sorted(set(in_redis_when_published)) in ([0], [0, 1]), in_redis_when_published
+    # would show 0, 1, 2, ... 30 here. Usually [0] or [0, 1] (the first may go alone, before
+    # the others are queued); on a busy machine the thread may take them in a few batches.
+    assert len(set(in_redis_when_published)) <= 4, in_redis_when_published
 
 
 def test_one_bad_call_does_not_sink_its_batch(

@@ -1,0 +1,297 @@
+"""The runtime on RabbitMQ: a real rabbitmq-server node (one per test session, see
+``conftest.rabbitmq``), py-amqp, publisher confirms; messages counted on the broker.
+
+Faults here are short (about a second); ``benchmarks/outage.py --broker amqp`` runs long
+ones. Time limits are several times what is expected, for a busy 2-core machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from servers import RabbitMQServer
+
+from codemod import celery_async
+from codemod.celery_async import BrokerUnavailable, CeleryAsync, create_celery_app, run_blocking
+
+FAIL_FAST = 2.0  # expected 0.25-0.5 s (T = 0.25 s): every failing dispatch answers within this
+
+
+@pytest.fixture
+def make_app(rabbitmq: RabbitMQServer) -> Iterator[Callable[..., CeleryAsync]]:
+    apps: list[CeleryAsync] = []
+
+    def make(**kwargs: Any) -> CeleryAsync:
+        kwargs.setdefault("set_as_current", False)
+        backend = kwargs.pop("backend_url", None)
+        app = create_celery_app(rabbitmq.url(), backend, main="amqp", **kwargs)
+        app.task(name="amqp.record", shared=False)(record)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.close()
+
+
+def record(n: int) -> None:
+    """Never runs here: no worker consumes, the test reads the queue."""
+
+
+def task(app: CeleryAsync) -> Any:
+    return app.tasks["amqp.record"]
+
+
+def test_create_celery_app_on_amqp_has_no_result_backend(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
+) -> None:
+    app = make_app()
+    assert app.conf.result_backend is None  # Celery 5 has no amqp:// result backend
+
+    async def main() -> Any:
+        return await task(app).delayx(1)
+
+    result = asyncio.run(main())
+    assert rabbitmq.task_ids() == [result.id]
+
+
+def test_the_pool_publishes_with_confirms_and_bounded_sockets(
+    make_app: Callable[..., CeleryAsync],
+) -> None:
+    app = make_app(broker_transport_options={"client_properties": {"x": "y"}})
+
+    def options() -> dict[str, Any]:
+        with app.producer_or_acquire() as producer:
+            return {
+                **producer.connection.transport_options,
+                "connect": producer.connection.connect_timeout,
+            }
+
+    async def main() -> dict[str, Any]:
+        return await celery_async._dispatcher(app).run(options)
+
+    inside = asyncio.run(main())
+    assert inside == {
+        "client_properties": {"x": "y"},
+        "confirm_publish": True,
+        "read_timeout": 0.25,
+        "write_timeout": 0.25,
+        "max_retries": 0,
+        "connect": 0.25,
+    }
+    assert options() == {"client_properties": {"x": "y"}, "connect": 4}, "stock outside"
+
+
+def test_messages_are_the_sync_calls_and_all_arrive(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
+) -> None:
+    app = make_app()
+    t = task(app)
+    options = {"headers": {"tenant": "acme"}, "priority": 3, "expires": 3600, "countdown": 60}
+
+    async def main() -> None:
+        t.apply_async((1,), task_id="sync", **options)
+        await t.apply_asyncx((1,), task_id="async", **options)
+        await asyncio.gather(*(t.apply_asyncx((n,), task_id=f"c{n}") for n in range(300)))
+        await run_blocking(t.s(2).set(task_id="canvas").delay)
+
+    asyncio.run(main())
+    messages = rabbitmq.messages()
+    assert [m.headers["id"] for m in messages] == [
+        "sync", "async", *(f"c{n}" for n in range(300)), "canvas",
+    ]  # fmt: skip
+    sync, ours = messages[:2]
+    assert json.loads(sync.body) == json.loads(ours.body)
+    unique = {"id": 0, "root_id": 0, "eta": 0, "expires": 0}  # the task id, and times
+    assert {**sync.headers, **unique} == {**ours.headers, **unique}
+    assert ours.headers["tenant"] == "acme" and ours.properties["priority"] == 3
+    for properties in (sync.properties, ours.properties):
+        del properties["reply_to"]  # names the sending thread
+        del properties["application_headers"]  # compared above
+    sync.properties.pop("correlation_id"), ours.properties.pop("correlation_id")  # the task id
+    assert sync.properties == ours.properties
+
+
+@dataclass
+class Dispatch:
+    task_id: str
+    started: float  # seconds since the stream began
+    seconds: float
+    error: BaseException | None
+
+
+async def stream(
+    app: CeleryAsync, name: str, seconds: float, events: dict[float, Callable[[], None]]
+) -> list[Dispatch]:
+    """A dispatch every 10 ms for ``seconds``, each awaited on its own; ``events`` run (off the
+    loop) at their times, e.g. {0.3: broker.pause, 1.3: broker.resume}."""
+    loop, t = asyncio.get_running_loop(), task(app)
+    start = loop.time()
+
+    async def one(n: int) -> Dispatch:
+        started = loop.time() - start
+        try:
+            await t.apply_asyncx((n,), task_id=f"{name}-{n}")
+            error = None
+        except Exception as exc:
+            error = exc
+        return Dispatch(f"{name}-{n}", started, loop.time() - start - started, error)
+
+    async def at(when: float, event: Callable[[], None]) -> None:
+        await asyncio.sleep(when)
+        await asyncio.to_thread(event)
+
+    scheduled = [asyncio.ensure_future(at(w, e)) for w, e in events.items()]
+    dispatches = []
+    for n in range(int(seconds * 100)):
+        dispatches.append(asyncio.ensure_future(one(n)))
+        await asyncio.sleep(0.01)
+    await asyncio.gather(*scheduled)
+    return list(await asyncio.gather(*dispatches))
+
+
+FAULTS: dict[str, tuple[Callable[[RabbitMQServer], None], Callable[[RabbitMQServer], None]]] = {
+    "pause": (RabbitMQServer.pause, RabbitMQServer.resume),
+    "alarm": (RabbitMQServer.alarm, RabbitMQServer.clear_alarm),  # rabbitmqctl: ~0.6 s each
+    "drop": (RabbitMQServer.drop, RabbitMQServer.undrop),
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_nothing_accepted_is_lost_and_failures_are_fast(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer, fault: str
+) -> None:
+    app = make_app()
+    fail, mend = FAULTS[fault]
+
+    async def main() -> list[Dispatch]:
+        # connections open (no purge after this: deleting a queue a connection has declared
+        # makes the broker drop what that connection routes to it)
+        await asyncio.gather(*(task(app).delayx(0) for _ in range(20)))
+        return await stream(
+            app, fault, 3.5, {0.5: lambda: fail(rabbitmq), 1.7: lambda: mend(rabbitmq)}
+        )
+
+    try:
+        dispatches = asyncio.run(main())
+    finally:
+        rabbitmq.healthy()
+    accepted = {d.task_id for d in dispatches if d.error is None}
+    failed = [d for d in dispatches if d.error is not None]
+    on_broker = rabbitmq.task_ids()
+    assert accepted <= set(on_broker), f"lost: {sorted(accepted - set(on_broker))[:5]}"
+    assert len(on_broker) == len(set(on_broker)), "each once"
+    assert failed, "the fault was felt"
+    assert all(isinstance(d.error, BrokerUnavailable) for d in failed), failed[0].error
+    assert max(d.seconds for d in failed) < FAIL_FAST, max(d.seconds for d in failed)
+    # the fault is over at 1.7 s (plus rabbitmqctl's time for the alarm): from 1 s later on,
+    # every dispatch goes through
+    late = [d for d in dispatches if d.started > 3.0]
+    assert late and all(d.error is None for d in late), [d.error for d in late if d.error][:1]
+
+
+def test_kill_fails_fast_and_the_first_call_after_a_restart_succeeds(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
+) -> None:
+    """Confirmed messages survive ``kill -9`` (persistent, durable queue); the pooled
+    connection the restart left closed is replaced without failing the call."""
+    app = make_app()
+    t = task(app)
+
+    async def main() -> tuple[list[str], float]:
+        before = [(await t.delayx(n)).id for n in range(50)]
+        rabbitmq.kill()
+        start = time.perf_counter()
+        with pytest.raises(BrokerUnavailable):
+            await t.delayx(-1)
+        refused_after = time.perf_counter() - start
+        rabbitmq.restart()  # takes seconds: the cooldown is long over
+        after = [(await t.delayx(n)).id for n in range(5)]
+        return before + after, refused_after
+
+    sent, refused_after = asyncio.run(main())
+    assert refused_after < FAIL_FAST
+    assert rabbitmq.task_ids() == sent
+
+
+def test_cold_start_against_a_paused_broker_fails_fast(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
+) -> None:
+    """A new connection to a paused node waits in the AMQP handshake: bounded by T too."""
+    app = make_app()
+    rabbitmq.pause()
+    try:
+        start = time.perf_counter()
+        with pytest.raises(BrokerUnavailable, match="unavailable"):
+            asyncio.run(task(app).delayx(1))
+        assert time.perf_counter() - start < FAIL_FAST
+    finally:
+        rabbitmq.resume()
+
+
+def test_rpc_backend_never_hangs_a_dispatch(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
+) -> None:
+    """rpc:// declares its reply queue on every publish and retries that without limit."""
+    app = make_app(backend_url="rpc://")
+    t = task(app)
+
+    async def main() -> list[float]:
+        ok = await t.delayx(0)
+
+        async def timed() -> float:
+            start = time.perf_counter()
+            with pytest.raises(BrokerUnavailable):
+                await t.delayx(1)
+            return time.perf_counter() - start
+
+        rabbitmq.pause()
+        try:
+            durations = list(await asyncio.gather(*(timed() for _ in range(20))))
+        finally:
+            rabbitmq.resume()
+        await asyncio.sleep(0.6)  # the cooldown
+        after = await t.delayx(2)
+        assert rabbitmq.task_ids() == [ok.id, after.id]
+        return durations
+
+    assert max(asyncio.run(main())) < FAIL_FAST
+
+
+def test_sync_calls_on_the_same_app_keep_stock_behaviour(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
+) -> None:
+    """During a short pause ``.delay()`` on the rewired app does what stock Celery does
+    (py-amqp writes to the socket and returns; the message arrives when the broker is
+    back), while ``await delayx()`` fails fast."""
+    app = make_app()
+    t = task(app)
+
+    async def main() -> tuple[str, float]:
+        await t.delayx(0)
+        t.delay(0)  # both paths connected, as in a running service
+        rabbitmq.pause()
+        resume = threading.Timer(1.0, rabbitmq.resume)
+        resume.start()
+        try:
+            start = time.perf_counter()
+            with pytest.raises(BrokerUnavailable):
+                await t.delayx(1)
+            failed_after = time.perf_counter() - start
+            return t.delay(2).id, failed_after  # blocks the loop, as in a sync view
+        finally:
+            resume.join()
+
+    sent, failed_after = asyncio.run(main())
+    assert failed_after < FAIL_FAST
+    deadline = time.monotonic() + 10
+    while sent not in (ids := rabbitmq.task_ids()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sent in ids
