@@ -16,10 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from celery_async_codemod import celery_async
+from celery_async_codemod.celery_async import (
+    BrokerUnavailable,
+    CeleryAsync,
+    create_celery_app,
+    run_blocking,
+)
 from servers import RabbitMQServer
-
-from codemod import celery_async
-from codemod.celery_async import BrokerUnavailable, CeleryAsync, create_celery_app, run_blocking
 
 FAIL_FAST = 2.0  # expected 0.25-0.5 s (T = 0.25 s): every failing dispatch answers within this
 
