@@ -55,4 +55,5 @@ _pyenv_on_path()
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     session.install("-e", ".", *DEPS)
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS, *session.posargs)
+    # -n 0: these sessions already run side by side under the main suite's workers.
+    session.run("python", "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", *TESTS, *session.posargs)
