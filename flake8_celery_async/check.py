@@ -161,7 +161,11 @@ def check_source(
             result.parsed = True
             result.findings = [Finding(*f) for f in cached]  # type: ignore[arg-type]
             return result
-    result = _check(data, settings, select, ignore, path, context)
+    tree = None
+    index = context.index if context is not None else None
+    if sha and index is not None and index.shas.get(context.path if context else "") == sha:
+        tree = index.trees.get(context.path if context else "")  # parsed while indexing
+    result = _check(data, settings, select, ignore, path, context, tree)
     if sha and context is not None and context.index is not None and result.error is None:
         findings = [f.as_tuple() for f in result.findings]
         context.index.remember(context.path, sha, key, findings)  # type: ignore[arg-type]
@@ -175,6 +179,7 @@ def _check(
     ignore: Sequence[str],
     path: str,
     context: ModuleContext | None,
+    tree: object = None,
 ) -> FileResult:
     result = FileResult(path)
     import ast  # only for files that pass the text check
@@ -183,20 +188,22 @@ def _check(
     from .analysis import analyze
 
     result.parsed = True
-    try:
-        with warnings.catch_warnings():  # invalid escapes etc. are not ours to report
-            warnings.simplefilter("ignore")
-            tree = ast.parse(data, filename=path)
-    except SyntaxError as e:
-        where = f" (line {e.lineno})" if e.lineno else ""
-        result.error = f"cannot parse: {e.msg}{where}"
-        return result
-    except (ValueError, UnicodeDecodeError, LookupError) as e:
-        result.error = f"cannot decode or parse: {e}"
-        return result
-    except (RecursionError, MemoryError) as e:
-        result.error = f"too deeply nested or too large to parse: {type(e).__name__}"
-        return result
+    if not isinstance(tree, ast.Module):
+        try:
+            with warnings.catch_warnings():  # invalid escapes etc. are not ours to report
+                warnings.simplefilter("ignore")
+                tree = ast.parse(data, filename=path)
+        except SyntaxError as e:
+            where = f" (line {e.lineno})" if e.lineno else ""
+            result.error = f"cannot parse: {e.msg}{where}"
+            return result
+        except (ValueError, UnicodeDecodeError, LookupError) as e:
+            result.error = f"cannot decode or parse: {e}"
+            return result
+        except (RecursionError, MemoryError) as e:
+            result.error = f"too deeply nested or too large to parse: {type(e).__name__}"
+            return result
+    assert isinstance(tree, ast.Module)
     findings = [f for f in analyze(tree, settings, context) if selected(f.code, select, ignore)]
     if findings and b"noqa" in data.lower():  # no "noqa" anywhere: nothing to look up
         from . import noqa

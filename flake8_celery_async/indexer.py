@@ -17,13 +17,14 @@ import warnings
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
 from .pools import is_worker_config, uses_async_pool
-from .project import Index, ModuleContext, module_name, module_names
+from .project import Index, ModuleContext, identifiers, module_name, module_names
 from .settings import Settings
 
 if False:  # for type checkers only
     from .summary import Summary
 
 MAX_FILES = 20_000  # a root this big is not one project (a home folder): no index
+KEEP_TREES = 64 << 20  # bytes of source whose trees stay in memory for the check
 _SKIP_DIRS = frozenset(DEFAULT_EXCLUDE) | {".celery_async_cache", ".git"}
 
 
@@ -61,6 +62,8 @@ class Indexer:
         self.root, self.settings = root, settings
         self.cache = Cache(root, settings.key(), settings.cache_dir)
         self.modules: frozenset[str] = frozenset()
+        self.trees: dict[str, ast.Module] = {}  # parsed once, for round two and the check
+        self.kept = 0
 
     def _read(self, rel: str) -> bytes:
         try:
@@ -82,7 +85,7 @@ class Indexer:
             stats[rel] = (st.st_mtime_ns, st.st_size)
         cached = self.cache.load()
         if cached.get("stats") == stats:  # nothing changed: the whole index from the cache
-            index = Index(self.root, cached["summaries"], cached["pool"])
+            index = Index(self.root, cached["summaries"], cached["pool"], cached.get("derived"))
             index.shas, index.findings = cached["shas"], cached.get("findings", {})
             index.cache, index.store = (self.cache if save else None), cached
             return index
@@ -106,6 +109,14 @@ class Indexer:
             if summary is not None:
                 summaries[rel] = summary
 
+        names: dict[str, set[bytes]] = {}
+
+        def names_in(rel: str) -> set[bytes]:
+            found = names.get(rel)
+            if found is None:
+                found = names[rel] = identifiers(datas[rel])
+            return found
+
         mentions = self.settings.mentions_celery
         pending = [
             rel for rel, data in datas.items() if mentions(data) or b"RequestHandler" in data
@@ -117,19 +128,23 @@ class Indexer:
                 add(rel)
             done.update(pending)
             index = Index(self.root, summaries, pool)
-            found = index._word_re
-            pending = [r for r, d in datas.items() if r not in done and found and found.search(d)]
+            if not index.words:
+                break
+            pending = [r for r in datas if r not in done and index.names_found(names_in(r))]
             if not pending:
                 break
         if index.params or any(s["r"] for s in summaries.values()):
-            again = [rel for rel in summaries if index.may_matter(datas[rel], rel)]
+            again = [rel for rel in summaries if index.may_matter(datas[rel], rel, names_in(rel))]
             first = index
             for rel in again:
                 add(rel, first)
             index = Index(self.root, summaries, pool)
         index.shas, index.cache = shas, self.cache
+        index.trees = dict(self.trees)
+        index.changed = True
         index.store = {
             "stats": stats, "summaries": summaries, "pool": pool, "shas": shas, "by_hash": by_hash,
+            "derived": index.derived(),
         }  # fmt: skip
         if save:
             index.save()
@@ -140,18 +155,23 @@ class Indexer:
     def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summary | None:
         from .summary import summarize
 
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(data)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
+        tree = self.trees.get(rel)
+        if tree is None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(data)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            self.kept += len(data)
+            if self.kept < KEEP_TREES:
+                self.trees[rel] = tree
         name, is_package = module_name(rel)
         if index is None:
             context = ModuleContext(None, name, rel, is_package, self.modules)
         else:
             context = index.context(rel)
         try:
-            return summarize(tree, self.settings, context)
+            return summarize(tree, self.settings, context, references=index is not None)
         except RecursionError:  # pragma: no cover - the analysis survives these itself
             return None

@@ -26,6 +26,8 @@ from .kinds import Kind, MaybeKind
 from .settings import Settings
 
 if False:  # for type checkers only
+    from typing import Any
+
     from .rules.helpers import Via
     from .summary import Summary
 
@@ -40,29 +42,44 @@ _ROOTS: dict[str, str] = {}
 
 def find_root(path: str) -> str:
     """The project root of ``path`` (a file or folder): the nearest folder up from it that
-    holds a marker of a project or repository; when none does, the folder its top-level
-    package is imported from (the nearest folder up without an ``__init__.py``)."""
+    holds a marker of a project or repository. When none does: the current folder if
+    ``path`` is inside it (where flake8 is run is the project, as for its config), else the
+    folder its top-level package is imported from (the nearest without ``__init__.py``)."""
     start = os.path.abspath(path)
     directory = start if os.path.isdir(start) else os.path.dirname(start)
     known = _ROOTS.get(directory)
-    if known is not None:
-        return known
+    if known is None:
+        known = _ROOTS[directory] = _find_root(directory)
+    return known
+
+
+_MARKED: dict[str, bool] = {}
+
+
+def _marked(directory: str) -> bool:
+    found = _MARKED.get(directory)
+    if found is None:
+        found = _MARKED[directory] = any(
+            os.path.exists(os.path.join(directory, m)) for m in ROOT_MARKERS
+        )
+    return found
+
+
+def _find_root(directory: str) -> str:
     current = directory
-    root = None
-    while root is None:
-        if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
-            root = current
-            break
+    while True:
+        if _marked(current):
+            return current
         parent = os.path.dirname(current)
         if parent == current:
-            root = directory
-            while os.path.isfile(os.path.join(root, "__init__.py")):
-                parent = os.path.dirname(root)
-                if parent == root:
-                    break
-                root = parent
+            break
         current = parent
-    _ROOTS[directory] = root
+    cwd = os.getcwd()
+    if directory == cwd or directory.startswith(cwd.rstrip(os.sep) + os.sep):
+        return cwd
+    root = directory
+    while os.path.isfile(os.path.join(root, "__init__.py")) and os.path.dirname(root) != root:
+        root = os.path.dirname(root)
     return root
 
 
@@ -141,7 +158,13 @@ class ModuleContext:
 class Index:
     """Every summarized module of one project, and lookups across them."""
 
-    def __init__(self, root: str, summaries: dict[str, Summary], async_pool: bool) -> None:
+    def __init__(
+        self,
+        root: str,
+        summaries: dict[str, Summary],
+        async_pool: bool,
+        derived: tuple[Any, ...] | None = None,
+    ) -> None:
         self.root = root
         self.async_pool = async_pool
         self.summaries = summaries  # path from the root -> summary
@@ -152,15 +175,34 @@ class Index:
             for i in range(1, len(parts)):
                 self._suffixes.setdefault(".".join(parts[i:]), []).append(name)
         self._blocking: dict[str, Via | None] = {}
-        self.params = self._param_kinds()
-        self.words, self.loop_words, self.paths = self._words()
-        self._word_re = _alternation(self.words)
-        self._loop_re = _alternation(self.loop_words)
+        if derived is not None:  # from the cache: what follows from the same summaries
+            params, words, loop_words, paths, fingerprint = derived
+            self._fingerprint: str | None = str(fingerprint)
+            self.params = {n: {p: Kind(k) for p, k in ks.items()} for n, ks in params.items()}
+            self.words, self.loop_words, self.paths = set(words), set(loop_words), set(paths)
+        else:
+            self.params = self._param_kinds()
+            self.words, self.loop_words, self.paths = self._words()
+            self._fingerprint = None
+        self._word_bytes = frozenset(w.encode() for w in self.words)
+        self._loop_bytes = frozenset(w.encode() for w in self.loop_words)
+        self.trees: dict[str, object] = {}  # path -> ast.Module, while the indexer's are alive
+        self.changed = False
         self.shas: dict[str, str] = {}  # path -> content hash, as indexed
         self.findings: dict[str, tuple[str, str, list[tuple[object, ...]]]] = {}
         self.store: dict[str, object] = {}  # what the cache file holds
         self.cache: Cache | None = None
-        self._fingerprint: str | None = None
+
+    def derived(self) -> tuple[Any, ...]:
+        """What :meth:`__init__` computes from the summaries, for the cache."""
+        params = {n: {p: int(k) for p, k in ks.items()} for n, ks in self.params.items()}
+        return (
+            params,
+            sorted(self.words),
+            sorted(self.loop_words),
+            sorted(self.paths),
+            (self.fingerprint()),
+        )
 
     # -- resolution ----------------------------------------------------------------------------
 
@@ -311,15 +353,22 @@ class Index:
                 paths.add(owner["p"])
         return words, loop_words, paths
 
-    def may_matter(self, data: bytes, path: str) -> bool:
+    def names_found(self, names: set[bytes]) -> bool:
+        """Does a file with these identifiers name anything the index found?"""
+        return not self._word_bytes.isdisjoint(names)
+
+    def may_matter(self, data: bytes, path: str, names: set[bytes] | None = None) -> bool:
         """The text check with what the index knows (on top of ``Settings.may_have_findings``)."""
         if path in self.paths:
             return True
-        if self._word_re is None or self._word_re.search(data) is None:
+        if not self._word_bytes:
+            return False
+        names = identifiers(data) if names is None else names
+        if self._word_bytes.isdisjoint(names):
             return False
         if b"async" in data and _ASYNC_DEF.search(data) is not None:
             return True
-        return self._loop_re is not None and self._loop_re.search(data) is not None
+        return not self._loop_bytes.isdisjoint(names)
 
     def context(self, path: str) -> ModuleContext:
         """The view of module ``path`` (relative to the root)."""
@@ -343,20 +392,26 @@ class Index:
         return entry[2]
 
     def remember(self, path: str, sha: str, key: str, findings: list[tuple[object, ...]]) -> None:
-        self.findings[path] = (sha, f"{self.fingerprint()}\0{key}", findings)
+        entry = (sha, f"{self.fingerprint()}\0{key}", findings)
+        if self.findings.get(path) != entry:
+            self.findings[path] = entry
+            self.changed = True
 
     def save(self) -> None:
         """Write the findings remembered in this run to the cache (with the summaries)."""
-        if self.cache is not None and self.store:
+        if self.cache is not None and self.store and self.changed:
             self.store["findings"] = self.findings
+            self.changed = False
             self.cache.save(self.store)
 
 
-def _alternation(words: set[str]) -> re.Pattern[bytes] | None:
-    if not words:
-        return None
-    alternatives = b"|".join(re.escape(w.encode()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def identifiers(data: bytes) -> set[bytes]:
+    """The identifiers (and keywords) in a source: a set meets the index's names faster than
+    one large regular expression searches for them."""
+    return set(_IDENTIFIER.findall(data))
 
 
 def build_index(root: str, settings: Settings | None = None, save: bool = False) -> Index:
@@ -380,9 +435,18 @@ def index_for(path: str, settings: Settings, save: bool = False) -> Index:
     return index
 
 
+_FOLDERS: dict[tuple[str, str], tuple[Index, str]] = {}
+
+
 def context_for(path: str, settings: Settings, save: bool = False) -> ModuleContext:
-    index = index_for(path, settings, save)
-    return index.context(os.path.relpath(os.path.abspath(path), index.root))
+    folder, name = os.path.split(path)
+    key = (folder, settings.key())
+    known = _FOLDERS.get(key)
+    if known is None:
+        index = index_for(path, settings, save)
+        rel = os.path.relpath(os.path.abspath(folder or "."), index.root).replace(os.sep, "/")
+        known = _FOLDERS[key] = (index, "" if rel == "." else rel + "/")
+    return known[0].context(known[1] + name)
 
 
 def prepare(paths: list[str], settings: Settings) -> list[Index]:
@@ -393,10 +457,10 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
     roots: dict[str, str] = {}
     indexes: dict[str, Index] = {}
     for path in paths:
-        directory = os.path.dirname(os.path.abspath(path))
-        if directory not in roots:
-            roots[directory] = find_root(directory)
-        root = roots[directory]
+        folder = os.path.dirname(path)
+        if folder not in roots:
+            roots[folder] = find_root(os.path.abspath(folder or "."))
+        root = roots[folder]
         if root not in indexes:
             indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
     return list(indexes.values())
@@ -412,12 +476,14 @@ def finish(
 ) -> None:
     """After a CLI run: remember every file's findings (``found``, by path; absent: none)
     under the content hash it was indexed with, and write the caches."""
+    for path in paths:
+        if path in failed:
+            continue
+        context = context_for(path, settings)
+        index = context.index
+        if index is not None and index in indexes:
+            sha = index.shas.get(context.path)
+            if sha is not None:
+                index.remember(context.path, sha, key, found.get(path, []))
     for index in indexes:
-        for path in paths:
-            if path in failed:
-                continue
-            rel = os.path.relpath(os.path.abspath(path), index.root).replace(os.sep, "/")
-            sha = index.shas.get(rel)
-            if sha is not None and not rel.startswith(".."):
-                index.remember(rel, sha, key, found.get(path, []))
         index.save()

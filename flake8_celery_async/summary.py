@@ -35,8 +35,12 @@ Summary = dict[str, "Any"]
 _KNOWN = (Kind.APP, Kind.SIG, Kind.CANVAS, Kind.RESULT)
 
 
-def summarize(tree: ast.Module, settings: Settings, context: ModuleContext) -> Summary:
-    """Analyze a module for the index (its findings are not used here)."""
+def summarize(
+    tree: ast.Module, settings: Settings, context: ModuleContext, references: bool = False
+) -> Summary:
+    """Analyze a module for the index (its findings are not used here). ``references``:
+    also list the names it uses other than by calling them (a whole-tree walk, so only for
+    modules that name a function whose parameters may get kinds)."""
     a = Analysis(tree, settings, context, record=True)
     module = context.module
     functions: dict[str, tuple[int, str, list[str], bool]] = {}
@@ -67,7 +71,7 @@ def summarize(tree: ast.Module, settings: Settings, context: ModuleContext) -> S
         "c": classes,
         "k": kinds,
         "cs": a.call_sites,
-        "v": sorted(_references(a, tree)),
+        "v": sorted(_references(a, tree)) if references else [],
         "pool": a.async_pool,
     }
 
