@@ -120,3 +120,17 @@ def test_cache_dir_can_move_or_be_disabled(tmp_path: Path) -> None:
     assert not (root / ".celery_async_cache").exists()
     subprocess.run([tool("flake8-celery-async"), "--isolated", "."], cwd=root, env=env)
     assert (root / ".celery_async_cache" / "CACHEDIR.TAG").is_file()
+
+
+def test_generated_service_is_checked_alike_by_both_frontends(tmp_path: Path) -> None:
+    """The benchmark's generated Celery service (two domains): cross-module helpers found."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import gen_celery_app
+
+    files, _ = gen_celery_app.generate(tmp_path, 2, seed=13)
+    assert files > 40
+    flake8, ours = _codes(tmp_path)
+    assert flake8 == ours
+    assert {"CEL001", "CEL005", "CEL007"} <= set(ours)
