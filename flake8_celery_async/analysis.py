@@ -82,6 +82,7 @@ class Analysis(Bindings):
         self.findings: list[Finding] = []
         self.other_queue = False
         self.async_pool = context is not None and context.async_pool
+        self.nonblocking_producer = context is not None and context.nonblocking_producer
         self.dispatch = DISPATCH | frozenset(self.settings.extra_dispatch)
         self.candidates: list[tuple[ast.Call, ast.expr, Frame]] = []
         self.helper_memo: dict[int, Via | None] = {}

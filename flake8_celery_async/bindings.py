@@ -45,6 +45,7 @@ class Bindings:
     toplevel: set[str]
     other_queue: bool
     async_pool: bool
+    nonblocking_producer: bool
     recorded: set[int]
     call_sites: list[tuple[str, list[int], dict[str, int], bool]]
     dispatch: frozenset[str]
@@ -59,6 +60,7 @@ class Bindings:
                 frame.bind_import(local, alias.name if alias.asname else local)
                 self.other_queue |= alias.name.partition(".")[0] in OTHER_TASK_QUEUES
                 self.async_pool |= alias.name.partition(".")[0] in ASYNC_POOLS
+                self.nonblocking_producer |= alias.name.partition(".")[0] == "tcelery"
             return
         module = node.module or ""
         self.other_queue |= module.partition(".")[0] in OTHER_TASK_QUEUES

@@ -16,7 +16,7 @@ import warnings
 
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
-from .pools import is_worker_config, uses_async_pool
+from .pools import is_worker_config, uses_async_pool, uses_nonblocking_producer
 from .project import Index, ModuleContext, identifiers, module_name, module_names
 from .settings import Settings
 
@@ -88,6 +88,7 @@ class Indexer:
             index = Index(self.root, cached["summaries"], cached["pool"], cached.get("derived"))
             index.shas, index.findings = cached["shas"], cached.get("findings", {})
             index.cache, index.store = (self.cache if save else None), cached
+            index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
         self.modules = module_names(python)
@@ -95,6 +96,9 @@ class Indexer:
         pool = any(uses_async_pool(data) for data in datas.values()) or any(
             uses_async_pool(self._read(rel)) for rel in configs
         )
+        # A project that swaps in tornado-celery's non-blocking producer: stored beside the
+        # pool (it, too, holds for every module).
+        producer = any(uses_nonblocking_producer(data) for data in datas.values())
         known: dict[str, Summary | None] = cached.get("by_hash", {})
         by_hash: dict[str, Summary | None] = {}
         summaries: dict[str, Summary] = {}
@@ -141,9 +145,11 @@ class Indexer:
             index = Index(self.root, summaries, pool)
         index.shas, index.cache = shas, self.cache
         index.trees = dict(self.trees)
+        index.nonblocking_producer = producer
         index.changed = True
         index.store = {
             "stats": stats, "summaries": summaries, "pool": pool, "shas": shas, "by_hash": by_hash,
+            "producer": producer,
             "derived": index.derived(),
         }  # fmt: skip
         if save:

@@ -39,3 +39,9 @@ def uses_async_pool(data: bytes) -> bool:
     if not any(pool in data for pool in POOLS):
         return False
     return _USE.search(data) is not None
+
+
+def uses_nonblocking_producer(data: bytes) -> bool:
+    """tornado-celery's ``tcelery.setup_nonblocking_producer()`` makes dispatch non-blocking
+    for the whole process (results arrive by callback)."""
+    return b"setup_nonblocking_producer" in data and b"tcelery" in data

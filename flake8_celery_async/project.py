@@ -120,6 +120,10 @@ class ModuleContext:
     def async_pool(self) -> bool:
         return self.index is not None and self.index.async_pool
 
+    @property
+    def nonblocking_producer(self) -> bool:
+        return self.index is not None and self.index.nonblocking_producer
+
     def relative(self, level: int, module: str) -> str:
         """The absolute name of ``from ..module import``."""
         parts = self.module.split(".") if self.module else []
@@ -192,6 +196,7 @@ class Index:
         self.findings: dict[str, tuple[str, str, list[tuple[object, ...]]]] = {}
         self.store: dict[str, object] = {}  # what the cache file holds
         self.cache: Cache | None = None
+        self.nonblocking_producer = False  # tornado-celery's producer: dispatch does not block
 
     def derived(self) -> tuple[Any, ...]:
         """What :meth:`__init__` computes from the summaries, for the cache."""

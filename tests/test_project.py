@@ -134,3 +134,15 @@ def test_generated_service_is_checked_alike_by_both_frontends(tmp_path: Path) ->
     flake8, ours = _codes(tmp_path)
     assert flake8 == ours
     assert {"CEL001", "CEL005", "CEL007"} <= set(ours)
+
+
+def test_tornado_celery_nonblocking_producer_is_no_blocking_dispatch(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "main.py").write_text("import tcelery\n\ntcelery.setup_nonblocking_producer()\n")
+    (tmp_path / "handlers.py").write_text(
+        "from tornado import web\nfrom tasks import echo\n\n\nclass Echo(web.RequestHandler):\n"
+        "    def get(self):\n        echo.apply_async(args=['hi'], callback=self.on_result)\n"
+    )
+    assert _codes(tmp_path) == ([], [])
+    (tmp_path / "main.py").write_text("import tornado\n")
+    assert _codes(tmp_path) == (["CEL002"], ["CEL002"])
