@@ -16,7 +16,7 @@ import warnings
 
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
-from .pools import is_worker_config, uses_async_pool, uses_nonblocking_producer
+from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
 from .project import Index, ModuleContext, identifiers, module_name, module_names
 from .settings import Settings
 
@@ -93,12 +93,13 @@ class Indexer:
         datas = {rel: self._read(rel) for rel in python}
         self.modules = module_names(python)
         shas = {rel: content_hash(data) for rel, data in datas.items()}
-        pool = any(uses_async_pool(data) for data in datas.values()) or any(
-            uses_async_pool(self._read(rel)) for rel in configs
+        code = [data for rel, data in datas.items() if not is_test_file(rel)]
+        pool = any(uses_async_pool(data, python=True) for data in code) or any(
+            uses_async_pool(self._read(rel)) for rel in configs if not is_test_file(rel)
         )
         # A project that swaps in tornado-celery's non-blocking producer: stored beside the
         # pool (it, too, holds for every module).
-        producer = any(uses_nonblocking_producer(data) for data in datas.values())
+        producer = any(uses_nonblocking_producer(data) for data in code)
         known: dict[str, Summary | None] = cached.get("by_hash", {})
         by_hash: dict[str, Summary | None] = {}
         summaries: dict[str, Summary] = {}
