@@ -107,9 +107,9 @@ def prepare_index(paths: list[str], settings: Settings) -> list[Index]:
     """Build the project index of these files' projects now (the CLI, before it forks)."""
     if not settings.project_index:
         return []
-    from . import project
+    from .indexer import prepare
 
-    return project.prepare(paths, settings)
+    return prepare(paths, settings)
 
 
 def finish_index(
@@ -123,12 +123,12 @@ def finish_index(
     """After the CLI's run: cache every file's findings for the next run."""
     if not indexes:
         return
-    from . import project
+    from .indexer import finish
 
     found = {r.path: [f.as_tuple() for f in r.findings] for r in results}
     failed = {r.path for r in results if r.error or r.internal_error}
     key = cache_key(settings, select, ignore)
-    project.finish(indexes, paths, found, settings, key, failed)  # type: ignore[arg-type]
+    finish(indexes, paths, found, settings, key, failed)  # type: ignore[arg-type]
 
 
 def check_source(

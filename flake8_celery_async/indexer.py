@@ -14,6 +14,7 @@ import ast
 import os
 import warnings
 
+from . import project
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
 from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
@@ -182,3 +183,43 @@ class Indexer:
             return summarize(tree, self.settings, context, references=index is not None)
         except RecursionError:  # pragma: no cover - the analysis survives these itself
             return None
+
+
+def prepare(paths: list[str], settings: Settings) -> list[Index]:
+    """Build the index of every project these files belong to, before the CLI forks its
+    workers (so that they share it instead of each building their own)."""
+    if not settings.project_index:
+        return []
+    roots: dict[str, str] = {}
+    indexes: dict[str, Index] = {}
+    for path in paths:
+        folder = os.path.dirname(path)
+        if folder not in roots:
+            roots[folder] = project.find_root(os.path.abspath(folder or "."))
+        root = roots[folder]
+        if root not in indexes:
+            indexes[root] = project.index_for(os.path.join(root, "x.py"), settings, save=True)
+    return list(indexes.values())
+
+
+def finish(
+    indexes: list[Index],
+    paths: list[str],
+    found: dict[str, list[tuple[object, ...]]],
+    settings: Settings,
+    key: str,
+    failed: set[str],
+) -> None:
+    """After a CLI run: remember every file's findings (``found``, by path; absent: none)
+    under the content hash it was indexed with, and write the caches."""
+    for path in paths:
+        if path in failed:
+            continue
+        context = project.context_for(path, settings)
+        index = context.index
+        if index is not None and index in indexes:
+            sha = index.shas.get(context.path)
+            if sha is not None:
+                index.remember(context.path, sha, key, found.get(path, []))
+    for index in indexes:
+        index.save()

@@ -23,7 +23,13 @@ import re
 
 from .cache import Cache, content_hash
 from .kinds import Kind, MaybeKind
+from .roots import ROOT_MARKERS, find_root, module_name, module_names
 from .settings import Settings
+
+__all__ = [
+    "ROOT_MARKERS", "Index", "ModuleContext", "build_index", "context_for", "find_root",
+    "index_for", "module_name", "module_names",
+]  # fmt: skip
 
 if False:  # for type checkers only
     from typing import Any
@@ -31,73 +37,9 @@ if False:  # for type checkers only
     from .rules.helpers import Via
     from .summary import Summary
 
-ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "tox.ini", ".flake8")
 TORNADO_HANDLERS = frozenset({"tornado.web.RequestHandler", "tornado.websocket.WebSocketHandler"})
 _PARAM_KINDS = (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS)
 _ASYNC_DEF = re.compile(rb"async\s+def")
-
-
-_ROOTS: dict[str, str] = {}
-
-
-def find_root(path: str) -> str:
-    """The project root of ``path`` (a file or folder): the nearest folder up from it that
-    holds a marker of a project or repository. When none does: the current folder if
-    ``path`` is inside it (where flake8 is run is the project, as for its config), else the
-    folder its top-level package is imported from (the nearest without ``__init__.py``)."""
-    start = os.path.abspath(path)
-    directory = start if os.path.isdir(start) else os.path.dirname(start)
-    known = _ROOTS.get(directory)
-    if known is None:
-        known = _ROOTS[directory] = _find_root(directory)
-    return known
-
-
-_MARKED: dict[str, bool] = {}
-
-
-def _marked(directory: str) -> bool:
-    found = _MARKED.get(directory)
-    if found is None:
-        found = _MARKED[directory] = any(
-            os.path.exists(os.path.join(directory, m)) for m in ROOT_MARKERS
-        )
-    return found
-
-
-def _find_root(directory: str) -> str:
-    current = directory
-    while True:
-        if _marked(current):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    cwd = os.getcwd()
-    if directory == cwd or directory.startswith(cwd.rstrip(os.sep) + os.sep):
-        return cwd
-    root = directory
-    while os.path.isfile(os.path.join(root, "__init__.py")) and os.path.dirname(root) != root:
-        root = os.path.dirname(root)
-    return root
-
-
-def module_names(paths: list[str]) -> frozenset[str]:
-    """Every name a module of these files may be imported by (``a.b.c``, ``b.c``, ``c``)."""
-    names: set[str] = set()
-    for rel in paths:
-        parts = module_name(rel)[0].split(".")
-        names.update(".".join(parts[i:]) for i in range(len(parts)))
-    return frozenset(names)
-
-
-def module_name(rel: str) -> tuple[str, bool]:
-    """``app/services/x.py`` -> ``("app.services.x", False)``; ``app/__init__.py`` -> package."""
-    parts = rel.replace(os.sep, "/").removesuffix(".py").split("/")
-    if parts[-1] == "__init__":
-        return ".".join(parts[:-1]), True
-    return ".".join(parts), False
 
 
 class ModuleContext:
@@ -452,43 +394,3 @@ def context_for(path: str, settings: Settings, save: bool = False) -> ModuleCont
         rel = os.path.relpath(os.path.abspath(folder or "."), index.root).replace(os.sep, "/")
         known = _FOLDERS[key] = (index, "" if rel == "." else rel + "/")
     return known[0].context(known[1] + name)
-
-
-def prepare(paths: list[str], settings: Settings) -> list[Index]:
-    """Build the index of every project these files belong to, before the CLI forks its
-    workers (so that they share it instead of each building their own)."""
-    if not settings.project_index:
-        return []
-    roots: dict[str, str] = {}
-    indexes: dict[str, Index] = {}
-    for path in paths:
-        folder = os.path.dirname(path)
-        if folder not in roots:
-            roots[folder] = find_root(os.path.abspath(folder or "."))
-        root = roots[folder]
-        if root not in indexes:
-            indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
-    return list(indexes.values())
-
-
-def finish(
-    indexes: list[Index],
-    paths: list[str],
-    found: dict[str, list[tuple[object, ...]]],
-    settings: Settings,
-    key: str,
-    failed: set[str],
-) -> None:
-    """After a CLI run: remember every file's findings (``found``, by path; absent: none)
-    under the content hash it was indexed with, and write the caches."""
-    for path in paths:
-        if path in failed:
-            continue
-        context = context_for(path, settings)
-        index = context.index
-        if index is not None and index in indexes:
-            sha = index.shas.get(context.path)
-            if sha is not None:
-                index.remember(context.path, sha, key, found.get(path, []))
-    for index in indexes:
-        index.save()
