@@ -88,6 +88,7 @@ class Analysis(Bindings):
         self.helper_memo: dict[int, Via | None] = {}
         self.classes: dict[str, Frame] = {}  # module-level class name -> its body's frame
         self.toplevel: set[str] = set()  # names of module-level defs and classes
+        self.instances: dict[str, str] = {}  # module-level service = Service(...)
         self._awaited: set[int] = set()
         self._callees: set[int] = set()
         self.module = Frame(None, on_loop=False)

@@ -43,6 +43,7 @@ class Bindings:
     module: Frame
     classes: dict[str, Frame]
     toplevel: set[str]
+    instances: dict[str, str]  # module-level name -> the (dotted) class it was made from
     other_queue: bool
     async_pool: bool
     nonblocking_producer: bool
@@ -99,9 +100,18 @@ class Bindings:
             else:
                 pairs.append((target, kind))
 
+        instance = None
+        if frame is self.module and isinstance(value, ast.Call) and len(targets) == 1:
+            instance = dotted(value.func)  # service = Service(...): maybe a class's instance
+
         def bind() -> None:
             for target, target_kind in pairs:
                 self._bind(target, target_kind, frame)
+            if isinstance(targets[0], ast.Name):
+                if instance is not None and instance.rpartition(".")[2][:1].isupper():
+                    self.instances[targets[0].id] = instance  # a class, by its name
+                else:
+                    self.instances.pop(targets[0].id, None)
 
         stack.append((bind, frame))
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):

@@ -178,6 +178,9 @@ class Index:
             if rest and rest[0] in summary["i"] and qual not in summary["f"] and depth < 12:
                 origin = summary["i"][rest[0]]
                 return self.resolve(".".join([origin, *rest[1:]]), summary["m"], depth + 1)
+            instance = summary.get("n", {}).get(rest[0]) if rest else None
+            if instance and len(rest) == 2 and depth < 12:  # service.publish: Service.publish
+                return self.resolve(f"{instance}.{rest[1]}", summary["m"], depth + 1)
             return summary, qual
         return None
 

@@ -10,6 +10,7 @@ the first Celery I/O reached in this module or 0, what it is, absolute names of 
 project functions it calls, skipped)); ``s`` signatures (qualified name -> parameter names);
 ``r`` async defs whose every return is a Celery result (qualified name -> kind); ``c`` its
 classes (name -> absolute names of the bases); ``k`` module-level names with a known kind;
+``n`` module-level instances of classes (name -> absolute name of the class);
 ``cs`` call sites of other functions (absolute name, kinds passed by position, by keyword,
 whether ``*``/``**`` are used), and ``v`` references to names that are not calls (they veto
 kinds through parameters).
@@ -70,6 +71,7 @@ def summarize(
         "r": returns,
         "c": classes,
         "k": kinds,
+        "n": {name: a.absolute(cls, a.module) or "" for name, cls in a.instances.items()},
         "cs": a.call_sites,
         "v": sorted(_references(a, tree)) if references else [],
         "pool": a.async_pool,
