@@ -18,7 +18,7 @@ from . import project
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
 from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
-from .project import Index, ModuleContext, identifiers, module_name, module_names
+from .project import Index, ModuleContext, identifiers, module_name, module_names, slim
 from .settings import Settings
 
 if False:  # for type checkers only
@@ -87,8 +87,7 @@ class Indexer:
         cached = self.cache.load()
         if cached.get("stats") == stats:  # nothing changed: the whole index from the cache
             index = Index(self.root, cached["summaries"], cached["pool"], cached.get("derived"))
-            index.shas, index.findings = cached["shas"], cached.get("findings", {})
-            index.cache, index.store = (self.cache if save else None), cached
+            index.shas, index.cache = cached["shas"], self.cache  # findings: read when asked
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
@@ -101,7 +100,7 @@ class Indexer:
         # A project that swaps in tornado-celery's non-blocking producer: stored beside the
         # pool (it, too, holds for every module).
         producer = any(uses_nonblocking_producer(data) for data in code)
-        known: dict[str, Summary | None] = cached.get("by_hash", {})
+        known: dict[str, Summary | None] = self.cache.load("full").get("by_hash", {})
         by_hash: dict[str, Summary | None] = {}
         summaries: dict[str, Summary] = {}
 
@@ -148,14 +147,13 @@ class Indexer:
         index.shas, index.cache = shas, self.cache
         index.trees = dict(self.trees)
         index.nonblocking_producer = producer
-        index.changed = True
-        index.store = {
-            "stats": stats, "summaries": summaries, "pool": pool, "shas": shas, "by_hash": by_hash,
-            "producer": producer,
-            "derived": index.derived(),
-        }  # fmt: skip
         if save:
-            index.save()
+            slim_summaries = {rel: slim(summary) for rel, summary in summaries.items()}
+            self.cache.save(
+                {"stats": stats, "summaries": slim_summaries, "pool": pool, "shas": shas,
+                 "producer": producer, "derived": index.derived()}
+            )  # fmt: skip
+            self.cache.save({"by_hash": by_hash}, "full")
         else:
             index.cache = None  # nothing of this run is written
         return index

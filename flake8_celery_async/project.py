@@ -136,9 +136,9 @@ class Index:
         self.changed = False
         self.shas: dict[str, str] = {}  # path -> content hash, as indexed
         self.findings: dict[str, tuple[str, str, list[tuple[object, ...]]]] = {}
-        self.store: dict[str, object] = {}  # what the cache file holds
         self.cache: Cache | None = None
         self.nonblocking_producer = False  # tornado-celery's producer: dispatch does not block
+        self._findings_loaded = False
 
     def derived(self) -> tuple[Any, ...]:
         """What :meth:`__init__` computes from the summaries, for the cache."""
@@ -330,18 +330,26 @@ class Index:
         if self._fingerprint is None:
             import marshal
 
-            data = [self.async_pool, sorted(self.summaries.items())]
+            data = [self.async_pool, sorted((k, slim(v)) for k, v in self.summaries.items())]
             self._fingerprint = content_hash(marshal.dumps(data))
         return self._fingerprint
 
+    def _load_findings(self) -> None:
+        if not self._findings_loaded:
+            self._findings_loaded = True
+            if self.cache is not None and not self.findings:
+                self.findings = self.cache.load("findings").get("findings", {})
+
     def cached_findings(self, path: str, sha: str, key: str) -> list[tuple[object, ...]] | None:
         """Findings of an unchanged file from an earlier run (``key``: settings, selection)."""
+        self._load_findings()
         entry = self.findings.get(path)
         if entry is None or entry[0] != sha or entry[1] != f"{self.fingerprint()}\0{key}":
             return None
         return entry[2]
 
     def remember(self, path: str, sha: str, key: str, findings: list[tuple[object, ...]]) -> None:
+        self._load_findings()
         entry = (sha, f"{self.fingerprint()}\0{key}", findings)
         if self.findings.get(path) != entry:
             self.findings[path] = entry
@@ -349,10 +357,14 @@ class Index:
 
     def save(self) -> None:
         """Write the findings remembered in this run to the cache (with the summaries)."""
-        if self.cache is not None and self.store and self.changed:
-            self.store["findings"] = self.findings
+        if self.cache is not None and self.changed:
             self.changed = False
-            self.cache.save(self.store)
+            self.cache.save({"findings": self.findings}, "findings")
+
+
+def slim(summary: Summary) -> Summary:
+    """A summary without what only the parameter kinds need (they are computed already)."""
+    return {k: v for k, v in summary.items() if k not in ("cs", "v")}
 
 
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
