@@ -19,6 +19,7 @@ from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
 from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
 from .project import Index, ModuleContext, identifiers, module_name, module_names, slim
+from .roots import import_names
 from .settings import Settings
 
 if False:  # for type checkers only
@@ -86,12 +87,16 @@ class Indexer:
             stats[rel] = (st.st_mtime_ns, st.st_size)
         cached = self.cache.load()
         if cached.get("stats") == stats:  # nothing changed: the whole index from the cache
-            index = Index(self.root, cached["summaries"], cached["pool"], cached.get("derived"))
+            index = Index(
+                self.root, cached["summaries"], cached["pool"], cached.get("derived"),
+                cached.get("aliases"),
+            )  # fmt: skip
             index.shas, index.cache = cached["shas"], self.cache  # findings: read when asked
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
         self.modules = module_names(python)
+        aliases = import_names(python)
         shas = {rel: content_hash(data) for rel, data in datas.items()}
         code = [data for rel, data in datas.items() if not is_test_file(rel)]
         pool = any(uses_async_pool(data, python=True) for data in code) or any(
@@ -127,12 +132,12 @@ class Indexer:
             rel for rel, data in datas.items() if mentions(data) or b"RequestHandler" in data
         ]
         done: set[str] = set()
-        index = Index(self.root, {}, pool)
+        index = Index(self.root, {}, pool, aliases=aliases)
         for _round in range(10):
             for rel in pending:
                 add(rel)
             done.update(pending)
-            index = Index(self.root, summaries, pool)
+            index = Index(self.root, summaries, pool, aliases=aliases)
             if not index.words:
                 break
             pending = [r for r in datas if r not in done and index.names_found(names_in(r))]
@@ -143,7 +148,7 @@ class Indexer:
             first = index
             for rel in again:
                 add(rel, first)
-            index = Index(self.root, summaries, pool)
+            index = Index(self.root, summaries, pool, aliases=aliases)
         index.shas, index.cache = shas, self.cache
         index.trees = dict(self.trees)
         index.nonblocking_producer = producer
@@ -151,7 +156,7 @@ class Indexer:
             slim_summaries = {rel: slim(summary) for rel, summary in summaries.items()}
             self.cache.save(
                 {"stats": stats, "summaries": slim_summaries, "pool": pool, "shas": shas,
-                 "producer": producer, "derived": index.derived()}
+                 "producer": producer, "derived": index.derived(), "aliases": aliases}
             )  # fmt: skip
             self.cache.save({"by_hash": by_hash}, "full")
         else:

@@ -110,16 +110,21 @@ class Index:
         summaries: dict[str, Summary],
         async_pool: bool,
         derived: tuple[Any, ...] | None = None,
+        aliases: dict[str, list[str]] | None = None,
     ) -> None:
         self.root = root
         self.async_pool = async_pool
         self.summaries = summaries  # path from the root -> summary
         self.modules: dict[str, Summary] = {s["m"]: s for s in summaries.values() if s}
         self._suffixes: dict[str, list[str]] = {}
+        self.aliases = aliases or {}  # module -> the shorter names it may be imported by
         for name in self.modules:
             parts = name.split(".")
-            for i in range(1, len(parts)):
-                self._suffixes.setdefault(".".join(parts[i:]), []).append(name)
+            shorter = self.aliases.get(name)
+            if shorter is None:
+                shorter = [".".join(parts[i:]) for i in range(1, len(parts))]
+            for alias in shorter:
+                self._suffixes.setdefault(alias, []).append(name)
         self._blocking: dict[str, Via | None] = {}
         if derived is not None:  # from the cache: what follows from the same summaries
             params, words, loop_words, paths, fingerprint = derived

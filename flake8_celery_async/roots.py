@@ -52,13 +52,28 @@ def _find_root(directory: str) -> str:
     return root
 
 
-def module_names(paths: list[str]) -> frozenset[str]:
-    """Every name a module of these files may be imported by (``a.b.c``, ``b.c``, ``c``)."""
-    names: set[str] = set()
+def import_names(paths: list[str]) -> dict[str, list[str]]:
+    """For each module, the shorter names it may be imported by: ``b.c`` for ``a/b/c.py``
+    when ``a`` could be a ``sys.path`` entry (a ``src`` folder, an app run from a subfolder),
+    never when ``a`` is a package (Django's ``proj/celery.py`` is not ``celery``)."""
+    packages = {module_name(rel)[0] for rel in paths if rel.rpartition("/")[2] == "__init__.py"}
+    names: dict[str, list[str]] = {}
     for rel in paths:
-        parts = module_name(rel)[0].split(".")
-        names.update(".".join(parts[i:]) for i in range(len(parts)))
-    return frozenset(names)
+        name = module_name(rel)[0]
+        parts = name.split(".")
+        names[name] = [
+            ".".join(parts[i:]) for i in range(1, len(parts)) if ".".join(parts[:i]) not in packages
+        ]
+    return names
+
+
+def module_names(paths: list[str]) -> frozenset[str]:
+    """Every name a module of these files may be imported by (see :func:`import_names`)."""
+    found: set[str] = set()
+    for name, aliases in import_names(paths).items():
+        found.add(name)
+        found.update(aliases)
+    return frozenset(found)
 
 
 def module_name(rel: str) -> tuple[str, bool]:

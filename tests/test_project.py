@@ -146,3 +146,24 @@ def test_tornado_celery_nonblocking_producer_is_no_blocking_dispatch(tmp_path: P
     assert _codes(tmp_path) == ([], [])
     (tmp_path / "main.py").write_text("import tornado\n")
     assert _codes(tmp_path) == (["CEL002"], ["CEL002"])
+
+
+def test_a_package_module_is_not_importable_by_its_last_name(tmp_path: Path) -> None:
+    """Django's proj/celery.py is proj.celery, never the celery library; a src/ layout's
+    modules are importable without the src prefix."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "celery.py").write_text(
+        "from celery import Celery\napp = Celery('proj')\n\ndef ping():\n    app.send_task('x')\n"
+    )
+    (tmp_path / "src" / "svc").mkdir(parents=True)
+    (tmp_path / "src" / "svc" / "__init__.py").write_text("")
+    (tmp_path / "src" / "svc" / "jobs.py").write_text(
+        "from proj.celery import app\n\ndef enqueue():\n    app.send_task('y')\n"
+    )
+    index = build_index(str(tmp_path), Settings(cache_dir="off"))
+    assert index.module_for("celery") is None
+    assert index.blocking("celery.ping") is None
+    assert index.blocking("proj.celery.ping") is not None
+    assert index.blocking("svc.jobs.enqueue") is not None
