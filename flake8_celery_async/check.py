@@ -95,8 +95,8 @@ def project_context(path: str, settings: Settings, save: bool = False) -> Module
 
     try:
         return project.context_for(path, settings, save)
-    except (OSError, RecursionError, MemoryError):  # pragma: no cover - no index, then
-        return None
+    except Exception:  # pragma: no cover - a bug in the index must not stop the check:
+        return None  # the file is checked on its own
 
 
 def cache_key(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> str:
@@ -109,7 +109,10 @@ def prepare_index(paths: list[str], settings: Settings) -> list[Index]:
         return []
     from .indexer import prepare
 
-    return prepare(paths, settings)
+    try:
+        return prepare(paths, settings)
+    except Exception:  # pragma: no cover - as in project_context
+        return []
 
 
 def finish_index(
