@@ -27,6 +27,10 @@ if False:  # for type checkers only
 
 MAX_FILES = 20_000  # a root this big is not one project (a home folder): no index
 KEEP_TREES = 64 << 20  # bytes of source whose trees stay in memory for the check
+_DEFINING = (
+    b".delay", b"apply_async", b"send_task", b"AsyncResult", b"GroupResult", b"ResultSet",
+    b".control", b"celery", b"Celery", b"shared_task", b"RequestHandler",
+)  # fmt: skip
 _SKIP_DIRS = frozenset(DEFAULT_EXCLUDE) | {".celery_async_cache", ".git"}
 
 
@@ -127,10 +131,7 @@ class Indexer:
                 found = names[rel] = identifiers(datas[rel])
             return found
 
-        mentions = self.settings.mentions_celery
-        pending = [
-            rel for rel, data in datas.items() if mentions(data) or b"RequestHandler" in data
-        ]
+        pending = [rel for rel, data in datas.items() if self._may_define(data)]
         done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
         for _round in range(10):
@@ -162,6 +163,15 @@ class Indexer:
         else:
             index.cache = None  # nothing of this run is written
         return index
+
+    def _may_define(self, data: bytes) -> bool:
+        """Round one: can this module define a helper that does Celery I/O, a task, an app, a
+        result-returning async def or a Tornado handler? Celery's own words only: the canvas
+        words of the per-file check (``.s(``, ``signature``, ``.map(``) are everywhere in
+        ordinary code, and a canvas is built from a celery import or a task's dispatch."""
+        return any(w in data for w in _DEFINING) or any(
+            w in data for w in self.settings.extra_dispatch_bytes
+        )
 
     def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summary | None:
         from .summary import summarize

@@ -286,10 +286,18 @@ class Index:
         paths: set[str] = set()
         for summary in self.modules.values():
             module = summary["m"]
-            for qual in summary["f"]:
-                if self.blocking(f"{module}.{qual}", module) is not None:
-                    words.update(qual.split("."))
-            words.update(summary["r"])
+            classes: set[str] = set()
+            for qual in [*summary["f"], *summary["r"]]:
+                if qual in summary["r"] or self.blocking(f"{module}.{qual}", module) is not None:
+                    # A method is called as self.m() in a subclass (which names the class) or
+                    # as obj.m() on an instance (named below): method names are too common.
+                    cls, dot, name = qual.partition(".")
+                    words.add(cls)
+                    if dot:
+                        classes.add(f"{module}.{cls}")
+            for instance, cls in summary.get("n", {}).items():
+                if cls in classes or self.canonical(cls, module) in classes:
+                    words.add(instance)
             for cls in summary["c"]:
                 if self.is_tornado(f"{module}.{cls}", module):
                     loop_words.add(cls)
