@@ -71,7 +71,7 @@ class Cache:
             return {}
         try:
             with open(path, "rb") as f:
-                data = marshal.load(f)
+                data = marshal.loads(f.read())  # one read: marshal.load(f) reads in pieces
         except (OSError, EOFError, ValueError, TypeError):
             return {}
         return data if isinstance(data, dict) and data.get("v") == self.stamp else {}
