@@ -95,7 +95,11 @@ BUDGETS = {
     "standalone_vs_ruff": "<= 0.5x ruff",
     "codemod_vs_libcst": "<= 0.1x libcst loop",
     "growth": "large/small ratio <= 1.5",
+    "tyasync_cold": "<= 1x ty-async",
+    "tyasync_warm": "<= 0.2x ty-async",
 }
+# ty-async's ASYNC200 with the three Celery dispatch patterns, transitive (its call graph).
+TY_ASYNC_PATTERNS = "*.delay->delayx(),*.apply_async->apply_asyncx(),*.send_task->send_taskx()"
 CANARY = '''\
 """lint_speed canary: one CEL finding (the .delay) and one bugbear finding (B006)."""
 from celery import shared_task
@@ -294,7 +298,35 @@ def sources_for(tier: str) -> list[tuple[str, Path, Sequence[str]]]:
     return parts
 
 
-def build_corpus(tier: str, dest: Path, limit: int | None) -> Corpus:
+def build_app_corpus(dest: Path, domains: int) -> Corpus:
+    """The generated Celery-heavy service (``gen_celery_app.py``), with the canary."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import gen_celery_app
+
+    corpus = Corpus("app", dest)
+    gen_celery_app.generate(dest, domains, seed=13)
+    for path in sorted(dest.rglob("*.py")):
+        data = path.read_bytes()
+        corpus.files.append(path)
+        corpus.lines += data.count(b"\n")
+        corpus.bytes += len(data)
+    corpus.sources["generated"] = {
+        "from": f"gen_celery_app.py --domains {domains} --seed 13",
+        "files": len(corpus.files),
+        "lines": corpus.lines,
+    }
+    canary = dest / "canary" / CANARY_NAME
+    canary.parent.mkdir(parents=True, exist_ok=True)
+    canary.write_text(CANARY, encoding="utf-8")
+    corpus.files.append(canary)
+    corpus.lines += CANARY.count("\n")
+    corpus.bytes += len(CANARY.encode())
+    return corpus
+
+
+def build_corpus(tier: str, dest: Path, limit: int | None, domains: int = 80) -> Corpus:
+    if tier == "app":
+        return build_app_corpus(dest, domains)
     corpus = Corpus(tier, dest)
     for label, src, exclude in sources_for(tier):
         files = _py_files(src, exclude, corpus.left_out)
@@ -637,6 +669,44 @@ def standalone_leg(
     return leg
 
 
+def tyasync_leg(
+    corpus: Corpus, rounds: int, work: Path, log: Callable[[str], None]
+) -> dict[str, Any]:
+    """Our CLI cold (no cache: it is removed inside the timed command) and warm (the cache of
+    the previous run, nothing changed) vs ty-async's ASYNC200 with the Celery patterns and
+    ``--async200-transitive``."""
+    ours, ty = find_tool("flake8-celery-async"), find_tool("ty-async")
+    if ours is None or ty is None:
+        missing = "flake8-celery-async" if ours is None else "ty-async (pip install ty-async)"
+        return {"available": False, "reason": f"{missing} not found", "budget": None}
+    cache = work / f"cache-{corpus.tier}"
+    env_diff = {"CELERY_ASYNC_CACHE_DIR": str(cache)}
+    env = {**os.environ, **env_diff}
+
+    def verify_ours(run: Run) -> None:
+        _expect_lines(run, " CEL0", True, "flake8-celery-async")
+
+    cold = ["sh", "-c", 'rm -rf "$CELERY_ASYNC_CACHE_DIR" && exec "$0" --isolated .', ours]
+    ty_cmd = [ty, ".", f"--async200-blocking-calls={TY_ASYNC_PATTERNS}", "--async200-transitive"]
+    variants = [
+        Variant("cold", cold, (0, 1, 3), env, verify_ours, env_diff),
+        Variant("warm", [ours, "--isolated", "."], (0, 1, 3), env, verify_ours, env_diff),
+        Variant("ty_async", ty_cmd),
+    ]
+    leg = alternate(variants, rounds, corpus.root, work, log)
+    leg["ratio"] = paired_ratio(leg, "cold", "ty_async")
+    leg["ratio_cpu"] = paired_ratio(leg, "cold", "ty_async", "cpu_s")
+    leg["ratio_warm"] = paired_ratio(leg, "warm", "ty_async")
+    leg["ratio_warm_cpu"] = paired_ratio(leg, "warm", "ty_async", "cpu_s")
+    leg["budget"] = BUDGETS["tyasync_cold"]
+    leg["budget_warm"] = BUDGETS["tyasync_warm"]
+    leg["pass"] = leg["ratio"]["median"] <= 1.0
+    leg["pass_warm"] = leg["ratio_warm"]["median"] <= 0.2
+    leg["findings"] = {name: lines[-1] for name, lines in leg["output_lines"].items()}
+    leg["available"] = True
+    return leg
+
+
 def codemod_available() -> tuple[str | None, str]:
     """The codemod's path, or None and why it cannot be benchmarked yet."""
     tool = find_tool("celery-async-codemod")
@@ -874,6 +944,10 @@ def table(result: dict[str, Any]) -> str:
                 f"{tier:<6} {label:<36} {_s(med[a]):>10} {_s(med[b]):>10} {ratio:>22} "
                 f"{rc['median']:>8.3f}x  {leg['budget']:<22} {_verdict(leg['pass'])}"
             )
+            if key == "standalone_vs_ruff" and legs.get("standalone_vs_tyasync", {}).get(
+                "available"
+            ):
+                out += tyasync_lines(tier, legs["standalone_vs_tyasync"])
             for name, codes in leg["exit_codes"].items():
                 odd = sorted({c for c in codes if c not in (0, 1)})
                 if odd:
@@ -907,6 +981,28 @@ def table(result: dict[str, Any]) -> str:
             )
         out.append(prof["top_tottime"])
     return "\n".join(out)
+
+
+def tyasync_lines(tier: str, leg: dict[str, Any]) -> list[str]:
+    out = []
+    med = leg["median_wall_s"]
+    for label, a, r, rc, budget, ok in (
+        ("standalone cold vs ty-async", "cold", leg["ratio"], leg["ratio_cpu"],
+         leg["budget"], leg["pass"]),
+        ("standalone warm vs ty-async", "warm", leg["ratio_warm"], leg["ratio_warm_cpu"],
+         leg["budget_warm"], leg["pass_warm"]),
+    ):  # fmt: skip
+        ratio = f"{r['median']:.3f}x [{r['min']:.3f}..{r['max']:.3f}]"
+        out.append(
+            f"{tier:<6} {label:<36} {_s(med[a]):>10} {_s(med['ty_async']):>10} {ratio:>22} "
+            f"{rc['median']:>8.3f}x  {budget:<22} {_verdict(ok)}"
+        )
+    found = leg.get("findings", {})
+    out.append(
+        f"{'':<6}   findings: ours {found.get('warm', '?')} lines, "
+        f"ty-async {found.get('ty_async', '?')} lines"
+    )
+    return out
 
 
 def instruction_lines(tier: str, leg: dict[str, Any]) -> list[str]:
@@ -1014,8 +1110,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--legs",
-        default="flake8,standalone,codemod",
-        help="comma-separated legs to run (default: all three)",
+        default="flake8,standalone,tyasync,codemod",
+        help="comma-separated legs to run (default: all four)",
+    )
+    parser.add_argument(
+        "--app-domains",
+        type=int,
+        default=80,
+        help="domains of the generated Celery-service tier (80: about 2,000 files; 0: no app "
+        "tier; --smoke: 2)",
     )
     return parser
 
@@ -1028,12 +1131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.smoke:
         args.limit_files = args.limit_files or 8
         args.rounds = args.libcst_rounds = args.standalone_rounds = 1
+        args.app_domains = 0 if "--app-domains" not in (argv or sys.argv) else args.app_domains
     legs = {x.strip() for x in args.legs.split(",") if x.strip()}
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     tiers = ["small", "large"] if args.large else ["small"]
+    if args.app_domains > 0:
+        tiers.append("app")
     result: dict[str, Any] = {
         "schema": 1,
         "command": [Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])],
@@ -1042,7 +1148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "git_at_start": git_state(),
         "tools": {
             name: dist_version(name)
-            for name in ("flake8", OUR_DIST, BUGBEAR_DIST, "ruff", "libcst")
+            for name in ("flake8", OUR_DIST, BUGBEAR_DIST, "ruff", "libcst", "ty-async")
         },
         "settings": {
             "rounds": args.rounds,
@@ -1062,7 +1168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpora: dict[str, Corpus] = {}
         for tier in tiers:
             log(f"building the {tier} corpus ...")
-            corpus = corpora[tier] = build_corpus(tier, work / f"corpus-{tier}", args.limit_files)
+            corpus = corpora[tier] = build_corpus(
+                tier, work / f"corpus-{tier}", args.limit_files, args.app_domains
+            )
             log(f"  {len(corpus.files):,} files, {corpus.lines:,} lines")
             data: dict[str, Any] = {"corpus": corpus.summary(), "legs": {}}
             result["tiers"][tier] = data
@@ -1078,6 +1186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             data["legs"]["standalone_vs_ruff"] = (
                 standalone_leg(corpus, args.standalone_rounds, work, log)
                 if "standalone" in legs
+                else skipped
+            )
+            log("  standalone cold/warm vs ty-async ...")
+            data["legs"]["standalone_vs_tyasync"] = (
+                tyasync_leg(corpus, args.standalone_rounds, work, log)
+                if "tyasync" in legs
                 else skipped
             )
             log("  codemod --check vs libcst parse loop ...")

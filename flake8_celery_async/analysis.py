@@ -82,11 +82,13 @@ class Analysis(Bindings):
         self.findings: list[Finding] = []
         self.other_queue = False
         self.async_pool = context is not None and context.async_pool
+        self.nonblocking_producer = context is not None and context.nonblocking_producer
         self.dispatch = DISPATCH | frozenset(self.settings.extra_dispatch)
         self.candidates: list[tuple[ast.Call, ast.expr, Frame]] = []
         self.helper_memo: dict[int, Via | None] = {}
         self.classes: dict[str, Frame] = {}  # module-level class name -> its body's frame
         self.toplevel: set[str] = set()  # names of module-level defs and classes
+        self.instances: dict[str, str] = {}  # module-level service = Service(...)
         self._awaited: set[int] = set()
         self._callees: set[int] = set()
         self.module = Frame(None, on_loop=False)

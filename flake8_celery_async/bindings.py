@@ -43,8 +43,10 @@ class Bindings:
     module: Frame
     classes: dict[str, Frame]
     toplevel: set[str]
+    instances: dict[str, str]  # module-level name -> the (dotted) class it was made from
     other_queue: bool
     async_pool: bool
+    nonblocking_producer: bool
     recorded: set[int]
     call_sites: list[tuple[str, list[int], dict[str, int], bool]]
     dispatch: frozenset[str]
@@ -59,6 +61,7 @@ class Bindings:
                 frame.bind_import(local, alias.name if alias.asname else local)
                 self.other_queue |= alias.name.partition(".")[0] in OTHER_TASK_QUEUES
                 self.async_pool |= alias.name.partition(".")[0] in ASYNC_POOLS
+                self.nonblocking_producer |= alias.name.partition(".")[0] == "tcelery"
             return
         module = node.module or ""
         self.other_queue |= module.partition(".")[0] in OTHER_TASK_QUEUES
@@ -97,9 +100,18 @@ class Bindings:
             else:
                 pairs.append((target, kind))
 
+        instance = None
+        if frame is self.module and isinstance(value, ast.Call) and len(targets) == 1:
+            instance = dotted(value.func)  # service = Service(...): maybe a class's instance
+
         def bind() -> None:
             for target, target_kind in pairs:
                 self._bind(target, target_kind, frame)
+            if isinstance(targets[0], ast.Name):
+                if instance is not None and instance.rpartition(".")[2][:1].isupper():
+                    self.instances[targets[0].id] = instance  # a class, by its name
+                else:
+                    self.instances.pop(targets[0].id, None)
 
         stack.append((bind, frame))
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):

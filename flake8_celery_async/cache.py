@@ -57,22 +57,29 @@ class Cache:
     def __init__(self, root: str, settings_key: str, configured: str | None = None) -> None:
         self.dir = cache_dir(root, configured)
         self.stamp = _code_stamp()
-        key = content_hash(f"{self.stamp}\0{root}\0{settings_key}".encode())
-        self.path = os.path.join(self.dir, f"index-{key}.marshal") if self.dir else None
+        self.key = content_hash(f"{self.stamp}\0{root}\0{settings_key}".encode())
+        self.path = self.file("index")
 
-    def load(self) -> dict[str, Any]:
-        if self.path is None:
+    def file(self, part: str) -> str | None:
+        """``index`` (what a warm run needs), ``full`` (every summary, for a rebuild),
+        ``findings`` (the CLI's)."""
+        return os.path.join(self.dir, f"{part}-{self.key}.marshal") if self.dir else None
+
+    def load(self, part: str = "index") -> dict[str, Any]:
+        path = self.file(part)
+        if path is None:
             return {}
         try:
-            with open(self.path, "rb") as f:
-                data = marshal.load(f)
+            with open(path, "rb") as f:
+                data = marshal.loads(f.read())  # one read: marshal.load(f) reads in pieces
         except (OSError, EOFError, ValueError, TypeError):
             return {}
         return data if isinstance(data, dict) and data.get("v") == self.stamp else {}
 
-    def save(self, data: dict[str, Any]) -> None:
+    def save(self, data: dict[str, Any], part: str = "index") -> None:
         """Write atomically; a cache that cannot be written is no error."""
-        if self.path is None or self.dir is None:
+        path = self.file(part)
+        if path is None or self.dir is None:
             return
         data["v"] = self.stamp
         try:
@@ -83,9 +90,9 @@ class Cache:
                     f.write("# Automatically created by flake8-celery-async.\n*\n")
                 with open(os.path.join(self.dir, "CACHEDIR.TAG"), "w") as f:
                     f.write(_TAG)
-            tmp = f"{self.path}.{os.getpid()}.tmp"
+            tmp = f"{path}.{os.getpid()}.tmp"
             with open(tmp, "wb") as f:
                 marshal.dump(data, f)
-            os.replace(tmp, self.path)
+            os.replace(tmp, path)
         except (OSError, ValueError):
             return

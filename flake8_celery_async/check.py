@@ -96,8 +96,8 @@ def project_context(path: str, settings: Settings, save: bool = False) -> Module
 
     try:
         return project.context_for(path, settings, save)
-    except (OSError, RecursionError, MemoryError):  # pragma: no cover - no index, then
-        return None
+    except Exception:  # pragma: no cover - a bug in the index must not stop the check:
+        return None  # the file is checked on its own
 
 
 def cache_key(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> str:
@@ -108,9 +108,12 @@ def prepare_index(paths: list[str], settings: Settings) -> list[Index]:
     """Build the project index of these files' projects now (the CLI, before it forks)."""
     if not settings.project_index:
         return []
-    from . import project
+    from .indexer import prepare
 
-    return project.prepare(paths, settings)
+    try:
+        return prepare(paths, settings)
+    except Exception:  # pragma: no cover - as in project_context
+        return []
 
 
 def finish_index(
@@ -124,12 +127,12 @@ def finish_index(
     """After the CLI's run: cache every file's findings for the next run."""
     if not indexes:
         return
-    from . import project
+    from .indexer import finish
 
     found = {r.path: [f.as_tuple() for f in r.findings] for r in results}
     failed = {r.path for r in results if r.error or r.internal_error}
     key = cache_key(settings, select, ignore)
-    project.finish(indexes, paths, found, settings, key, failed)  # type: ignore[arg-type]
+    finish(indexes, paths, found, settings, key, failed)  # type: ignore[arg-type]
 
 
 def check_source(
@@ -162,7 +165,11 @@ def check_source(
             result.parsed = True
             result.findings = [Finding(*f) for f in cached]  # type: ignore[arg-type]
             return result
-    result = _check(data, settings, select, ignore, path, context)
+    tree = None
+    index = context.index if context is not None else None
+    if sha and index is not None and index.shas.get(context.path if context else "") == sha:
+        tree = index.trees.get(context.path if context else "")  # parsed while indexing
+    result = _check(data, settings, select, ignore, path, context, tree)
     if sha and context is not None and context.index is not None and result.error is None:
         findings = [f.as_tuple() for f in result.findings]
         context.index.remember(context.path, sha, key, findings)  # type: ignore[arg-type]
@@ -176,6 +183,7 @@ def _check(
     ignore: Sequence[str],
     path: str,
     context: ModuleContext | None,
+    tree: object = None,
 ) -> FileResult:
     result = FileResult(path)
     import ast  # only for files that pass the text check
@@ -184,21 +192,23 @@ def _check(
     from .analysis import analyze
 
     result.parsed = True
-    try:
-        with warnings.catch_warnings():  # invalid escapes etc. are not ours to report
-            warnings.simplefilter("ignore")
-            tree = ast.parse(data, filename=path)
-    except SyntaxError as e:
-        from .parse_errors import explain
+    if not isinstance(tree, ast.Module):
+        try:
+            with warnings.catch_warnings():  # invalid escapes etc. are not ours to report
+                warnings.simplefilter("ignore")
+                tree = ast.parse(data, filename=path)
+        except SyntaxError as e:
+            from .parse_errors import explain
 
-        result.error = explain(e, data)
-        return result
-    except (ValueError, UnicodeDecodeError, LookupError) as e:
-        result.error = f"cannot decode or parse: {e}"
-        return result
-    except (RecursionError, MemoryError) as e:
-        result.error = f"too deeply nested or too large to parse: {type(e).__name__}"
-        return result
+            result.error = explain(e, data)
+            return result
+        except (ValueError, UnicodeDecodeError, LookupError) as e:
+            result.error = f"cannot decode or parse: {e}"
+            return result
+        except (RecursionError, MemoryError) as e:
+            result.error = f"too deeply nested or too large to parse: {type(e).__name__}"
+            return result
+    assert isinstance(tree, ast.Module)
     findings = [f for f in analyze(tree, settings, context) if selected(f.code, select, ignore)]
     if findings and b"noqa" in data.lower():  # no "noqa" anywhere: nothing to look up
         from . import noqa

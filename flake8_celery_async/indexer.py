@@ -14,16 +14,23 @@ import ast
 import os
 import warnings
 
+from . import project
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
-from .pools import is_worker_config, uses_async_pool
-from .project import Index, ModuleContext, module_name, module_names
+from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
+from .project import Index, ModuleContext, identifiers, module_name, module_names, slim
+from .roots import import_names
 from .settings import Settings
 
 if False:  # for type checkers only
     from .summary import Summary
 
 MAX_FILES = 20_000  # a root this big is not one project (a home folder): no index
+KEEP_TREES = 64 << 20  # bytes of source whose trees stay in memory for the check
+_DEFINING = (
+    b".delay", b"apply_async", b"send_task", b"AsyncResult", b"GroupResult", b"ResultSet",
+    b".control", b"celery", b"Celery", b"shared_task", b"RequestHandler",
+)  # fmt: skip
 _SKIP_DIRS = frozenset(DEFAULT_EXCLUDE) | {".celery_async_cache", ".git"}
 
 
@@ -61,6 +68,8 @@ class Indexer:
         self.root, self.settings = root, settings
         self.cache = Cache(root, settings.key(), settings.cache_dir)
         self.modules: frozenset[str] = frozenset()
+        self.trees: dict[str, ast.Module] = {}  # parsed once, for round two and the check
+        self.kept = 0
 
     def _read(self, rel: str) -> bytes:
         try:
@@ -82,17 +91,25 @@ class Indexer:
             stats[rel] = (st.st_mtime_ns, st.st_size)
         cached = self.cache.load()
         if cached.get("stats") == stats:  # nothing changed: the whole index from the cache
-            index = Index(self.root, cached["summaries"], cached["pool"])
-            index.shas, index.findings = cached["shas"], cached.get("findings", {})
-            index.cache, index.store = (self.cache if save else None), cached
+            index = Index(
+                self.root, cached["summaries"], cached["pool"], cached.get("derived"),
+                cached.get("aliases"),
+            )  # fmt: skip
+            index.shas, index.cache = cached["shas"], self.cache  # findings: read when asked
+            index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
         self.modules = module_names(python)
+        aliases = import_names(python)
         shas = {rel: content_hash(data) for rel, data in datas.items()}
-        pool = any(uses_async_pool(data) for data in datas.values()) or any(
-            uses_async_pool(self._read(rel)) for rel in configs
+        code = [data for rel, data in datas.items() if not is_test_file(rel)]
+        pool = any(uses_async_pool(data, python=True) for data in code) or any(
+            uses_async_pool(self._read(rel)) for rel in configs if not is_test_file(rel)
         )
-        known: dict[str, Summary | None] = cached.get("by_hash", {})
+        # A project that swaps in tornado-celery's non-blocking producer: stored beside the
+        # pool (it, too, holds for every module).
+        producer = any(uses_nonblocking_producer(data) for data in code)
+        known: dict[str, Summary | None] = self.cache.load("full").get("by_hash", {})
         by_hash: dict[str, Summary | None] = {}
         summaries: dict[str, Summary] = {}
 
@@ -106,52 +123,116 @@ class Indexer:
             if summary is not None:
                 summaries[rel] = summary
 
-        mentions = self.settings.mentions_celery
-        pending = [
-            rel for rel, data in datas.items() if mentions(data) or b"RequestHandler" in data
-        ]
+        names: dict[str, set[bytes]] = {}
+
+        def names_in(rel: str) -> set[bytes]:
+            found = names.get(rel)
+            if found is None:
+                found = names[rel] = identifiers(datas[rel])
+            return found
+
+        pending = [rel for rel, data in datas.items() if self._may_define(data)]
         done: set[str] = set()
-        index = Index(self.root, {}, pool)
+        index = Index(self.root, {}, pool, aliases=aliases)
         for _round in range(10):
             for rel in pending:
                 add(rel)
             done.update(pending)
-            index = Index(self.root, summaries, pool)
-            found = index._word_re
-            pending = [r for r, d in datas.items() if r not in done and found and found.search(d)]
+            index = Index(self.root, summaries, pool, aliases=aliases)
+            if not index.words:
+                break
+            pending = [r for r in datas if r not in done and index.names_found(names_in(r))]
             if not pending:
                 break
         if index.params or any(s["r"] for s in summaries.values()):
-            again = [rel for rel in summaries if index.may_matter(datas[rel], rel)]
+            again = [rel for rel in summaries if index.may_matter(datas[rel], rel, names_in(rel))]
             first = index
             for rel in again:
                 add(rel, first)
-            index = Index(self.root, summaries, pool)
+            index = Index(self.root, summaries, pool, aliases=aliases)
         index.shas, index.cache = shas, self.cache
-        index.store = {
-            "stats": stats, "summaries": summaries, "pool": pool, "shas": shas, "by_hash": by_hash,
-        }  # fmt: skip
+        index.trees = dict(self.trees)
+        index.nonblocking_producer = producer
         if save:
-            index.save()
+            slim_summaries = {rel: slim(summary) for rel, summary in summaries.items()}
+            self.cache.save(
+                {"stats": stats, "summaries": slim_summaries, "pool": pool, "shas": shas,
+                 "producer": producer, "derived": index.derived(), "aliases": aliases}
+            )  # fmt: skip
+            self.cache.save({"by_hash": by_hash}, "full")
         else:
             index.cache = None  # nothing of this run is written
         return index
 
+    def _may_define(self, data: bytes) -> bool:
+        """Round one: can this module define a helper that does Celery I/O, a task, an app, a
+        result-returning async def or a Tornado handler? Celery's own words only: the canvas
+        words of the per-file check (``.s(``, ``signature``, ``.map(``) are everywhere in
+        ordinary code, and a canvas is built from a celery import or a task's dispatch."""
+        return any(w in data for w in _DEFINING) or any(
+            w in data for w in self.settings.extra_dispatch_bytes
+        )
+
     def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summary | None:
         from .summary import summarize
 
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(data)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
+        tree = self.trees.get(rel)
+        if tree is None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(data)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            self.kept += len(data)
+            if self.kept < KEEP_TREES:
+                self.trees[rel] = tree
         name, is_package = module_name(rel)
         if index is None:
             context = ModuleContext(None, name, rel, is_package, self.modules)
         else:
             context = index.context(rel)
         try:
-            return summarize(tree, self.settings, context)
+            return summarize(tree, self.settings, context, references=index is not None)
         except RecursionError:  # pragma: no cover - the analysis survives these itself
             return None
+
+
+def prepare(paths: list[str], settings: Settings) -> list[Index]:
+    """Build the index of every project these files belong to, before the CLI forks its
+    workers (so that they share it instead of each building their own)."""
+    if not settings.project_index:
+        return []
+    roots: dict[str, str] = {}
+    indexes: dict[str, Index] = {}
+    for path in paths:
+        folder = os.path.dirname(path)
+        if folder not in roots:
+            roots[folder] = project.find_root(os.path.abspath(folder or "."))
+        root = roots[folder]
+        if root not in indexes:
+            indexes[root] = project.index_for(os.path.join(root, "x.py"), settings, save=True)
+    return list(indexes.values())
+
+
+def finish(
+    indexes: list[Index],
+    paths: list[str],
+    found: dict[str, list[tuple[object, ...]]],
+    settings: Settings,
+    key: str,
+    failed: set[str],
+) -> None:
+    """After a CLI run: remember every file's findings (``found``, by path; absent: none)
+    under the content hash it was indexed with, and write the caches."""
+    for path in paths:
+        if path in failed:
+            continue
+        context = project.context_for(path, settings)
+        index = context.index
+        if index is not None and index in indexes:
+            sha = index.shas.get(context.path)
+            if sha is not None:
+                index.remember(context.path, sha, key, found.get(path, []))
+    for index in indexes:
+        index.save()

@@ -34,7 +34,7 @@ MaybeKind = Kind | None
 
 DISPATCH = frozenset({"delay", "apply_async"})
 RESULT_METHODS = frozenset(
-    {"get", "wait", "ready", "successful", "failed", "collect", "forget", "revoke", "join",
+    {"abort", "get", "wait", "ready", "successful", "failed", "collect", "forget", "revoke", "join",
      "join_native", "completed_count", "waiting", "save", "delete"}
 )  # fmt: skip
 RESULT_PROPERTIES = frozenset(
@@ -45,7 +45,7 @@ SIG_METHODS = frozenset({"s", "si", "signature", "subtask", "map", "starmap"})
 SIG_FUNCS = frozenset({"signature", "subtask", "maybe_signature"})
 CANVAS_FUNCS = frozenset({"chain", "group", "chord", "chunks"})
 SIG_PRESERVING = frozenset({"clone", "set", "replace", "on_error", "set_immutable"})
-RESULT_CTORS = frozenset({"AsyncResult", "GroupResult", "ResultSet"})
+RESULT_CTORS = frozenset({"AsyncResult", "GroupResult", "ResultSet", "AbortableAsyncResult"})
 POOL_CTORS = frozenset(
     {"Pool", "ThreadPool", "ProcessPoolExecutor", "ThreadPoolExecutor", "get_context"}
 )
@@ -68,7 +68,8 @@ OTHER_TASK_QUEUES = frozenset(
 )  # fmt: skip
 # Worker pools that run ``async def`` tasks on an event loop (so CEL008 does not apply).
 ASYNC_POOLS = frozenset({"celery_aio_pool", "celery_pool_asyncio"})
-APP_LIKE = re.compile(r"(^|_)(app|application)($|_)|celery", re.IGNORECASE)
+# ``capp``: Flower's and Celery's own short name for a Celery app.
+APP_LIKE = re.compile(r"(^|_)(c?app|application)($|_)|celery", re.IGNORECASE)
 SIG_LIKE = re.compile(
     r"^(sigs?|signatures?|canvas|workflow|chain|group|chord|header|callback)$"
     r"|_(sigs?|signatures?|canvas|workflow|chain|group|chord)$|^(sig|signature|canvas)_",

@@ -34,8 +34,40 @@ def is_worker_config(name: str) -> bool:
     return _NAMES.match(name) is not None
 
 
-def uses_async_pool(data: bytes) -> bool:
+# In Python only statements count (not a docstring quoting a config): an import, or a line
+# that sets worker_pool (an assignment, a keyword argument, a dict entry), or a -P argument.
+_PY_USE = re.compile(
+    rb"^\s*(?:import|from)\s+" + _POOL
+    + rb"|^\s*[\"']?[\w.]*(?i:worker_pool|celeryd_pool)[\"']?\s*[:=]\s*[\"']" + _POOL
+    + rb"|[\"'](?:-P|--pool)[\"']\s*,\s*[\"']" + _POOL
+    + rb"|[\"']--pool=" + _POOL,
+    re.MULTILINE,
+)  # fmt: skip
+
+
+def uses_async_pool(data: bytes, python: bool = False) -> bool:
     """Does this file's text wire an asyncio-capable worker pool?"""
     if not any(pool in data for pool in POOLS):
         return False
-    return _USE.search(data) is not None
+    return (_PY_USE if python else _USE).search(data) is not None
+
+
+_TCELERY = re.compile(rb"^\s*(?:import|from)\s+tcelery\b", re.MULTILINE)
+
+
+def uses_nonblocking_producer(data: bytes) -> bool:
+    """tornado-celery's ``tcelery.setup_nonblocking_producer()`` makes dispatch non-blocking
+    for the whole process (results arrive by callback)."""
+    return b"setup_nonblocking_producer(" in data and _TCELERY.search(data) is not None
+
+
+def is_test_file(rel: str) -> bool:
+    """Tests say nothing about how the project's worker runs (they may well quote a config)."""
+    parts = rel.split("/")
+    name = parts[-1]
+    return (
+        any(p in ("test", "tests", "testing") for p in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )

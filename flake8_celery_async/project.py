@@ -23,64 +23,23 @@ import re
 
 from .cache import Cache, content_hash
 from .kinds import Kind, MaybeKind
+from .roots import ROOT_MARKERS, find_root, module_name, module_names
 from .settings import Settings
 
+__all__ = [
+    "ROOT_MARKERS", "Index", "ModuleContext", "build_index", "context_for", "find_root",
+    "index_for", "module_name", "module_names",
+]  # fmt: skip
+
 if False:  # for type checkers only
+    from typing import Any
+
     from .rules.helpers import Via
     from .summary import Summary
 
-ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "tox.ini", ".flake8")
 TORNADO_HANDLERS = frozenset({"tornado.web.RequestHandler", "tornado.websocket.WebSocketHandler"})
 _PARAM_KINDS = (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS)
 _ASYNC_DEF = re.compile(rb"async\s+def")
-
-
-_ROOTS: dict[str, str] = {}
-
-
-def find_root(path: str) -> str:
-    """The project root of ``path`` (a file or folder): the nearest folder up from it that
-    holds a marker of a project or repository; when none does, the folder its top-level
-    package is imported from (the nearest folder up without an ``__init__.py``)."""
-    start = os.path.abspath(path)
-    directory = start if os.path.isdir(start) else os.path.dirname(start)
-    known = _ROOTS.get(directory)
-    if known is not None:
-        return known
-    current = directory
-    root = None
-    while root is None:
-        if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
-            root = current
-            break
-        parent = os.path.dirname(current)
-        if parent == current:
-            root = directory
-            while os.path.isfile(os.path.join(root, "__init__.py")):
-                parent = os.path.dirname(root)
-                if parent == root:
-                    break
-                root = parent
-        current = parent
-    _ROOTS[directory] = root
-    return root
-
-
-def module_names(paths: list[str]) -> frozenset[str]:
-    """Every name a module of these files may be imported by (``a.b.c``, ``b.c``, ``c``)."""
-    names: set[str] = set()
-    for rel in paths:
-        parts = module_name(rel)[0].split(".")
-        names.update(".".join(parts[i:]) for i in range(len(parts)))
-    return frozenset(names)
-
-
-def module_name(rel: str) -> tuple[str, bool]:
-    """``app/services/x.py`` -> ``("app.services.x", False)``; ``app/__init__.py`` -> package."""
-    parts = rel.replace(os.sep, "/").removesuffix(".py").split("/")
-    if parts[-1] == "__init__":
-        return ".".join(parts[:-1]), True
-    return ".".join(parts), False
 
 
 class ModuleContext:
@@ -102,6 +61,10 @@ class ModuleContext:
     @property
     def async_pool(self) -> bool:
         return self.index is not None and self.index.async_pool
+
+    @property
+    def nonblocking_producer(self) -> bool:
+        return self.index is not None and self.index.nonblocking_producer
 
     def relative(self, level: int, module: str) -> str:
         """The absolute name of ``from ..module import``."""
@@ -141,26 +104,57 @@ class ModuleContext:
 class Index:
     """Every summarized module of one project, and lookups across them."""
 
-    def __init__(self, root: str, summaries: dict[str, Summary], async_pool: bool) -> None:
+    def __init__(
+        self,
+        root: str,
+        summaries: dict[str, Summary],
+        async_pool: bool,
+        derived: tuple[Any, ...] | None = None,
+        aliases: dict[str, list[str]] | None = None,
+    ) -> None:
         self.root = root
         self.async_pool = async_pool
         self.summaries = summaries  # path from the root -> summary
         self.modules: dict[str, Summary] = {s["m"]: s for s in summaries.values() if s}
         self._suffixes: dict[str, list[str]] = {}
+        self.aliases = aliases or {}  # module -> the shorter names it may be imported by
         for name in self.modules:
             parts = name.split(".")
-            for i in range(1, len(parts)):
-                self._suffixes.setdefault(".".join(parts[i:]), []).append(name)
+            shorter = self.aliases.get(name)
+            if shorter is None:
+                shorter = [".".join(parts[i:]) for i in range(1, len(parts))]
+            for alias in shorter:
+                self._suffixes.setdefault(alias, []).append(name)
         self._blocking: dict[str, Via | None] = {}
-        self.params = self._param_kinds()
-        self.words, self.loop_words, self.paths = self._words()
-        self._word_re = _alternation(self.words)
-        self._loop_re = _alternation(self.loop_words)
+        if derived is not None:  # from the cache: what follows from the same summaries
+            params, words, loop_words, paths, fingerprint = derived
+            self._fingerprint: str | None = str(fingerprint)
+            self.params = {n: {p: Kind(k) for p, k in ks.items()} for n, ks in params.items()}
+            self.words, self.loop_words, self.paths = set(words), set(loop_words), set(paths)
+        else:
+            self.params = self._param_kinds()
+            self.words, self.loop_words, self.paths = self._words()
+            self._fingerprint = None
+        self._word_bytes = frozenset(w.encode() for w in self.words)
+        self._loop_bytes = frozenset(w.encode() for w in self.loop_words)
+        self.trees: dict[str, object] = {}  # path -> ast.Module, while the indexer's are alive
+        self.changed = False
         self.shas: dict[str, str] = {}  # path -> content hash, as indexed
         self.findings: dict[str, tuple[str, str, list[tuple[object, ...]]]] = {}
-        self.store: dict[str, object] = {}  # what the cache file holds
         self.cache: Cache | None = None
-        self._fingerprint: str | None = None
+        self.nonblocking_producer = False  # tornado-celery's producer: dispatch does not block
+        self._findings_loaded = False
+
+    def derived(self) -> tuple[Any, ...]:
+        """What :meth:`__init__` computes from the summaries, for the cache."""
+        params = {n: {p: int(k) for p, k in ks.items()} for n, ks in self.params.items()}
+        return (
+            params,
+            sorted(self.words),
+            sorted(self.loop_words),
+            sorted(self.paths),
+            (self.fingerprint()),
+        )
 
     # -- resolution ----------------------------------------------------------------------------
 
@@ -189,6 +183,9 @@ class Index:
             if rest and rest[0] in summary["i"] and qual not in summary["f"] and depth < 12:
                 origin = summary["i"][rest[0]]
                 return self.resolve(".".join([origin, *rest[1:]]), summary["m"], depth + 1)
+            instance = summary.get("n", {}).get(rest[0]) if rest else None
+            if instance and len(rest) == 2 and depth < 12:  # service.publish: Service.publish
+                return self.resolve(f"{instance}.{rest[1]}", summary["m"], depth + 1)
             return summary, qual
         return None
 
@@ -289,10 +286,18 @@ class Index:
         paths: set[str] = set()
         for summary in self.modules.values():
             module = summary["m"]
-            for qual in summary["f"]:
-                if self.blocking(f"{module}.{qual}", module) is not None:
-                    words.update(qual.split("."))
-            words.update(summary["r"])
+            classes: set[str] = set()
+            for qual in [*summary["f"], *summary["r"]]:
+                if qual in summary["r"] or self.blocking(f"{module}.{qual}", module) is not None:
+                    # A method is called as self.m() in a subclass (which names the class) or
+                    # as obj.m() on an instance (named below): method names are too common.
+                    cls, dot, name = qual.partition(".")
+                    words.add(cls)
+                    if dot:
+                        classes.add(f"{module}.{cls}")
+            for instance, cls in summary.get("n", {}).items():
+                if cls in classes or self.canonical(cls, module) in classes:
+                    words.add(instance)
             for cls in summary["c"]:
                 if self.is_tornado(f"{module}.{cls}", module):
                     loop_words.add(cls)
@@ -311,15 +316,22 @@ class Index:
                 paths.add(owner["p"])
         return words, loop_words, paths
 
-    def may_matter(self, data: bytes, path: str) -> bool:
+    def names_found(self, names: set[bytes]) -> bool:
+        """Does a file with these identifiers name anything the index found?"""
+        return not self._word_bytes.isdisjoint(names)
+
+    def may_matter(self, data: bytes, path: str, names: set[bytes] | None = None) -> bool:
         """The text check with what the index knows (on top of ``Settings.may_have_findings``)."""
         if path in self.paths:
             return True
-        if self._word_re is None or self._word_re.search(data) is None:
+        if not self._word_bytes:
+            return False
+        names = identifiers(data) if names is None else names
+        if self._word_bytes.isdisjoint(names):
             return False
         if b"async" in data and _ASYNC_DEF.search(data) is not None:
             return True
-        return self._loop_re is not None and self._loop_re.search(data) is not None
+        return not self._loop_bytes.isdisjoint(names)
 
     def context(self, path: str) -> ModuleContext:
         """The view of module ``path`` (relative to the root)."""
@@ -331,32 +343,50 @@ class Index:
         if self._fingerprint is None:
             import marshal
 
-            data = [self.async_pool, sorted(self.summaries.items())]
+            data = [self.async_pool, sorted((k, slim(v)) for k, v in self.summaries.items())]
             self._fingerprint = content_hash(marshal.dumps(data))
         return self._fingerprint
 
+    def _load_findings(self) -> None:
+        if not self._findings_loaded:
+            self._findings_loaded = True
+            if self.cache is not None and not self.findings:
+                self.findings = self.cache.load("findings").get("findings", {})
+
     def cached_findings(self, path: str, sha: str, key: str) -> list[tuple[object, ...]] | None:
         """Findings of an unchanged file from an earlier run (``key``: settings, selection)."""
+        self._load_findings()
         entry = self.findings.get(path)
         if entry is None or entry[0] != sha or entry[1] != f"{self.fingerprint()}\0{key}":
             return None
         return entry[2]
 
     def remember(self, path: str, sha: str, key: str, findings: list[tuple[object, ...]]) -> None:
-        self.findings[path] = (sha, f"{self.fingerprint()}\0{key}", findings)
+        self._load_findings()
+        entry = (sha, f"{self.fingerprint()}\0{key}", findings)
+        if self.findings.get(path) != entry:
+            self.findings[path] = entry
+            self.changed = True
 
     def save(self) -> None:
         """Write the findings remembered in this run to the cache (with the summaries)."""
-        if self.cache is not None and self.store:
-            self.store["findings"] = self.findings
-            self.cache.save(self.store)
+        if self.cache is not None and self.changed:
+            self.changed = False
+            self.cache.save({"findings": self.findings}, "findings")
 
 
-def _alternation(words: set[str]) -> re.Pattern[bytes] | None:
-    if not words:
-        return None
-    alternatives = b"|".join(re.escape(w.encode()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+def slim(summary: Summary) -> Summary:
+    """A summary without what only the parameter kinds need (they are computed already)."""
+    return {k: v for k, v in summary.items() if k not in ("cs", "v")}
+
+
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def identifiers(data: bytes) -> set[bytes]:
+    """The identifiers (and keywords) in a source: a set meets the index's names faster than
+    one large regular expression searches for them."""
+    return set(_IDENTIFIER.findall(data))
 
 
 def build_index(root: str, settings: Settings | None = None, save: bool = False) -> Index:
@@ -380,44 +410,15 @@ def index_for(path: str, settings: Settings, save: bool = False) -> Index:
     return index
 
 
+_FOLDERS: dict[tuple[str, str], tuple[Index, str]] = {}
+
+
 def context_for(path: str, settings: Settings, save: bool = False) -> ModuleContext:
-    index = index_for(path, settings, save)
-    return index.context(os.path.relpath(os.path.abspath(path), index.root))
-
-
-def prepare(paths: list[str], settings: Settings) -> list[Index]:
-    """Build the index of every project these files belong to, before the CLI forks its
-    workers (so that they share it instead of each building their own)."""
-    if not settings.project_index:
-        return []
-    roots: dict[str, str] = {}
-    indexes: dict[str, Index] = {}
-    for path in paths:
-        directory = os.path.dirname(os.path.abspath(path))
-        if directory not in roots:
-            roots[directory] = find_root(directory)
-        root = roots[directory]
-        if root not in indexes:
-            indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
-    return list(indexes.values())
-
-
-def finish(
-    indexes: list[Index],
-    paths: list[str],
-    found: dict[str, list[tuple[object, ...]]],
-    settings: Settings,
-    key: str,
-    failed: set[str],
-) -> None:
-    """After a CLI run: remember every file's findings (``found``, by path; absent: none)
-    under the content hash it was indexed with, and write the caches."""
-    for index in indexes:
-        for path in paths:
-            if path in failed:
-                continue
-            rel = os.path.relpath(os.path.abspath(path), index.root).replace(os.sep, "/")
-            sha = index.shas.get(rel)
-            if sha is not None and not rel.startswith(".."):
-                index.remember(rel, sha, key, found.get(path, []))
-        index.save()
+    folder, name = os.path.split(path)
+    key = (folder, settings.key())
+    known = _FOLDERS.get(key)
+    if known is None:
+        index = index_for(path, settings, save)
+        rel = os.path.relpath(os.path.abspath(folder or "."), index.root).replace(os.sep, "/")
+        known = _FOLDERS[key] = (index, "" if rel == "." else rel + "/")
+    return known[0].context(known[1] + name)

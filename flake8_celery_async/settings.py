@@ -164,6 +164,10 @@ class Settings:
         fields = [o.field for o in OPTIONS if o.field != "cache_dir"] + ["helper", "read_helper"]
         return repr([(field, getattr(self, field)) for field in fields])
 
+    @cached_property
+    def extra_dispatch_bytes(self) -> tuple[bytes, ...]:
+        return tuple(name.encode() for name in self.extra_dispatch)
+
     def mentions_celery(self, data: bytes) -> bool:
         """Has this source any rule's trigger word (wherever its code runs)?"""
         return any(

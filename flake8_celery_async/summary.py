@@ -10,6 +10,7 @@ the first Celery I/O reached in this module or 0, what it is, absolute names of 
 project functions it calls, skipped)); ``s`` signatures (qualified name -> parameter names);
 ``r`` async defs whose every return is a Celery result (qualified name -> kind); ``c`` its
 classes (name -> absolute names of the bases); ``k`` module-level names with a known kind;
+``n`` module-level instances of classes (name -> absolute name of the class);
 ``cs`` call sites of other functions (absolute name, kinds passed by position, by keyword,
 whether ``*``/``**`` are used), and ``v`` references to names that are not calls (they veto
 kinds through parameters).
@@ -35,8 +36,12 @@ Summary = dict[str, "Any"]
 _KNOWN = (Kind.APP, Kind.SIG, Kind.CANVAS, Kind.RESULT)
 
 
-def summarize(tree: ast.Module, settings: Settings, context: ModuleContext) -> Summary:
-    """Analyze a module for the index (its findings are not used here)."""
+def summarize(
+    tree: ast.Module, settings: Settings, context: ModuleContext, references: bool = False
+) -> Summary:
+    """Analyze a module for the index (its findings are not used here). ``references``:
+    also list the names it uses other than by calling them (a whole-tree walk, so only for
+    modules that name a function whose parameters may get kinds)."""
     a = Analysis(tree, settings, context, record=True)
     module = context.module
     functions: dict[str, tuple[int, str, list[str], bool]] = {}
@@ -66,8 +71,9 @@ def summarize(tree: ast.Module, settings: Settings, context: ModuleContext) -> S
         "r": returns,
         "c": classes,
         "k": kinds,
+        "n": {name: a.absolute(cls, a.module) or "" for name, cls in a.instances.items()},
         "cs": a.call_sites,
-        "v": sorted(_references(a, tree)),
+        "v": sorted(_references(a, tree)) if references else [],
         "pool": a.async_pool,
     }
 

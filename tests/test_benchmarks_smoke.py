@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "lint_speed.py"
-LEGS = ("flake8_plugin", "standalone_vs_ruff", "codemod_vs_libcst")
+LEGS = ("flake8_plugin", "standalone_vs_ruff", "standalone_vs_tyasync", "codemod_vs_libcst")
 
 
 def test_lint_speed_smoke(tmp_path: Path) -> None:

@@ -120,3 +120,50 @@ def test_cache_dir_can_move_or_be_disabled(tmp_path: Path) -> None:
     assert not (root / ".celery_async_cache").exists()
     subprocess.run([tool("flake8-celery-async"), "--isolated", "."], cwd=root, env=env)
     assert (root / ".celery_async_cache" / "CACHEDIR.TAG").is_file()
+
+
+def test_generated_service_is_checked_alike_by_both_frontends(tmp_path: Path) -> None:
+    """The benchmark's generated Celery service (two domains): cross-module helpers found."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import gen_celery_app
+
+    files, _ = gen_celery_app.generate(tmp_path, 2, seed=13)
+    assert files > 40
+    flake8, ours = _codes(tmp_path)
+    assert flake8 == ours
+    assert {"CEL001", "CEL005", "CEL007"} <= set(ours)
+
+
+def test_tornado_celery_nonblocking_producer_is_no_blocking_dispatch(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "main.py").write_text("import tcelery\n\ntcelery.setup_nonblocking_producer()\n")
+    (tmp_path / "handlers.py").write_text(
+        "from tornado import web\nfrom tasks import echo\n\n\nclass Echo(web.RequestHandler):\n"
+        "    def get(self):\n        echo.apply_async(args=['hi'], callback=self.on_result)\n"
+    )
+    assert _codes(tmp_path) == ([], [])
+    (tmp_path / "main.py").write_text("import tornado\n")
+    assert _codes(tmp_path) == (["CEL002"], ["CEL002"])
+
+
+def test_a_package_module_is_not_importable_by_its_last_name(tmp_path: Path) -> None:
+    """Django's proj/celery.py is proj.celery, never the celery library; a src/ layout's
+    modules are importable without the src prefix."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "celery.py").write_text(
+        "from celery import Celery\napp = Celery('proj')\n\ndef ping():\n    app.send_task('x')\n"
+    )
+    (tmp_path / "src" / "svc").mkdir(parents=True)
+    (tmp_path / "src" / "svc" / "__init__.py").write_text("")
+    (tmp_path / "src" / "svc" / "jobs.py").write_text(
+        "from proj.celery import app\n\ndef enqueue():\n    app.send_task('y')\n"
+    )
+    index = build_index(str(tmp_path), Settings(cache_dir="off"))
+    assert index.module_for("celery") is None
+    assert index.blocking("celery.ping") is None
+    assert index.blocking("proj.celery.ping") is not None
+    assert index.blocking("svc.jobs.enqueue") is not None

@@ -141,6 +141,8 @@ def detect_dispatch(a: Analysis, node: ast.Call, frame: Frame) -> bool:
     attr, recv = func.attr, func.value
     if not (attr in a.dispatch or attr == "send_task"):
         return False
+    if a.nonblocking_producer:
+        return True  # tornado-celery publishes without blocking (and calls back)
     if a.project_function(func, frame):
         return False  # dispatcher.send_task(): a function of a project module (CEL007's)
     if not plausible_dispatch(a, node, attr, recv, frame):

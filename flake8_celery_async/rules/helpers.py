@@ -76,10 +76,24 @@ def target_of(a: Analysis, callee: ast.expr, frame: Frame) -> Func | str | None:
     if name is None:
         return None
     root, _, rest = name.partition(".")
+    cls = a.instances.get(root)
+    if cls is not None and "." not in rest and _module_binding(a, root, frame):
+        if cls in a.classes:  # service = Service() in this module, then service.method()
+            return _method(a, a.classes[cls], rest, frame)
+        target = a.absolute(cls, frame)
+        return f"{target}.{rest}" if target is not None else None
     if frame.lookup(root)[0]:
         return None  # a local object: its class is not known
     origin = frame.origin(root)
     return f"{origin}.{rest}" if origin else None
+
+
+def _module_binding(a: Analysis, name: str, frame: Frame) -> bool:
+    """Is ``name`` here the module-level binding (not shadowed by a local)?"""
+    for scope in frame.visible():
+        if name in scope.bindings or name in scope.imports:
+            return scope is a.module
+    return False
 
 
 def _method(a: Analysis, cls: Frame | None, attr: str, frame: Frame) -> Func | str | None:
