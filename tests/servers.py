@@ -514,6 +514,17 @@ class RabbitMQServer(FaultyServer):
             with contextlib.suppress(Exception):
                 connection.close()
 
+    def empty(self, queue: str = "celery") -> None:
+        """Remove the messages of ``queue``, keeping it (connections that declared it keep
+        routing to it; deleting it would make the broker drop what they send)."""
+        connection, channel = self._channel()
+        try:
+            with contextlib.suppress(Exception):  # no such queue
+                channel.queue_purge(queue)
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+
     def purge(self, names: Sequence[str] | None = None) -> None:
         """Delete the queues ``names`` (default: every queue, asking rabbitmqctl, slower)."""
         if names is None:
