@@ -220,22 +220,27 @@ class FaultyServer(ManagedProcess):
 
 
 class RedisServer(FaultyServer):
-    """A throwaway ``redis-server`` (no persistence) on a free port.
+    """A throwaway ``redis-server`` on a free port; no persistence unless ``persistent``
+    (append-only file, fsync before each reply: what it acknowledged survives ``kill()``).
 
     ``pause()``/``resume()`` send SIGSTOP/SIGCONT (the port keeps accepting connections, nothing
-    answers), ``kill()`` makes it refuse connections, ``restart()`` brings it back, empty, on
-    the same port.
+    answers), ``kill()`` makes it refuse connections, ``restart()`` brings it back on the same
+    port (empty, unless persistent).
     """
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, persistent: bool = False) -> None:
         self.port = port or free_port()
+        durability = ["--appendonly", "no"]
+        if persistent:
+            data = tempfile.mkdtemp(prefix=f"redis-{self.port}-")
+            durability = ["--appendonly", "yes", "--appendfsync", "always", "--dir", data]
         super().__init__(
             [
                 redis_server_binary(),
                 "--port", str(self.port),
                 "--bind", "127.0.0.1",
                 "--save", "",
-                "--appendonly", "no",
+                *durability,
                 "--daemonize", "no",
             ],
             name=f"redis-{self.port}",
