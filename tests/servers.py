@@ -277,17 +277,21 @@ def ensure_rabbitmq() -> Path:
     file lock, for pytest-xdist workers); the package's own service is not started (an
     ``exit 101`` policy-rc.d for the duration), so no node on 5672 appears behind our back.
     """
-    if (RABBITMQ_BIN / "rabbitmq-server").is_file():
+
+    def installed() -> bool:
+        return (RABBITMQ_BIN / "rabbitmq-server").is_file() and bool(shutil.which("iptables"))
+
+    if installed():
         return RABBITMQ_BIN
     how = "apt-get install -y --no-install-recommends rabbitmq-server iptables"
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise RuntimeError(f"RabbitMQ is not installed and cannot be installed here: run `{how}`")
     with _INSTALL_LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be installing: wait for it
-        if not (RABBITMQ_BIN / "rabbitmq-server").is_file():
+        if not installed():
             _apt_install(["rabbitmq-server", "iptables"])
-    if not (RABBITMQ_BIN / "rabbitmq-server").is_file():
-        raise RuntimeError(f"`{how}` did not install {RABBITMQ_BIN / 'rabbitmq-server'}")
+    if not installed():
+        raise RuntimeError(f"`{how}` did not install rabbitmq-server and iptables")
     return RABBITMQ_BIN
 
 
