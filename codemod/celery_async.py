@@ -34,29 +34,30 @@ How it stays fast when the broker is not:
 * At most ``async_dispatch_max_in_flight`` calls wait or run; one more
   fails at once instead of queueing.
 * Publishes that wait for a thread go out together: on Redis in one
-  pipelined round trip (kombu 5.7+ ``Producer.batch``).
+  pipelined round trip (kombu 5.7+ ``Producer.batch``), on RabbitMQ with
+  their confirms awaited together.
 * The pool's threads use connections, producers and result backends of
   their own, with every socket operation bounded by
-  ``async_dispatch_socket_timeout`` (T) and no retry loops; on RabbitMQ
-  with publisher confirms, so a publish that returned is on the broker.
-  A pooled connection found closed (the broker restarted) is replaced
-  and the publish sent again once, at once. Synchronous calls, beat and
-  workers using the same app keep Celery's stock settings.
+  ``async_dispatch_socket_timeout`` (T) and no retry loops (a publish is
+  not retried unless you pass ``retry=True``); on RabbitMQ with publisher
+  confirms, so a publish that returned is on the broker. A pooled
+  connection found closed (the broker restarted) is replaced and the
+  publish sent again once, at once. Synchronous calls, beat and workers
+  using the same app keep Celery's stock settings.
 * After a call fails because the broker or result backend is
   unavailable, calls starting within ``async_dispatch_cooldown`` seconds
   fail at once instead of each waiting for its own timeout.
 * All of these failures raise :class:`BrokerUnavailable`; map it to HTTP
   503 (e.g. a FastAPI ``exception_handler`` with ``Retry-After: 1``).
 
-Settings (ordinary Celery configuration):
+Settings (ordinary Celery configuration), with their defaults:
 
-=============================  =======  ==================================
-``async_dispatch_pool_size``   8        threads per app
-``async_dispatch_max_in_flight`` 1000   queued + running calls
-``async_dispatch_socket_timeout`` 0.25  seconds, T
-``async_dispatch_cooldown``    0.5      seconds; 0 turns it off
-``async_dispatch_batch_size``  100      most publishes sent together
-=============================  =======  ==================================
+* ``async_dispatch_pool_size = 8``: threads per app.
+* ``async_dispatch_max_in_flight = 1000``: queued + running calls.
+* ``async_dispatch_socket_timeout = 0.25``: seconds, T.
+* ``async_dispatch_cooldown = 0.5``: seconds; 0 turns it off.
+* ``async_dispatch_batch_size = 100``: most publishes sent together; 1
+  sends each on a pool thread of its own.
 
 Good to know:
 
@@ -134,7 +135,10 @@ class BrokerUnavailable(OperationalError):
 
 def _errors() -> tuple[tuple[type[BaseException], ...], ...]:
     """(connection errors, timeouts) of the installed clients."""
-    errors: tuple[type[BaseException], ...] = (OperationalError, OSError)
+    errors: tuple[type[BaseException], ...] = (
+        OperationalError,
+        ConnectionError,
+    )
     timeouts: tuple[type[BaseException], ...] = (TimeoutError,)
     try:
         from redis import exceptions
@@ -158,7 +162,7 @@ with contextlib.suppress(ImportError):
 def _is_unavailable(exc: BaseException) -> bool:
     """True for the errors meaning "broker or backend unreachable"."""
     if isinstance(exc, _CONNECTION_ERRORS):
-        return not isinstance(exc, TimeoutError) or _timed_out(exc.__cause__)
+        return True
     return type(exc) in _WRAPPERS and isinstance(
         exc.__cause__, _CONNECTION_ERRORS
     )
@@ -266,7 +270,6 @@ class _Broker:
         self._lock = threading.Lock()
         driver = app.connection_for_write().transport.driver_type
         self.amqp = driver == "amqp"
-        self.pipelined = driver == "redis"  # kombu batches in one round trip
 
     def _connect(self) -> Any:
         app, t = self._app(), self._timeout
@@ -347,7 +350,9 @@ class _Confirms:
 
     def __init__(self, channel: Any) -> None:
         if not channel.__dict__.get("_async_confirms"):
-            channel.confirm_select()  # from now on the broker numbers them
+            _, error = _capture(channel.confirm_select)  # numbered from now on
+            if error is not None:
+                raise OperationalError(f"confirm.select: {error!r}") from error
             channel._async_confirms, channel._async_sent = True, 0
             publish = channel.basic_publish
 
@@ -413,11 +418,10 @@ class _Dispatcher:
     """A fixed-size thread pool with an in-flight cap, a failure cooldown,
     and broker connections of its own.
 
-    Publishes (``delayx``, ``apply_asyncx``, ``send_taskx``) queue up. On
-    Redis one pool thread at a time sends those waiting together, in one
-    pipeline; elsewhere (each publish is a round trip for its confirm)
-    every pool thread may take them one by one. Other calls
-    (``run_blocking``) each take a pool thread.
+    Publishes (``delayx``, ``apply_asyncx``, ``send_taskx``) queue up for
+    one pool thread at a time, which sends those waiting together (with
+    ``async_dispatch_batch_size`` 1, every pool thread takes them one by
+    one). Other calls (``run_blocking``) each take a pool thread.
     """
 
     def __init__(self, app: Any, setting: dict[str, float]) -> None:
@@ -434,12 +438,10 @@ class _Dispatcher:
         self._failed_at = float("-inf")
         self._failure: BaseException | None = None
         self._batch_size = int(setting["async_dispatch_batch_size"])
-        self._timeout = float(setting["async_dispatch_socket_timeout"])
-        self._app: Callable[[], Any] = weakref.ref(app)
+        self.timeout = float(setting["async_dispatch_socket_timeout"])
         # publishes (confirmed a batch at a time), and run_blocking's calls
-        self.broker = _Broker(app, self._timeout, confirm=False)
-        self.calls = _Broker(app, self._timeout, confirm=True)
-        self.timeout = self._timeout
+        self.broker = _Broker(app, self.timeout, confirm=False)
+        self.calls = _Broker(app, self.timeout, confirm=True)
         self._publishes: collections.deque[_Publish] = collections.deque()
         self._publishers = 0  # pool threads working through _publishes
         batched = self._batch_size > 1
@@ -577,7 +579,8 @@ class _Dispatcher:
             return [(None, exc)] * len(jobs)
         outcomes, reused = self._send(jobs)
         error = outcomes[0][1]
-        if reused and error is not None and not _timed_out(error):
+        stale = error is not None and _is_unavailable(error)
+        if reused and stale and not _timed_out(error):
             # A pooled connection the broker closed (it restarted while
             # we were idle): nothing of the batch was sent, once more.
             outcomes, _ = self._send(jobs)

@@ -220,22 +220,27 @@ class FaultyServer(ManagedProcess):
 
 
 class RedisServer(FaultyServer):
-    """A throwaway ``redis-server`` (no persistence) on a free port.
+    """A throwaway ``redis-server`` on a free port; no persistence unless ``persistent``
+    (append-only file, fsync before each reply: what it acknowledged survives ``kill()``).
 
     ``pause()``/``resume()`` send SIGSTOP/SIGCONT (the port keeps accepting connections, nothing
-    answers), ``kill()`` makes it refuse connections, ``restart()`` brings it back, empty, on
-    the same port.
+    answers), ``kill()`` makes it refuse connections, ``restart()`` brings it back on the same
+    port (empty, unless persistent).
     """
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, persistent: bool = False) -> None:
         self.port = port or free_port()
+        durability = ["--appendonly", "no"]
+        if persistent:
+            data = tempfile.mkdtemp(prefix=f"redis-{self.port}-")
+            durability = ["--appendonly", "yes", "--appendfsync", "always", "--dir", data]
         super().__init__(
             [
                 redis_server_binary(),
                 "--port", str(self.port),
                 "--bind", "127.0.0.1",
                 "--save", "",
-                "--appendonly", "no",
+                *durability,
                 "--daemonize", "no",
             ],
             name=f"redis-{self.port}",
@@ -272,17 +277,21 @@ def ensure_rabbitmq() -> Path:
     file lock, for pytest-xdist workers); the package's own service is not started (an
     ``exit 101`` policy-rc.d for the duration), so no node on 5672 appears behind our back.
     """
-    if (RABBITMQ_BIN / "rabbitmq-server").is_file():
+
+    def installed() -> bool:
+        return (RABBITMQ_BIN / "rabbitmq-server").is_file() and bool(shutil.which("iptables"))
+
+    if installed():
         return RABBITMQ_BIN
     how = "apt-get install -y --no-install-recommends rabbitmq-server iptables"
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise RuntimeError(f"RabbitMQ is not installed and cannot be installed here: run `{how}`")
     with _INSTALL_LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be installing: wait for it
-        if not (RABBITMQ_BIN / "rabbitmq-server").is_file():
+        if not installed():
             _apt_install(["rabbitmq-server", "iptables"])
-    if not (RABBITMQ_BIN / "rabbitmq-server").is_file():
-        raise RuntimeError(f"`{how}` did not install {RABBITMQ_BIN / 'rabbitmq-server'}")
+    if not installed():
+        raise RuntimeError(f"`{how}` did not install rabbitmq-server and iptables")
     return RABBITMQ_BIN
 
 
@@ -510,6 +519,17 @@ class RabbitMQServer(FaultyServer):
             return int(channel.queue_declare(queue, passive=True).message_count)
         except Exception:
             return 0
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def empty(self, queue: str = "celery") -> None:
+        """Remove the messages of ``queue``, keeping it (connections that declared it keep
+        routing to it; deleting it would make the broker drop what they send)."""
+        connection, channel = self._channel()
+        try:
+            with contextlib.suppress(Exception):  # no such queue
+                channel.queue_purge(queue)
         finally:
             with contextlib.suppress(Exception):
                 connection.close()

@@ -846,11 +846,13 @@ def test_results_dropped_on_the_loop_do_not_block_it(
     redis_server.resume()
 
 
+@pytest.mark.parametrize("results", ["redis", "none"])
 @pytest.mark.parametrize("fault", ["refused", "paused"])
 def test_redis_outage_raises_broker_unavailable_quickly(
-    make_app: Callable[..., CeleryAsync], redis_server: RedisServer, fault: str
+    make_app: Callable[..., CeleryAsync], redis_server: RedisServer, fault: str, results: str
 ) -> None:
-    app = make_app(redis_server.url())
+    backend = redis_server.url() if results == "redis" else None
+    app = make_app(redis_server.url(), backend=backend)
 
     @app.task(name="unit.t", shared=False)
     def t() -> None: ...
