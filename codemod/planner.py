@@ -97,6 +97,7 @@ class Planner:
         self.summary = Summary()
         self.data: dict[str, bytes] = {}
         self.modules_used: set[str] = set()
+        self._base_app: dict[str, str] = {}  # task base file -> the app it was needed for
 
     # -- pools -----------------------------------------------------------------------------------
 
@@ -159,7 +160,7 @@ class Planner:
         texts: dict[str, str] = {}
         modules: dict[str, project.Module] = {}
         self.ours: list[str] = []
-        self.frameworks: set[str] = set()
+        self.frameworks: dict[str, set[str]] = {}  # file -> web frameworks it imports
         self.names: dict[str, str] = {}  # absolute path -> the path as the user gave it
         for path in walked:
             absolute = os.path.abspath(path)
@@ -177,7 +178,9 @@ class Planner:
                 continue
             text = data.decode("utf-8", errors="replace")
             texts[absolute] = text
-            self.frameworks |= set(_FRAMEWORK.findall(text))
+            found = set(_FRAMEWORK.findall(text))
+            if found:
+                self.frameworks[absolute] = found
             if _CONTEXT.search(data) or (absolute.endswith("__init__.py") and b"import" in data):
                 module = project.scan(absolute, data)
                 if module is not None:
@@ -238,11 +241,13 @@ class Planner:
         work: list[tuple[str, str, list[Finding], list[Rename], str]] = []
         importers: dict[str, str] = {}  # file -> runtime path it imports ("": none of ours)
         by_path = {sc.path: sc for sc in fixable}
+        accepted: dict[str, tuple[str | None, str]] = {}  # path -> (runtime, import name)
         for path, items in decided.items():
             apps = [a for _, a in items if a is not None]
-            runtime = wired[apps[0]] if apps else self._fallback_runtime(path, wired)
-            findings = [f for f, _ in items]
-            module = self._import(runtime, path, apps[0] if apps else None)
+            own = os.path.abspath(path)
+            app = own if own in wired else apps[0] if apps else None
+            runtime = wired[app] if app else self._fallback_runtime(path, wired)
+            module = self._import(runtime, path, app)
             if module is None or not is_dotted(module):
                 reason = (
                     NO_RUNTIME
@@ -250,9 +255,20 @@ class Planner:
                     else NOT_IMPORTABLE.format(runtime=self.show(runtime))
                 )
                 s.unfixable += [
-                    (path, Unfixable(f, reason if f.fix else f.reason or "")) for f in findings
+                    (path, Unfixable(f, reason if f.fix else f.reason or ""))
+                    for f in items_of(items)
                 ]
                 continue
+            accepted[path] = (runtime, module)
+        # Only the apps (and task bases) of calls that are rewritten get wired.
+        needed = {a for p in accepted for _, a in decided[p] if a is not None}
+        for app in set(wired) - needed:
+            del wired[app]
+        for base in list(bases):
+            if self._base_app[base] not in needed:
+                del bases[base]
+        for path, (runtime, module) in accepted.items():
+            findings = items_of(decided[path])
             importers[path] = runtime or ""
             renames = self._renames(path, wired, bases)
             work.append((path, by_path[path].digest, findings, renames, module))
@@ -281,10 +297,29 @@ class Planner:
             self._record(outcome, outcome.path in wiring, plan)
         used = {importers[o.path] for o in plan.outcomes} - {""}
         self._runtimes(used, plan)
-        s.frameworks = _frameworks(self.frameworks)
+        s.frameworks = _frameworks(self._frameworks_near([o.path for o in plan.outcomes]))
         s.wired = sorted(o.path for o in plan.outcomes if o.renamed)
         s.notes.sort()
         return plan
+
+    def _frameworks_near(self, changed: list[str]) -> set[str]:
+        """The web frameworks of the rewritten files, else of their top folders, else of the
+        repository (a vendored library's framework is not the app's)."""
+        paths = [os.path.abspath(p) for p in changed]
+
+        def top(path: str) -> str:
+            return os.path.relpath(path, self.repo).split(os.sep)[0]
+
+        tops = {top(p) for p in paths}
+
+        for near in (
+            [v for f, v in self.frameworks.items() if f in paths],
+            [v for f, v in self.frameworks.items() if top(f) in tops],
+            list(self.frameworks.values()),
+        ):
+            if near:
+                return set().union(*near)
+        return set()
 
     def _app_of(
         self,
@@ -323,6 +358,7 @@ class Planner:
             if self._import(wired[app], base, app) is None:
                 return None, "its task base cannot import the runtime"
             bases[base] = wired[app]
+            self._base_app[base] = app
         return app, ""
 
     def _fallback_runtime(self, path: str, wired: dict[str, str]) -> str | None:
@@ -418,6 +454,10 @@ class Planner:
         if used:
             first = sorted(used)[0]
             plan.summary.runtime_import = self.layout.dotted_from(first)
+
+
+def items_of(items: list[tuple[Finding, str | None]]) -> list[Finding]:
+    return [f for f, _ in items]
 
 
 def _depth(path: str) -> tuple[int, str]:

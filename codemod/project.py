@@ -59,12 +59,10 @@ def scan(path: str, data: bytes) -> Module | None:
                 celery_classes.add(node.name)
             if any(b in task_names or b.endswith(".AsyncTask") for b in bases):
                 module.task_bases.add(node.name)
-    factories = {  # functions of this module that construct and return an app
+    factories = {  # module-level functions that construct and return an app
         node.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef)
-        and any(isinstance(n, ast.Call) and _constructs(n, celery_classes) for n in ast.walk(node))
-        and any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(node))
+        for node in (tree.body if b"Celery" in data else ())
+        if isinstance(node, ast.FunctionDef) and _factory(node, celery_classes)
     }
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -94,6 +92,13 @@ def scan(path: str, data: bytes) -> Module | None:
     ):
         return None
     return module
+
+
+def _factory(node: ast.FunctionDef, celery_classes: set[str]) -> bool:
+    inside = list(ast.walk(node))
+    return any(isinstance(n, ast.Call) and _constructs(n, celery_classes) for n in inside) and any(
+        isinstance(n, ast.Return) and n.value is not None for n in inside
+    )
 
 
 def _constructs(call: ast.Call, celery_classes: set[str]) -> bool:
