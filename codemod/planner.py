@@ -48,6 +48,7 @@ _CONTEXT = re.compile(
 _FRAMEWORK = re.compile(
     r"^[ \t]*(?:from|import)[ \t]+(fastapi|starlette|django|sanic|aiohttp|quart)\b", re.M
 )
+_RELATIVE = re.compile(rb"^from[ \t]+\.", re.M)
 _WAITS = frozenset({"get", "wait", "join", "join_native", "collect"})
 
 NO_RUNTIME = (
@@ -259,7 +260,7 @@ class Planner:
                     for f in items_of(items)
                 ]
                 continue
-            accepted[path] = (runtime, module)
+            accepted[path] = (runtime, self._relative(path, module))
         # Only the apps (and task bases) of calls that are rewritten get wired.
         needed = {a for p in accepted for _, a in decided[p] if a is not None}
         for app in set(wired) - needed:
@@ -280,6 +281,7 @@ class Planner:
                 continue
             module = self._import(runtime, app, app)
             assert module is not None  # checked when the app was chosen
+            module = self._relative(app, module)
             renames = self._renames(path, wired, bases)
             work.append((path, digest(self.data[os.path.abspath(app)]), [], renames, module))
             importers[path] = runtime
@@ -301,6 +303,22 @@ class Planner:
         s.wired = sorted(o.path for o in plan.outcomes if o.renamed)
         s.notes.sort()
         return plan
+
+    def _relative(self, path: str, module: str) -> str:
+        """``.celery_async`` for a module of the runtime's package (or below it) that already
+        imports its package relatively: it is never run as a script, and that is its style."""
+        text = self.data.get(os.path.abspath(path), b"")
+        if self.args.runtime_module or not _RELATIVE.search(text):
+            return module
+        own = self.layout.module_for(path, path)
+        if own is None:
+            return module
+        package = own if path.endswith("__init__.py") else own.rpartition(".")[0]
+        runtime_package, _, name = module.rpartition(".")
+        if not runtime_package or not (package + ".").startswith(runtime_package + "."):
+            return module
+        up = package.count(".") - runtime_package.count(".")
+        return "." * (up + 1) + name
 
     def _frameworks_near(self, changed: list[str]) -> set[str]:
         """The web frameworks of the rewritten files, else of their top folders, else of the
