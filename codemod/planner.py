@@ -55,7 +55,10 @@ NO_RUNTIME = (
     "no Celery app construction or runtime module of ours in the repository to import "
     "run_blocking from: left alone (see the steps below, or pass --runtime-module)"
 )
-NOT_IMPORTABLE = "{runtime} cannot be imported from this file's import roots: left alone"
+NOT_IMPORTABLE = (
+    "{runtime} cannot be imported from this file's import roots ({roots}): left alone; if its "
+    "process can import {name}, rerun with --runtime-module {name}"
+)
 OFFLOADED = (
     "{recv}.{method}() is not a task of an app this run wires ({why}): rewritten to "
     "`await run_blocking({recv}.{method}, ...)`, which works on any app"
@@ -253,7 +256,11 @@ class Planner:
                 reason = (
                     NO_RUNTIME
                     if runtime is None
-                    else NOT_IMPORTABLE.format(runtime=self.show(runtime))
+                    else NOT_IMPORTABLE.format(
+                        runtime=self.show(runtime),
+                        roots=", ".join(r or "." for r in self.layout.search_roots(path)),
+                        name=self._runtime_name(runtime),
+                    )
                 )
                 s.unfixable += [
                     (path, Unfixable(f, reason if f.fix else f.reason or ""))
@@ -287,9 +294,9 @@ class Planner:
             importers[path] = runtime
         for app, why in sorted(blocked.items()):
             s.notes.append((self.show(app), 1, f"Celery app not wired: {why}"))
+        if any(u.reason == NO_RUNTIME for _, u in s.unfixable):
+            s.instructions = _instructions(self.args.factory_name)
         if not work:
-            if any(u.reason == NO_RUNTIME for _, u in s.unfixable):
-                s.instructions = _instructions(self.args.factory_name)
             return plan
         scan = self.scan_job
         fix = FixJob(self.settings, scan.select, scan.ignore, scan.per_file)
@@ -303,6 +310,15 @@ class Planner:
         s.wired = sorted(o.path for o in plan.outcomes if o.renamed)
         s.notes.sort()
         return plan
+
+    def _runtime_name(self, runtime: str) -> str:
+        """The runtime's dotted name as the modules beside it (its app's) import it."""
+        here = os.path.dirname(runtime)
+        for path in sorted(p for p in self.data if os.path.dirname(p) == here):
+            name = self.layout.module_for(runtime, path)
+            if name:
+                return name
+        return Path(runtime).stem
 
     def _relative(self, path: str, module: str) -> str:
         """``.celery_async`` for a module of the runtime's package (or below it) that already
@@ -380,9 +396,9 @@ class Planner:
         return app, ""
 
     def _fallback_runtime(self, path: str, wired: dict[str, str]) -> str | None:
-        """The runtime a file with run_blocking rewrites only imports: one being wired, else
-        one of ours, else one beside the nearest app construction (not wired), whichever the
-        file can import; None when there is none or two are equally near."""
+        """The runtime a file with run_blocking rewrites only imports: one being wired or one
+        of ours that the file can import, else the one beside the nearest app construction
+        (not wired); None when there is none or two are equally near."""
         for runtime in [*sorted(set(wired.values())), *sorted(self.ours, key=_depth)]:
             if self._import(runtime, path, None):
                 return runtime
@@ -397,7 +413,7 @@ class Planner:
         runtime, why = self._runtime_for_app(near[0][1])
         if why is not None:
             raise PlanFailed(2, f"{why}; nothing was written")
-        return runtime if self._import(runtime, path, None) else None
+        return runtime  # importable or not: the caller says which
 
     def _renames(self, path: str, wired: dict[str, str], bases: dict[str, str]) -> list[Rename]:
         absolute = os.path.abspath(path)
@@ -470,8 +486,7 @@ class Planner:
             plan.runtimes.append(RuntimeWrite(path, old, new))
             plan.summary.runtime.append(path)
         if used:
-            first = sorted(used)[0]
-            plan.summary.runtime_import = self.layout.dotted_from(first)
+            plan.summary.runtime_import = self._runtime_name(sorted(used)[0])
 
 
 def items_of(items: list[tuple[Finding, str | None]]) -> list[Finding]:

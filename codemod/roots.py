@@ -200,10 +200,6 @@ class Layout:
         preferred = [n for r, n in names if r in set(prefer)]
         return (preferred or [n for _, n in names])[0]
 
-    def dotted_from(self, path: str) -> str | None:
-        """A file's own module name from its best root."""
-        return self.module_for(path, path)
-
     def resolve(self, importer: str, module: str, level: int = 0) -> str | None:
         """The repository file ``from <module> import`` names in ``importer`` (None: outside)."""
         rel = self.rel(importer)

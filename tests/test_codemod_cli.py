@@ -569,3 +569,20 @@ def test_summary_lists_what_is_left_and_diff_shows_the_runtime_as_one_line(
     assert by_hand["line"] == 13 and "lib.tasks['x'].delay()" in by_hand["note"]
     assert "map BrokerUnavailable to HTTP 503 (FastAPI/Starlette)" in r.err
     assert "await run_blocking(lib.tasks['x'].delay)" in r.out
+
+
+def test_a_file_that_cannot_import_the_runtime_is_left_alone_with_the_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """other/view.py imports its sibling as `helper`: it runs with other/ on sys.path, where
+    pkg/celery_async.py is not importable. Nothing is guessed; the step is printed."""
+    write(tmp_path / "pkg" / "app.py", APP)
+    write(tmp_path / "pkg" / "use.py", "import pkg.app\n")
+    write(tmp_path / "other" / "helper.py", "X = 1\n")
+    write(tmp_path / "other" / "view.py", "import helper\n" + RESULT)
+    before = snapshot(tmp_path)
+    r = run(capsys, tmp_path)
+    assert r.status == 0
+    assert snapshot(tmp_path) == before
+    assert "cannot be imported from this file's import roots (other): left alone" in r.err
+    assert "rerun with --runtime-module pkg.celery_async" in r.err
