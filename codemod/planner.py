@@ -160,7 +160,9 @@ class Planner:
         self.repo = find_root(self.args.paths)
         self.summary.repository = self.repo
         given_abs = {os.path.abspath(p): p for p in given}
-        walked = discover([self.repo], self.exclude, base=self.base, gitignore=True)
+        walked = list(discover([self.repo], self.exclude, base=self.base, gitignore=True))
+        seen = {os.path.abspath(p) for p in walked}
+        walked += [p for p in given if os.path.abspath(p) not in seen]  # given, though excluded
         texts: dict[str, str] = {}
         modules: dict[str, project.Module] = {}
         self.ours: list[str] = []
