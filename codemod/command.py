@@ -406,11 +406,12 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             tree, positions, self.settings, self.runtime_module, findings, self.renames
         )
         new = rewriter.rewrite(tree)
-        for name in rewriter.imports_needed():
-            self.add_needed_import(self.runtime_module, name)
-        for rename in rewriter.removable_imports(new):
-            self.remove_unused_import(rename.old_module, rename.old_name, rename.old_asname)
-        return new
+        # The same import placement and removal as the CLI's (isort order, blank lines kept).
+        from .imports import add_imports, remove_imports  # imports.py needs Rename from here
+
+        new = add_imports(new, self.runtime_module, rewriter.imports_needed())
+        removable = rewriter.removable_imports(new)
+        return remove_imports(new, removable, self.context.filename or "") if removable else new
 
 
 def _names_outside_imports(code: str) -> set[str]:
