@@ -38,9 +38,10 @@ class Module:
     """classes declared here directly on ``celery.Task`` (rebased to AsyncTask when wired)."""
 
 
-def scan(path: str, data: bytes) -> Module | None:
-    """The tasks, apps and imports of one file (None when it has none of them)."""
-    if b"task" not in data and b"Celery" not in data:
+def scan(path: str, data: bytes, gate: bool = True) -> Module | None:
+    """The tasks, apps and imports of one file (None when it has none of them). ``gate``: skip
+    a file without the words a task or app definition needs (an importer has neither)."""
+    if gate and b"task" not in data and b"Celery" not in data:
         return None
     try:
         tree = ast.parse(data)
@@ -144,7 +145,7 @@ class Project:
 
     def module(self, path: str) -> Module | None:
         if path not in self.modules and path in self.data:
-            found = scan(path, self.data[path])
+            found = scan(path, self.data[path], gate=False)
             self.modules[path] = found if found is not None else Module(path)
         return self.modules.get(path)
 

@@ -586,3 +586,22 @@ def test_a_file_that_cannot_import_the_runtime_is_left_alone_with_the_step(
     assert snapshot(tmp_path) == before
     assert "cannot be imported from this file's import roots (other): left alone" in r.err
     assert "rerun with --runtime-module pkg.celery_async" in r.err
+
+
+def test_a_view_without_the_word_task_still_leads_to_its_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the definitions need the words; the importing file is followed whatever it says.
+    The repository is reached through a symlink, as a temp or home folder often is."""
+    real = tmp_path / "real"
+    write(real / "proj" / "__init__.py", "")
+    write(real / "proj" / "app.py", APP + "\n\n@app.task\ndef t():\n    pass\n")
+    view = write(
+        real / "proj" / "views.py", "from proj.app import t\n\n\nasync def v():\n    t.delay()\n"
+    )
+    (tmp_path / "link").symlink_to(real)
+    subprocess.run(["git", "init", "-q"], cwd=real, check=True)
+    r = run(capsys, tmp_path / "link" / "proj" / "views.py")
+    assert r.status == 1
+    assert "    await t.delayx()\n" in view.read_text()
+    assert "CeleryAsync('proj'" in (real / "proj" / "app.py").read_text()
