@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import io
 import re
+import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -34,7 +36,6 @@ from flake8_celery_async.check import check_source, split_lines
 from flake8_celery_async.settings import OPTIONS, Settings
 
 DEFAULT_RUNTIME_MODULE = "celery_async"
-_IMPORT_LINE = re.compile(r"\s*(from\s+\S+\s+)?import\s")
 READ_HELPER = "read_result"
 """The runtime's ``await read_result(res, "state")`` for result property reads (fix ``"read"``)."""
 
@@ -173,16 +174,16 @@ class Rewriter(cst.CSTTransformer):
         """Renames whose old import may now be unused.
 
         RemoveImportsVisitor runs a full scope analysis (~0.2 s a file): only ask it when the
-        old name appears nowhere but in import lines, i.e. when it will remove something.
+        old name is no longer used as a name outside import statements (words in docstrings
+        and comments do not count), i.e. when it will remove something.
         """
         if not self.renamed:
             return []
-        lines = [line for line in new.code.splitlines() if not _IMPORT_LINE.match(line)]
+        used = _names_outside_imports(new.code)
         result = []
         for rename in self.renamed:
             local = rename.old_asname or rename.old_name or rename.old_module.partition(".")[0]
-            word = re.compile(rf"\b{re.escape(local)}\b")
-            if not any(word.search(line) for line in lines):
+            if local not in used:
                 result.append(rename)
         return result
 
@@ -405,11 +406,29 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             tree, positions, self.settings, self.runtime_module, findings, self.renames
         )
         new = rewriter.rewrite(tree)
-        for name in rewriter.imports_needed():
-            self.add_needed_import(self.runtime_module, name)
-        for rename in rewriter.removable_imports(new):
-            self.remove_unused_import(rename.old_module, rename.old_name, rename.old_asname)
-        return new
+        # The same import placement and removal as the CLI's (isort order, blank lines kept).
+        from .imports import add_imports, remove_imports  # imports.py needs Rename from here
+
+        new = add_imports(new, self.runtime_module, rewriter.imports_needed())
+        removable = rewriter.removable_imports(new)
+        return remove_imports(new, removable, self.context.filename or "") if removable else new
+
+
+def _names_outside_imports(code: str) -> set[str]:
+    """Every NAME token of the code but those of ``import``/``from`` statements."""
+    names: set[str] = set()
+    line: list[str] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type == tokenize.NAME:
+                line.append(token.string)
+            elif token.type in (tokenize.NEWLINE, tokenize.ENDMARKER) or token.string == ";":
+                if line and line[0] not in ("import", "from"):
+                    names.update(line)
+                line = []
+    except (tokenize.TokenError, SyntaxError):  # cannot tell: keep every import
+        return {"*"} | names | set(re.findall(r"\w+", code))
+    return names
 
 
 def _bound_elsewhere(tree: cst.Module, names: set[str], runtime_module: str) -> set[str]:

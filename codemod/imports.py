@@ -36,6 +36,10 @@ def _module_of(statement: cst.BaseStatement) -> tuple[str, bool] | None:
     return None
 
 
+def _top(module: str) -> str:
+    return "." if module.startswith(".") else module.partition(".")[0]
+
+
 def _is_own(module: str) -> bool:
     top = module.partition(".")[0]
     return module.startswith(".") or not (top in sys.stdlib_module_names or top in THIRD_PARTY)
@@ -61,12 +65,15 @@ def place_import(
         runs[-1].append(i)
     if not runs:
         return None
-    top = runtime_module.partition(".")[0]
+    top = "." if runtime_module.startswith(".") else runtime_module.partition(".")[0]
     modules = {i: _module_of(body[i]) for run in runs for i in run}
-    same = [r for r in runs if any((m := modules[i]) and m[0].partition(".")[0] == top for i in r)]
+    same = [r for r in runs if any((m := modules[i]) and _top(m[0]) == top for i in r)]
     own = [r for r in runs if all((m := modules[i]) and _is_own(m[0]) for i in r)]
     aliases = [cst.ImportAlias(cst.Name(n)) for n in sorted(names)]
-    new = cst.SimpleStatementLine([cst.ImportFrom(module=_dotted(runtime_module), names=aliases)])
+    dots = len(runtime_module) - len(runtime_module.lstrip("."))
+    relative = [cst.Dot() for _ in range(dots)]
+    target = _dotted(runtime_module[dots:])
+    new = cst.SimpleStatementLine([cst.ImportFrom(module=target, names=aliases, relative=relative)])
     if not (same or own):
         return None  # after the last import, as AddImportsVisitor puts it: no blank line added
     run = (same or own)[-1]
@@ -120,7 +127,8 @@ def add_imports(module: cst.Module, runtime_module: str, names: Sequence[str]) -
         return placed
     context = CodemodContext()
     for name in names:
-        AddImportsVisitor.add_needed_import(context, runtime_module, name)
+        dots = len(runtime_module) - len(runtime_module.lstrip("."))
+        AddImportsVisitor.add_needed_import(context, runtime_module[dots:], name, relative=dots)
     body = list(module.body)
     simple = 0
     while simple < len(body) and isinstance(body[simple], cst.SimpleStatementLine):

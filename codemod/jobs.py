@@ -123,8 +123,15 @@ def find_root(paths: Sequence[str]) -> str:
                 top = os.path.dirname(top)
         here = os.path.dirname(here)
     top = os.path.realpath(top)
-    if all(
-        os.path.realpath(p).startswith(top + os.sep) or os.path.realpath(p) == top for p in given
-    ):
-        return top
-    return os.path.commonpath([os.path.realpath(p) for p in given])
+    if not all(_inside(os.path.realpath(p), top) for p in given):
+        top = os.path.commonpath([os.path.realpath(p) for p in given])
+    # The same folder as the paths were given (git answers with symlinks resolved): the
+    # files found from it must compare equal to the given ones.
+    here = start
+    while os.path.realpath(here) != top and os.path.dirname(here) != here:
+        here = os.path.dirname(here)
+    return here if os.path.realpath(here) == top else top
+
+
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top + os.sep)

@@ -47,13 +47,17 @@ _CONTEXT = re.compile(
 _FRAMEWORK = re.compile(
     r"^[ \t]*(?:from|import)[ \t]+(fastapi|starlette|django|sanic|aiohttp|quart)\b", re.M
 )
+_RELATIVE = re.compile(rb"^from[ \t]+\.", re.M)
 _WAITS = frozenset({"get", "wait", "join", "join_native", "collect"})
 
 NO_RUNTIME = (
     "no Celery app construction or runtime module of ours in the repository to import "
     "run_blocking from: left alone (see the steps below, or pass --runtime-module)"
 )
-NOT_IMPORTABLE = "{runtime} cannot be imported from this file's import roots: left alone"
+NOT_IMPORTABLE = (
+    "{runtime} cannot be imported from this file's import roots ({roots}): left alone; if its "
+    "process can import {name}, rerun with --runtime-module {name}"
+)
 OFFLOADED = (
     "{recv}.{method}() is not a task of an app this run wires ({why}): rewritten to "
     "`await run_blocking({recv}.{method}, ...)`, which works on any app"
@@ -93,6 +97,7 @@ class Planner:
         self.summary = Summary()
         self.data: dict[str, bytes] = {}
         self.modules_used: set[str] = set()
+        self._base_app: dict[str, str] = {}  # task base file -> the app it was needed for
 
     # -- pools -----------------------------------------------------------------------------------
 
@@ -151,11 +156,13 @@ class Planner:
         self.repo = find_root(self.args.paths)
         self.summary.repository = self.repo
         given_abs = {os.path.abspath(p): p for p in given}
-        walked = discover([self.repo], self.exclude, base=self.base, gitignore=True)
+        walked = list(discover([self.repo], self.exclude, base=self.base, gitignore=True))
+        seen = {os.path.abspath(p) for p in walked}
+        walked += [p for p in given if os.path.abspath(p) not in seen]  # given, though excluded
         texts: dict[str, str] = {}
         modules: dict[str, project.Module] = {}
         self.ours: list[str] = []
-        self.frameworks: set[str] = set()
+        self.frameworks: dict[str, set[str]] = {}  # file -> web frameworks it imports
         self.names: dict[str, str] = {}  # absolute path -> the path as the user gave it
         for path in walked:
             absolute = os.path.abspath(path)
@@ -173,7 +180,9 @@ class Planner:
                 continue
             text = data.decode("utf-8", errors="replace")
             texts[absolute] = text
-            self.frameworks |= set(_FRAMEWORK.findall(text))
+            found = set(_FRAMEWORK.findall(text))
+            if found:
+                self.frameworks[absolute] = found
             if _CONTEXT.search(data) or (absolute.endswith("__init__.py") and b"import" in data):
                 module = project.scan(absolute, data)
                 if module is not None:
@@ -234,21 +243,38 @@ class Planner:
         work: list[tuple[str, str, list[Finding], list[Rename], str]] = []
         importers: dict[str, str] = {}  # file -> runtime path it imports ("": none of ours)
         by_path = {sc.path: sc for sc in fixable}
+        accepted: dict[str, tuple[str | None, str]] = {}  # path -> (runtime, import name)
         for path, items in decided.items():
             apps = [a for _, a in items if a is not None]
-            runtime = wired[apps[0]] if apps else self._fallback_runtime(path, wired)
-            findings = [f for f, _ in items]
-            module = self._import(runtime, path, apps[0] if apps else None)
+            own = os.path.abspath(path)
+            app = own if own in wired else apps[0] if apps else None
+            runtime = wired[app] if app else self._fallback_runtime(path, wired)
+            module = self._import(runtime, path, app)
             if module is None or not is_dotted(module):
                 reason = (
                     NO_RUNTIME
                     if runtime is None
-                    else NOT_IMPORTABLE.format(runtime=self.show(runtime))
+                    else NOT_IMPORTABLE.format(
+                        runtime=self.show(runtime),
+                        roots=", ".join(r or "." for r in self.layout.search_roots(path)),
+                        name=self._runtime_name(runtime),
+                    )
                 )
                 s.unfixable += [
-                    (path, Unfixable(f, reason if f.fix else f.reason or "")) for f in findings
+                    (path, Unfixable(f, reason if f.fix else f.reason or ""))
+                    for f in items_of(items)
                 ]
                 continue
+            accepted[path] = (runtime, self._relative(path, module))
+        # Only the apps (and task bases) of calls that are rewritten get wired.
+        needed = {a for p in accepted for _, a in decided[p] if a is not None}
+        for app in set(wired) - needed:
+            del wired[app]
+        for base in list(bases):
+            if self._base_app[base] not in needed:
+                del bases[base]
+        for path, (runtime, module) in accepted.items():
+            findings = items_of(decided[path])
             importers[path] = runtime or ""
             renames = self._renames(path, wired, bases)
             work.append((path, by_path[path].digest, findings, renames, module))
@@ -260,14 +286,15 @@ class Planner:
                 continue
             module = self._import(runtime, app, app)
             assert module is not None  # checked when the app was chosen
+            module = self._relative(app, module)
             renames = self._renames(path, wired, bases)
             work.append((path, digest(self.data[os.path.abspath(app)]), [], renames, module))
             importers[path] = runtime
         for app, why in sorted(blocked.items()):
             s.notes.append((self.show(app), 1, f"Celery app not wired: {why}"))
+        if any(u.reason == NO_RUNTIME for _, u in s.unfixable):
+            s.instructions = _instructions(self.args.factory_name)
         if not work:
-            if any(u.reason == NO_RUNTIME for _, u in s.unfixable):
-                s.instructions = _instructions(self.args.factory_name)
             return plan
         scan = self.scan_job
         fix = FixJob(self.settings, scan.select, scan.ignore, scan.per_file)
@@ -277,10 +304,54 @@ class Planner:
             self._record(outcome, outcome.path in wiring, plan)
         used = {importers[o.path] for o in plan.outcomes} - {""}
         self._runtimes(used, plan)
-        s.frameworks = _frameworks(self.frameworks)
+        s.frameworks = _frameworks(self._frameworks_near([o.path for o in plan.outcomes]))
         s.wired = sorted(o.path for o in plan.outcomes if o.renamed)
         s.notes.sort()
         return plan
+
+    def _runtime_name(self, runtime: str) -> str:
+        """The runtime's dotted name as the modules beside it (its app's) import it."""
+        here = os.path.dirname(runtime)
+        for path in sorted(p for p in self.data if os.path.dirname(p) == here):
+            name = self.layout.module_for(runtime, path)
+            if name:
+                return name
+        return Path(runtime).stem
+
+    def _relative(self, path: str, module: str) -> str:
+        """``.celery_async`` for a module of the runtime's package (or below it) that already
+        imports its package relatively: it is never run as a script, and that is its style."""
+        text = self.data.get(os.path.abspath(path), b"")
+        if self.args.runtime_module or not _RELATIVE.search(text):
+            return module
+        own = self.layout.module_for(path, path)
+        if own is None:
+            return module
+        package = own if path.endswith("__init__.py") else own.rpartition(".")[0]
+        runtime_package, _, name = module.rpartition(".")
+        if not runtime_package or not (package + ".").startswith(runtime_package + "."):
+            return module
+        up = package.count(".") - runtime_package.count(".")
+        return "." * (up + 1) + name
+
+    def _frameworks_near(self, changed: list[str]) -> set[str]:
+        """The web frameworks of the rewritten files, else of their top folders, else of the
+        repository (a vendored library's framework is not the app's)."""
+        paths = [os.path.abspath(p) for p in changed]
+
+        def top(path: str) -> str:
+            return os.path.relpath(path, self.repo).split(os.sep)[0]
+
+        tops = {top(p) for p in paths}
+
+        for near in (
+            [v for f, v in self.frameworks.items() if f in paths],
+            [v for f, v in self.frameworks.items() if top(f) in tops],
+            list(self.frameworks.values()),
+        ):
+            if near:
+                return set().union(*near)
+        return set()
 
     def _app_of(
         self,
@@ -319,12 +390,13 @@ class Planner:
             if self._import(wired[app], base, app) is None:
                 return None, "its task base cannot import the runtime"
             bases[base] = wired[app]
+            self._base_app[base] = app
         return app, ""
 
     def _fallback_runtime(self, path: str, wired: dict[str, str]) -> str | None:
-        """The runtime a file with run_blocking rewrites only imports: one being wired, else
-        one of ours, else one beside the nearest app construction (not wired), whichever the
-        file can import; None when there is none or two are equally near."""
+        """The runtime a file with run_blocking rewrites only imports: one being wired or one
+        of ours that the file can import, else the one beside the nearest app construction
+        (not wired); None when there is none or two are equally near."""
         for runtime in [*sorted(set(wired.values())), *sorted(self.ours, key=_depth)]:
             if self._import(runtime, path, None):
                 return runtime
@@ -339,7 +411,7 @@ class Planner:
         runtime, why = self._runtime_for_app(near[0][1])
         if why is not None:
             raise PlanFailed(2, f"{why}; nothing was written")
-        return runtime if self._import(runtime, path, None) else None
+        return runtime  # importable or not: the caller says which
 
     def _renames(self, path: str, wired: dict[str, str], bases: dict[str, str]) -> list[Rename]:
         absolute = os.path.abspath(path)
@@ -412,8 +484,11 @@ class Planner:
             plan.runtimes.append(RuntimeWrite(path, old, new))
             plan.summary.runtime.append(path)
         if used:
-            first = sorted(used)[0]
-            plan.summary.runtime_import = self.layout.dotted_from(first)
+            plan.summary.runtime_import = self._runtime_name(sorted(used)[0])
+
+
+def items_of(items: list[tuple[Finding, str | None]]) -> list[Finding]:
+    return [f for f, _ in items]
 
 
 def _depth(path: str) -> tuple[int, str]:

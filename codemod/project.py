@@ -38,9 +38,10 @@ class Module:
     """classes declared here directly on ``celery.Task`` (rebased to AsyncTask when wired)."""
 
 
-def scan(path: str, data: bytes) -> Module | None:
-    """The tasks, apps and imports of one file (None when it has none of them)."""
-    if b"task" not in data and b"Celery" not in data:
+def scan(path: str, data: bytes, gate: bool = True) -> Module | None:
+    """The tasks, apps and imports of one file (None when it has none of them). ``gate``: skip
+    a file without the words a task or app definition needs (an importer has neither)."""
+    if gate and b"task" not in data and b"Celery" not in data:
         return None
     try:
         tree = ast.parse(data)
@@ -59,12 +60,10 @@ def scan(path: str, data: bytes) -> Module | None:
                 celery_classes.add(node.name)
             if any(b in task_names or b.endswith(".AsyncTask") for b in bases):
                 module.task_bases.add(node.name)
-    factories = {  # functions of this module that construct and return an app
+    factories = {  # module-level functions that construct and return an app
         node.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef)
-        and any(isinstance(n, ast.Call) and _constructs(n, celery_classes) for n in ast.walk(node))
-        and any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(node))
+        for node in (tree.body if b"Celery" in data else ())
+        if isinstance(node, ast.FunctionDef) and _factory(node, celery_classes)
     }
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -94,6 +93,13 @@ def scan(path: str, data: bytes) -> Module | None:
     ):
         return None
     return module
+
+
+def _factory(node: ast.FunctionDef, celery_classes: set[str]) -> bool:
+    inside = list(ast.walk(node))
+    return any(isinstance(n, ast.Call) and _constructs(n, celery_classes) for n in inside) and any(
+        isinstance(n, ast.Return) and n.value is not None for n in inside
+    )
 
 
 def _constructs(call: ast.Call, celery_classes: set[str]) -> bool:
@@ -139,7 +145,7 @@ class Project:
 
     def module(self, path: str) -> Module | None:
         if path not in self.modules and path in self.data:
-            found = scan(path, self.data[path])
+            found = scan(path, self.data[path], gate=False)
             self.modules[path] = found if found is not None else Module(path)
         return self.modules.get(path)
 

@@ -37,6 +37,14 @@ THIRD_PARTY = frozenset(
         *("starlette", "strawberry", "tornado", "uvicorn", "vine"),
     }
 )
+_PACKAGE_DIR = re.compile(
+    r"""(?:\bwhere\s*=\s*\[?\s*["']([\w./-]+)["']"""  # setuptools find (pyproject, setup.cfg)
+    r"""|\bfrom\s*=\s*["']([\w./-]+)["']"""  # poetry packages = [{include=..., from="lib"}]
+    r"""|package_dir\s*=\s*\n?\s*=\s*([\w./-]+)"""  # setup.cfg package_dir = =lib
+    r"""|package_dir\s*=\s*\{\s*["']["']\s*:\s*["']([\w./-]+)["']"""  # setup.py/pyproject
+    r"""|^where\s*=\s*([\w./-]+)[ \t]*$)""",  # setup.cfg [options.packages.find] where = lib
+    re.M,
+)
 PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 
 
@@ -108,9 +116,22 @@ class Layout:
                 self.declared.add(directory)
         for directory in {"", *self.dirs}:
             here = os.path.join(self.root, directory)
-            if any(os.path.isfile(os.path.join(here, n)) for n in PROJECT_FILES):
-                src = os.path.join(directory, "src") if directory else "src"
-                self.declared.add(src if src in self.dirs else directory)
+            found = [n for n in PROJECT_FILES if os.path.isfile(os.path.join(here, n))]
+            if not found:
+                continue
+            # Where the package lives when it is pip-installed: the project file says (setuptools
+            # `where`/`package_dir`, poetry `from`), else `src` by convention, else beside it.
+            named = {
+                os.path.normpath(os.path.join(directory, m))
+                for n in found
+                for groups in _PACKAGE_DIR.findall(_read(os.path.join(here, n)))
+                for m in groups
+                if m
+            }
+            named = {d if d != "." else "" for d in named}
+            src = os.path.join(directory, "src") if directory else "src"
+            roots = {d for d in named if d in self.dirs} or {src if src in self.dirs else directory}
+            self.declared |= roots
 
     def _read_imports(self, rel: str, text: str) -> None:
         uses = self.uses.setdefault(rel, Counter())
@@ -199,10 +220,6 @@ class Layout:
             return None
         preferred = [n for r, n in names if r in set(prefer)]
         return (preferred or [n for _, n in names])[0]
-
-    def dotted_from(self, path: str) -> str | None:
-        """A file's own module name from its best root."""
-        return self.module_for(path, path)
 
     def resolve(self, importer: str, module: str, level: int = 0) -> str | None:
         """The repository file ``from <module> import`` names in ``importer`` (None: outside)."""

@@ -77,7 +77,10 @@ class Rewrites(CodemodTest):
 
     def check(self, body: str, expected: str, head: str = T, added: str = "") -> None:
         before = head + "async def f(a, c, xs):\n" + body
-        after = head + added + "async def f(a, c, xs):\n" + expected
+        if added and head.startswith("from proj "):  # joins the repository's own imports, sorted
+            after = added.rstrip("\n") + "\n" + head + "async def f(a, c, xs):\n" + expected
+        else:  # after the last (third-party) import, as AddImportsVisitor puts it
+            after = head + added + "async def f(a, c, xs):\n" + expected
         self.assertCodemod(before, after)
 
     def test_methods(self) -> None:

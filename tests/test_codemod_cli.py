@@ -543,3 +543,69 @@ def test_select_fixes_only_the_chosen_codes(
     assert "await run_blocking(AsyncResult(tid).get)" in text
     assert json.loads((tmp_path / "r.json").read_text())["unfixable"] == []
     assert run(capsys, "--no-factory", "--ignore", "CEL001", view).status == 0
+
+
+def test_summary_lists_what_is_left_and_diff_shows_the_runtime_as_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "app.py", APP + "\n\n@app.task\ndef add(x):\n    return x\n")
+    write(
+        tmp_path / "api.py",
+        "from celery.result import AsyncResult\nfrom fastapi import FastAPI\n\n"
+        "from app import add, app\n\napi = FastAPI()\n\n\n"
+        "@api.get('/')\nasync def view(tid, lib):\n"
+        "    add.delay(1)\n    lib.tasks['x'].delay()\n    return AsyncResult(tid).get()\n\n\n"
+        "@app.task\nasync def chained():\n    add.delay(2)\n",
+    )
+    r = run(capsys, "--diff", "--report", tmp_path / "r.json", tmp_path)
+    assert r.status == 1
+    assert f"write runtime module {tmp_path / 'celery_async.py'} (" in r.out
+    assert "# celery_async.py — generated" not in r.out  # the diff shows the user's code only
+    todo = json.loads((tmp_path / "r.json").read_text())["todo"]
+    [handler] = todo["error_handler"]
+    assert handler["framework"] == "FastAPI/Starlette"
+    assert "from celery_async import BrokerUnavailable" in handler["snippet"]
+    assert [w["line"] for w in todo["result_waits_without_timeout"]] == [14]
+    assert [(t["line"], t["note"]) for t in todo["rewritten_in_worker_tasks"]] == [
+        (19, "in task chained")
+    ]
+    [by_hand] = todo["check_by_hand"]
+    assert by_hand["line"] == 13 and "lib.tasks['x'].delay()" in by_hand["note"]
+    assert "map BrokerUnavailable to HTTP 503 (FastAPI/Starlette)" in r.err
+    assert "await run_blocking(lib.tasks['x'].delay)" in r.out
+
+
+def test_a_file_that_cannot_import_the_runtime_is_left_alone_with_the_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """other/view.py imports its sibling as `helper`: it runs with other/ on sys.path, where
+    pkg/celery_async.py is not importable. Nothing is guessed; the step is printed."""
+    write(tmp_path / "pkg" / "app.py", APP)
+    write(tmp_path / "pkg" / "use.py", "import pkg.app\n")
+    write(tmp_path / "other" / "helper.py", "X = 1\n")
+    write(tmp_path / "other" / "view.py", "import helper\n" + RESULT)
+    before = snapshot(tmp_path)
+    r = run(capsys, tmp_path)
+    assert r.status == 0
+    assert snapshot(tmp_path) == before
+    assert "cannot be imported from this file's import roots (other): left alone" in r.err
+    assert "rerun with --runtime-module pkg.celery_async" in r.err
+
+
+def test_a_view_without_the_word_task_still_leads_to_its_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the definitions need the words; the importing file is followed whatever it says.
+    The repository is reached through a symlink, as a temp or home folder often is."""
+    real = tmp_path / "real"
+    write(real / "proj" / "__init__.py", "")
+    write(real / "proj" / "app.py", APP + "\n\n@app.task\ndef t():\n    pass\n")
+    view = write(
+        real / "proj" / "views.py", "from proj.app import t\n\n\nasync def v():\n    t.delay()\n"
+    )
+    (tmp_path / "link").symlink_to(real)
+    subprocess.run(["git", "init", "-q"], cwd=real, check=True)
+    r = run(capsys, tmp_path / "link" / "proj" / "views.py")
+    assert r.status == 1
+    assert "    await t.delayx()\n" in view.read_text()
+    assert "CeleryAsync('proj'" in (real / "proj" / "app.py").read_text()

@@ -29,6 +29,8 @@ from codemod_layouts import (
 )
 from servers import CeleryWorker, RedisServer, UvicornServer, wait_until
 
+from codemod.roots import Layout as Roots
+
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {
@@ -123,3 +125,32 @@ def test_rewritten_files_are_lint_clean_where_they_were(tmp_path: Path) -> None:
     for command in (lint, style):
         result = run(*command, *files)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("project_file", "text"),
+    [
+        ("pyproject.toml", '[tool.setuptools.packages.find]\nwhere = ["lib"]\n'),
+        ("setup.cfg", "[options]\npackage_dir =\n    =lib\npackages = find:\n"),
+        ("setup.cfg", "[options.packages.find]\nwhere = lib\n"),
+        ("pyproject.toml", '[tool.poetry]\npackages = [{include = "jobs", from = "lib"}]\n'),
+    ],
+)
+def test_a_declared_package_folder_is_an_import_root(
+    project_file: str, text: str, tmp_path: Path
+) -> None:
+    """A namespace package under a declared folder, imported by nobody with an absolute import:
+    only the project file says where sys.path starts when it is pip-installed."""
+    write = {
+        f"packages/jobs/{project_file}": text,
+        "packages/jobs/lib/jobs/celery_app.py": "from celery import Celery\n",
+        "packages/jobs/lib/jobs/celery_async.py": "",
+    }
+    for rel, content in write.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(content)
+    files = [str(p) for p in tmp_path.rglob("*.py")]
+    layout = Roots.build(str(tmp_path), files, {})
+    app = tmp_path / "packages/jobs/lib/jobs/celery_app.py"
+    runtime = tmp_path / "packages/jobs/lib/jobs/celery_async.py"
+    assert layout.module_for(str(runtime), str(app)) == "jobs.celery_async"

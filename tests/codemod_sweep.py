@@ -1,0 +1,182 @@
+"""Run the codemod on snapshots of real repositories and check what it wrote (a manual tool).
+
+    python tests/codemod_sweep.py SNAPSHOT_DIR [SNAPSHOT_DIR ...]
+
+Each snapshot (a repository's files, e.g. ``git archive HEAD | tar -x``) is copied into a
+temporary git repository and the codemod runs on it twice: on ``.``, then, file by file, as the
+pre-commit fix hook does, on each file the full run fixed calls in (from a clean copy). It reports,
+per repository: the exit status, internal errors, files changed although nothing was fixable,
+and every runtime import it added that does not resolve from a root the rewritten file's own
+absolute imports resolve from (found by brute force over every folder, independently of the
+codemod's own root finding), and whether a one-file run gives that file (and every other file
+it touches, e.g. the app it wires) what the full run gave.
+Prints one JSON object per repository and a total; exits 1 when any check failed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+_KNOWN = frozenset({"celery", "kombu", "django", "fastapi", "starlette", "sanic", "aiohttp"})
+
+
+def sh(*cmd: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def codemod(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return sh(sys.executable, "-m", "codemod", "--isolated", *args, cwd=cwd)
+
+
+def folders(root: Path) -> list[Path]:
+    found = []
+    for here, dirs, _ in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in (".git", "node_modules", ".venv", "venv")]
+        found.append(Path(here))
+    return found
+
+
+def resolves(folder: Path, module: str) -> bool:
+    path = folder.joinpath(*module.split("."))
+    return path.with_suffix(".py").is_file() or path.is_dir()
+
+
+def roots_used(path: Path, dirs: list[Path]) -> set[Path]:
+    """Folders from which exactly one of the file's absolute imports resolves."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError):
+        return set()
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+        elif isinstance(node, ast.Import):
+            modules = [a.name for a in node.names]
+        else:
+            continue
+        for module in modules:
+            top = module.partition(".")[0]
+            if top in sys.stdlib_module_names or top in _KNOWN or "celery_async" in module:
+                continue
+            hits = [d for d in dirs if resolves(d, module)]
+            if len(hits) == 1:
+                roots.add(hits[0])
+    return roots
+
+
+def importers(target: Path, dirs: list[Path], files: list[Path]) -> set[Path]:
+    """Folders from which another file imports ``target``."""
+    roots = set()
+    for file in files:
+        try:
+            tree = ast.parse(file.read_bytes())
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                for d in dirs:
+                    p = d.joinpath(*name.split("."))
+                    if target in (p.with_suffix(".py"), p / "__init__.py"):
+                        roots.add(d)
+    return roots
+
+
+def fresh(snapshot: Path, dest: Path) -> Path:
+    shutil.copytree(snapshot, dest, symlinks=True)
+    sh("git", "init", "-q", cwd=dest)
+    sh("git", "add", "-A", cwd=dest)
+    sh("git", "-c", "user.name=s", "-c", "user.email=s@s", "commit", "-qm", "s", cwd=dest)
+    return dest
+
+
+def sweep(snapshot: Path, work: Path) -> dict[str, object]:
+    repo = fresh(snapshot, work / "full")
+    report = work / "report.json"
+    proc = codemod("--report", str(report), ".", cwd=repo)
+    data = json.loads(report.read_text()) if report.exists() else {}
+    changed = [
+        line[3:] for line in sh("git", "status", "--porcelain", cwd=repo).stdout.splitlines()
+    ]
+    result: dict[str, object] = {"exit": proc.returncode, "fixed": data.get("fixed", {})}
+    problems: list[str] = []
+    if proc.returncode == 4 or data.get("internal_errors"):
+        problems.append(f"internal error: {data.get('internal_errors') or proc.stderr[-300:]}")
+    if not data.get("fixed") and changed:
+        problems.append(f"changed with nothing fixable: {changed}")
+    dirs = folders(repo)
+    files = [p for d in dirs for p in d.glob("*.py")]
+    imports = []
+    current: Path | None = None
+    for line in sh("git", "diff", "-U0", cwd=repo).stdout.splitlines():
+        if line.startswith("+++ b/"):
+            current = repo / line[6:]
+        elif line.startswith("+from ") and "celery_async import" in line and current:
+            module = line.split()[1]
+            if module.startswith("."):
+                ok = (current.parent / (module.lstrip(".") + ".py")).exists() or module != module
+                imports.append({"file": str(current.relative_to(repo)), "module": module})
+                if not ok and module.count(".") == 1:
+                    problems.append(f"{current.relative_to(repo)}: {module} is not beside it")
+                continue
+            roots = roots_used(current, dirs) or importers(current, dirs, files)
+            good = [d for d in roots if d.joinpath(*module.split(".")).with_suffix(".py").is_file()]
+            imports.append(
+                {
+                    "file": str(current.relative_to(repo)),
+                    "module": module,
+                    "roots": sorted(str(d.relative_to(repo)) for d in roots),
+                }
+            )
+            if roots and not good:
+                problems.append(f"{current.relative_to(repo)}: {module} not under its roots")
+    result["imports"] = imports
+    partial = []
+    wired = {os.path.normpath(p) for p in data.get("wired", [])}
+    for rel in [os.path.normpath(p) for p in data.get("rewritten", [])]:
+        if rel in wired:  # changed for the app's sake: a run on it alone has nothing to fix
+            continue
+        one = fresh(snapshot, work / f"one-{len(partial)}")
+        codemod(rel, cwd=one)
+        touched = [ln[3:] for ln in sh("git", "status", "--porcelain", cwd=one).stdout.splitlines()]
+        same = all((one / t).read_bytes() == (repo / t).read_bytes() for t in [rel, *touched])
+        partial.append({"file": rel, "same_as_full_run": same})
+        if not same:
+            problems.append(f"{rel}: a one-file run differs from the full run")
+    result["one_file_runs"] = partial
+    result["problems"] = problems
+    return result
+
+
+def main(argv: list[str]) -> int:
+    failed = 0
+    totals = {"repositories": 0, "fixed_calls": 0, "runtime_imports": 0, "one_file_runs": 0}
+    for arg in argv:
+        snapshot = Path(arg).resolve()
+        with tempfile.TemporaryDirectory() as tmp:
+            result = sweep(snapshot, Path(tmp))
+        print(json.dumps({snapshot.name: result}))
+        totals["repositories"] += 1
+        totals["fixed_calls"] += sum(result["fixed"].values())  # type: ignore[union-attr]
+        totals["runtime_imports"] += len(result["imports"])  # type: ignore[arg-type]
+        totals["one_file_runs"] += len(result["one_file_runs"])  # type: ignore[arg-type]
+        failed += bool(result["problems"])
+    print(json.dumps({"total": totals, "repositories_with_problems": failed}))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
