@@ -56,4 +56,15 @@ _pyenv_on_path()
 def tests(session: nox.Session) -> None:
     session.install("-e", ".", *DEPS)
     # -n 0: these sessions already run side by side under the main suite's workers.
-    session.run("python", "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", *TESTS, *session.posargs)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-n",
+        "0",
+        "-p",
+        "no:cacheprovider",
+        *TESTS,
+        *session.posargs,
+    )

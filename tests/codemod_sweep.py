@@ -32,7 +32,7 @@ def sh(*cmd: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def codemod(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return sh(sys.executable, "-m", "codemod", "--isolated", *args, cwd=cwd)
+    return sh(sys.executable, "-m", "celery_async_codemod", "--isolated", *args, cwd=cwd)
 
 
 def folders(root: Path) -> list[Path]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from cel_support import run, tool
+from celery_async_codemod.roots import Layout as Roots
 from codemod_layouts import (
     DJANGO,
     NOTHING_TO_FIX,
@@ -28,8 +29,6 @@ from codemod_layouts import (
     codemod,
 )
 from servers import CeleryWorker, RedisServer, UvicornServer, wait_until
-
-from codemod.roots import Layout as Roots
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
