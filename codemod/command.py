@@ -395,14 +395,13 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
         self.settings = settings or Settings.from_mapping(dict(options))
         self.findings = findings
         self.renames = renames
-        self.rewriter: Rewriter | None = None
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         findings = self.findings
         if findings is None:  # run by libcst.tool: the checker decides here
             findings = check_source(tree.bytes, self.settings, select=("CEL",)).findings
         positions = cast(Mapping[cst.CSTNode, CodeRange], self.metadata[PositionProvider])
-        rewriter = self.rewriter = Rewriter(
+        rewriter = Rewriter(
             tree, positions, self.settings, self.runtime_module, findings, self.renames
         )
         new = rewriter.rewrite(tree)

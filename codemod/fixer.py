@@ -51,14 +51,11 @@ class Outcome:
     data: bytes = b""
     new_data: bytes | None = None
     """The rewritten file, when it differs from ``data``."""
-    parsed: bool = False
-    """False when the cheap text check showed nothing can be fixed (the file was not parsed)."""
     fixed: list[Finding] = field(default_factory=list)
     unfixable: list[Unfixable] = field(default_factory=list)
     renamed: list[Rename] = field(default_factory=list)
     error: str | None = None
     internal_error: str | None = None
-    written: bool = False
 
     @property
     def changed(self) -> bool:
@@ -157,10 +154,7 @@ def _fix_source(
         if result.error:
             outcome.error = result.error
             return outcome
-        outcome.parsed = result.parsed
         findings = result.findings
-    else:
-        outcome.parsed = True
     fixable = [f for f in findings if f.fix is not None]
     if not fixable and not renames:
         outcome.unfixable = [Unfixable(f, f.reason or "not fixable") for f in findings]

@@ -62,7 +62,6 @@ def _write(outcome: Outcome, summary: Summary) -> None:
             summary.errors.append((outcome.path, "read-only: not written"))
             return
         write_atomically(outcome.path, outcome.data, outcome.new_data)
-        outcome.written = True
     except FileChanged:
         summary.errors.append((outcome.path, "changed on disk while the codemod ran: not written"))
     except OSError as e:
