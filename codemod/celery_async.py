@@ -718,9 +718,12 @@ def _own_dispatcher(app: Any) -> _Dispatcher | None:
 
 
 def _app_of(fn: Callable[..., Any]) -> Any:
-    """The app of a bound Celery call (result, signature, control), else
-    the current app."""
-    app = getattr(getattr(fn, "__self__", None), "app", None)
+    """The app of a bound Celery call (``app.send_task`` itself, a result,
+    signature or control), else the current app."""
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, Celery):
+        return owner
+    app = getattr(owner, "app", None)
     if isinstance(app, Celery):
         return app
     return current_app._get_current_object()

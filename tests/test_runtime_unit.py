@@ -872,3 +872,15 @@ def test_redis_outage_raises_broker_unavailable_quickly(
     durations = asyncio.run(main())
     redis_server.resume()
     assert max(durations) < 2.0, durations
+
+
+def test_run_blocking_finds_the_app_of_a_bound_app_method() -> None:
+    """``run_blocking(app.send_task, ...)`` runs on that app's pool, not current_app's."""
+    from celery import Celery
+    from celery_async_codemod.celery_async import _app_of
+
+    mine, other = Celery("mine", set_as_current=False), Celery("other")
+    other.set_current()
+    assert _app_of(mine.send_task) is mine
+    assert _app_of(mine.control.revoke) is mine
+    assert _app_of(print) is other
