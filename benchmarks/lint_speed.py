@@ -317,12 +317,18 @@ def build_app_corpus(dest: Path, domains: int) -> Corpus:
         "files": len(corpus.files),
         "lines": corpus.lines,
     }
+    return _with_canary(corpus, dest)
+
+
+def _with_canary(corpus: Corpus, dest: Path) -> Corpus:
+    """Add the canary file, whose findings every timed run must report."""
     canary = dest / "canary" / CANARY_NAME
     canary.parent.mkdir(parents=True, exist_ok=True)
     canary.write_text(CANARY, encoding="utf-8")
     corpus.files.append(canary)
     corpus.lines += CANARY.count("\n")
     corpus.bytes += len(CANARY.encode())
+    corpus.sources["canary"] = {"from": "lint_speed.py", "files": 1, "lines": CANARY.count("\n")}
     return corpus
 
 
@@ -351,14 +357,7 @@ def build_corpus(tier: str, dest: Path, limit: int | None, domains: int = 80) ->
             n_files += 1
             n_lines += lines
         corpus.sources[label] = {"from": str(src), "files": n_files, "lines": n_lines}
-    canary = dest / "canary" / CANARY_NAME
-    canary.parent.mkdir(parents=True, exist_ok=True)
-    canary.write_text(CANARY, encoding="utf-8")
-    corpus.files.append(canary)
-    corpus.lines += CANARY.count("\n")
-    corpus.bytes += len(CANARY.encode())
-    corpus.sources["canary"] = {"from": "lint_speed.py", "files": 1, "lines": CANARY.count("\n")}
-    return corpus
+    return _with_canary(corpus, dest)
 
 
 # ---------------------------------------------------------------------------------------------
