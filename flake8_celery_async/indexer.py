@@ -99,8 +99,8 @@ class Indexer:
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
-        self.modules = module_names(python)
         aliases = import_names(python)
+        self.modules = module_names(python, aliases)
         shas = {rel: content_hash(data) for rel, data in datas.items()}
         code = [data for rel, data in datas.items() if not is_test_file(rel)]
         pool = any(uses_async_pool(data, python=True) for data in code) or any(

@@ -126,6 +126,7 @@ class Index:
             for alias in shorter:
                 self._suffixes.setdefault(alias, []).append(name)
         self._blocking: dict[str, Via | None] = {}
+        self._resolved: dict[tuple[str, str], tuple[Summary, str] | None] = {}
         if derived is not None:  # from the cache: what follows from the same summaries
             params, words, loop_words, paths, fingerprint = derived
             self._fingerprint: str | None = str(fingerprint)
@@ -173,6 +174,14 @@ class Index:
     ) -> tuple[Summary, str] | None:
         """The module and the qualified name in it that an absolute name refers to,
         following re-exports (``from .x import y`` in a package's ``__init__``)."""
+        if depth == 0:  # every lookup of the index starts here: answered once per name
+            key = (target, importer)
+            if key not in self._resolved:
+                self._resolved[key] = self._resolve(target, importer, 0)
+            return self._resolved[key]
+        return self._resolve(target, importer, depth)
+
+    def _resolve(self, target: str, importer: str, depth: int) -> tuple[Summary, str] | None:
         parts = target.split(".")
         for i in range(len(parts), 0, -1):
             summary = self.module_for(".".join(parts[:i]), importer)

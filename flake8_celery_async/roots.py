@@ -67,10 +67,13 @@ def import_names(paths: list[str]) -> dict[str, list[str]]:
     return names
 
 
-def module_names(paths: list[str]) -> frozenset[str]:
-    """Every name a module of these files may be imported by (see :func:`import_names`)."""
+def module_names(
+    paths: list[str], names: dict[str, list[str]] | None = None
+) -> frozenset[str]:
+    """Every name a module of these files may be imported by (see :func:`import_names`,
+    whose answer ``names`` is, when the caller has it already)."""
     found: set[str] = set()
-    for name, aliases in import_names(paths).items():
+    for name, aliases in (import_names(paths) if names is None else names).items():
         found.add(name)
         found.update(aliases)
     return frozenset(found)

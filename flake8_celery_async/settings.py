@@ -160,7 +160,12 @@ class Settings:
         return frozenset((self.delay_name, self.apply_async_name, self.send_task_name))
 
     def key(self) -> str:
-        """What the findings depend on, for the cache."""
+        """What the findings depend on, for the cache (settings are never changed once made:
+        the plugin and the CLI ask for it once per file)."""
+        return self._key
+
+    @cached_property
+    def _key(self) -> str:
         fields = [o.field for o in OPTIONS if o.field != "cache_dir"] + ["helper", "read_helper"]
         return repr([(field, getattr(self, field)) for field in fields])
 
