@@ -8,6 +8,7 @@ ones. Time limits are several times what is expected, for a busy 2-core machine.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import amqp.transport
 import pytest
 from celery.signals import before_task_publish
 from celery_async_codemod import celery_async
@@ -389,3 +391,56 @@ def test_a_nacked_publish_is_an_error_not_a_success(
     assert len(refused) == 15
     assert all(isinstance(e, BrokerUnavailable) and "refused" in str(e) for e in refused), refused
     assert rabbitmq.task_ids() == [after]
+
+
+def test_a_dead_broker_gets_one_connection_attempt_per_cooldown(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer, monkeypatch: Any
+) -> None:
+    """While the broker is down, dispatches (100 at once, then one every 10 ms for 2 s) fail
+    with at most one connection attempt in flight and none within the cooldown after a
+    failure: the service does not spin on reconnects while the broker boots. Attempts are
+    seen where py-amqp opens its TCP connection."""
+    app = make_app()
+    t = task(app)
+    attempts: list[tuple[float, float]] = []  # (start, end) of each TCP connect
+    connect = amqp.transport._AbstractTransport._connect
+
+    def observed(transport: Any, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return connect(transport, *args, **kwargs)
+        finally:
+            attempts.append((start, time.perf_counter()))
+
+    async def one(n: int) -> BaseException | None:
+        try:
+            await t.delayx(n)
+        except Exception as exc:
+            return exc
+        return None
+
+    async def main() -> list[BaseException | None]:
+        await t.delayx(0)  # a pooled connection, which the kill leaves closed
+        rabbitmq.kill()
+        monkeypatch.setattr(amqp.transport._AbstractTransport, "_connect", observed)
+        burst = [asyncio.ensure_future(one(n)) for n in range(100)]
+        steady = []
+        for n in range(200):
+            steady.append(asyncio.ensure_future(one(n)))
+            await asyncio.sleep(0.01)
+        return list(await asyncio.gather(*burst, *steady))
+
+    try:
+        errors = asyncio.run(main())
+    finally:
+        monkeypatch.undo()
+        rabbitmq.restart()
+    assert all(isinstance(e, BrokerUnavailable) for e in errors), errors[:1]
+    cooldown = celery_async.DEFAULTS["async_dispatch_cooldown"]
+    attempts.sort()
+    gaps = [later[0] - earlier[1] for earlier, later in itertools.pairwise(attempts)]
+    # never two at once, and each one at least a cooldown after the one before it failed
+    # (a busy machine only makes the gaps longer)
+    assert all(gap >= cooldown * 0.99 for gap in gaps), gaps
+    # about 2 s / 0.5 s; fewer on a slow machine, never more
+    assert 1 <= len(attempts) <= 2 / cooldown + 2, attempts
