@@ -414,9 +414,25 @@ class _Confirms:
 
     def __enter__(self) -> None:
         self._transport._write = self._buffer_or_write
+        self._connection = self.channel.connection
+        drain = self._connection.drain_events
+        polled: list[bool] = []
+
+        def poll_once(timeout: float | None = None) -> Any:
+            """py-amqp polls the socket before each publish (for a
+            connection.blocked notice). The batch's first poll finds a
+            connection the broker closed before anything is sent; the
+            others would only read acks that ``wait`` reads anyway."""
+            if timeout == 0 and polled:
+                return None
+            polled.append(True)
+            return drain(timeout=timeout)
+
+        self._connection.drain_events = poll_once
 
     def __exit__(self, *exc_info: object) -> None:
         self._transport._write = self._write
+        self._connection.__dict__.pop("drain_events", None)
         if exc_info[0] is None:
             self.flush()
 
