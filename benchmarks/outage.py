@@ -26,11 +26,11 @@ A request without an answer within ``--window`` s counts as "no answer".
 
 Reported: dispatch latency by status (p50/p99), status counts, **lost** (answered 200 but not
 on the broker), duplicates, recovery (from the fault's end to the first of an unbroken run of
-200s), probe latency over the run and per phase (``before`` the fault, ``fault``, ``mending``:
-for kill and restart the broker booting again, ``after``), the CPU used in each phase by
-the service process, the broker and the whole machine (in cores: 1.0 is one core busy for
-the whole phase; ``steal``: taken by the hypervisor), and for ``restart`` the first call's
-status.
+200s) and the failures that kept it from starting sooner, probe latency over the run and per
+phase (``before`` the fault, ``fault``, ``mending``: for kill and restart the broker booting
+again, ``after``), the CPU used in each phase by the service process, the broker and the whole
+machine (in cores: 1.0 is one core busy for the whole phase; ``steal``: taken by the
+hypervisor), and for ``restart`` the first call's status.
 Budgets for (iii): lost 0; 503 p99 <= 1 s; probes p99 <= 50 ms; recovery <= 1 s; the first
 call after an idle restart answers 200.
 
@@ -348,6 +348,11 @@ def run_variant(kind: str, fault: str, variant: str, args: argparse.Namespace) -
         "lost_examples": sorted(accepted - counted)[:5],
         "duplicates": len(on_broker) - len(counted),
         "recovery_seconds": recovery,
+        "failed_after_mended": [  # what kept recovery from starting earlier
+            {"at": o.started - mended, "seconds": o.seconds, "status": o.status, "body": o.body}
+            for o in later
+            if o.status != 200
+        ][-10:],
         "fault_times": times,
         "probes": {
             probe: stats([p.seconds for p in during if p.key == probe and p.status is not None])
