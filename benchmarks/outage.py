@@ -26,9 +26,18 @@ A request without an answer within ``--window`` s counts as "no answer".
 
 Reported: dispatch latency by status (p50/p99), status counts, **lost** (answered 200 but not
 on the broker), duplicates, recovery (from the fault's end to the first of an unbroken run of
-200s), probe latency during the fault, and for ``restart`` the first call's status.
+200s) and the failures that kept it from starting sooner, probe latency over the run and per
+phase (``before`` the fault, ``fault``, ``mending``: for kill and restart the broker booting
+again, ``after``), the CPU used in each phase by the service process, the broker and the whole
+machine (in cores: 1.0 is one core busy for the whole phase; ``steal``: taken by the
+hypervisor), and for ``restart`` the first call's status.
 Budgets for (iii): lost 0; 503 p99 <= 1 s; probes p99 <= 50 ms; recovery <= 1 s; the first
 call after an idle restart answers 200.
+
+``--no-dispatch`` is the control: the same run without a single dispatch (no warm-up
+dispatch, no requests, no first call), so the service never connects to the broker; the
+probes then measure what the fault itself, e.g. the broker's boot on the same cores, costs
+the machine's other processes.
 """
 
 from __future__ import annotations
@@ -36,14 +45,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import math
+import os
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import _runtime
@@ -104,6 +116,20 @@ class Broker:
         else:
             _iptables("-D", self.server.port)  # type: ignore[attr-defined]
 
+    def pids(self) -> list[int]:
+        """The broker's live processes (RabbitMQ: every one whose environment names its node,
+        the Erlang VM and its helpers)."""
+        if isinstance(self.server, RedisServer):
+            return [self.server.pid] if self.server.alive() else []
+        assert isinstance(self.server, RabbitMQServer)
+        marker = f"RABBITMQ_NODENAME={self.server.node}".encode()
+        pids = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            with contextlib.suppress(OSError):
+                if marker in (proc / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(proc.name))
+        return pids
+
     def task_ids(self) -> list[str]:
         """Ids of the messages waiting in the default queue, read off the broker."""
         if isinstance(self.server, RabbitMQServer):
@@ -158,19 +184,53 @@ def warm_up(web: UvicornServer, dispatch: bool) -> None:
         assert http.get("/dns").status_code == 200
 
 
+PHASES = ("before", "fault", "mending", "after")  # begin at the marks start, broken, ...
+PHASE_MARKS = ("start", "broken", "mending", "mended", "end")
+
+
+CPU = ("service", "broker", "machine", "steal")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of process ``pid`` (all its threads); 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def cpu_seconds(service: int, broker: Callable[[], list[int]]) -> dict[str, float]:
+    """CPU seconds so far of the service process, of the broker's live processes, of the
+    whole machine (busy, steal left out) and stolen from it by the hypervisor."""
+    cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    busy = sum(cpu[:7]) - cpu[3] - cpu[4]  # user..softirq without idle, iowait
+    return {
+        "service": process_cpu(service),
+        "broker": sum(process_cpu(pid) for pid in broker()),
+        "machine": busy / tick,
+        "steal": cpu[7] / tick,
+    }
+
+
 class Timeline:
     """The fault's schedule, kept by the main thread (it starts and stops the servers: a
     process started from a short-lived thread would be killed when that thread ends), and
-    read by the load generator's thread."""
+    read by the load generator's thread. Each mark also samples the service's CPU."""
 
-    def __init__(self) -> None:
+    def __init__(self, service_pid: int, broker_pids: Callable[[], list[int]]) -> None:
         self.start = time.perf_counter()
+        self.pid, self.broker_pids = service_pid, broker_pids
         self.times: dict[str, float] = {}
+        self.cpu: dict[str, dict[str, float]] = {}
         self.broken = threading.Event()  # the burst goes out
         self.mended = threading.Event()
+        self.mark("start")
 
     def mark(self, name: str) -> None:
         self.times[name] = time.perf_counter() - self.start
+        self.cpu[name] = cpu_seconds(self.pid, self.broker_pids)
 
     def now(self) -> float:
         return time.perf_counter() - self.start
@@ -185,6 +245,7 @@ class Timeline:
         self.broken.set()
         if fault != "restart":
             time.sleep(max(0.0, LEAD + duration - self.now()))
+        self.mark("mending")
         mend()
         self.mark("mended")
         self.mended.set()
@@ -200,6 +261,10 @@ async def load(web: UvicornServer, fault: str, timeline: Timeline, args: Any) ->
             tasks.append(loop.create_task(_request(client, "POST", f"/dispatch/{key}", key)))
 
         first_call: Outcome | None = None
+        if args.no_dispatch:  # the control: the schedule's time, and no dispatch
+            await asyncio.to_thread(timeline.mended.wait)
+            await asyncio.sleep(TAIL)
+            return {"outcomes": [], "first_call": None}
         if fault == "restart":  # idle through the restart, then the first call
             await asyncio.to_thread(timeline.mended.wait)
             first_call = await _request(client, "POST", "/dispatch/first-call", "first-call")
@@ -238,10 +303,10 @@ def stats(seconds: list[float]) -> dict[str, Any]:
 def run_variant(kind: str, fault: str, variant: str, args: argparse.Namespace) -> dict[str, Any]:
     with service(kind, variant) as (broker, web):
         break_it, mend_it = broker.fault(fault)
-        warm_up(web, dispatch=fault != "cold")
+        warm_up(web, dispatch=fault != "cold" and not args.no_dispatch)
         prober = Prober(web.base_url, 0.05)
         prober.start(time.perf_counter() + 600)
-        timeline, result = Timeline(), {}
+        timeline, result = Timeline(web.pid, broker.pids), {}
         loader = threading.Thread(
             target=lambda: result.update(asyncio.run(load(web, fault, timeline, args)))
         )
@@ -251,6 +316,7 @@ def run_variant(kind: str, fault: str, variant: str, args: argparse.Namespace) -
         finally:
             timeline.mended.set()
             loader.join()
+            timeline.mark("end")
             probes = prober.stop()
         on_broker = broker.task_ids()
     outcomes: list[Outcome] = result["outcomes"]
@@ -282,17 +348,48 @@ def run_variant(kind: str, fault: str, variant: str, args: argparse.Namespace) -
         "lost_examples": sorted(accepted - counted)[:5],
         "duplicates": len(on_broker) - len(counted),
         "recovery_seconds": recovery,
+        "failed_after_mended": [  # what kept recovery from starting earlier
+            {"at": o.started - mended, "seconds": o.seconds, "status": o.status, "body": o.body}
+            for o in later
+            if o.status != 200
+        ][-10:],
         "fault_times": times,
         "probes": {
             probe: stats([p.seconds for p in during if p.key == probe and p.status is not None])
             | {"not_answered": sum(1 for p in during if p.key == probe and p.status is None)}
             for probe in PROBES
         },
+        "phases": phases(timeline, probes),
     }
     if result["first_call"] is not None:
         first = result["first_call"]
         summary["first_call"] = {"status": first.status, "seconds": first.seconds}
     return summary
+
+
+def phases(timeline: Timeline, probes: list[Outcome]) -> dict[str, Any]:
+    """Per phase: its seconds, every probe's latency (all three endpoints together), and the
+    CPU the service process and the whole machine used, as a share of one core. Phases
+    under 0.1 s are left out."""
+    result: dict[str, Any] = {}
+    marks = [m for m in PHASE_MARKS if m in timeline.times]
+    for phase, (begin, end) in zip(PHASES, itertools.pairwise(marks), strict=False):
+        t0, t1 = timeline.times[begin], timeline.times[end]
+        seconds = t1 - t0
+        if seconds < 0.1:  # restart: no time before the fault, nor in it
+            continue
+        inside = [
+            p.seconds for p in probes
+            if p.status is not None and t0 <= p.started - timeline.start < t1
+        ]  # fmt: skip
+        used = {k: timeline.cpu[end][k] - timeline.cpu[begin][k] for k in CPU}
+        result[phase] = {
+            "seconds": seconds,
+            "probes": stats(inside),
+            # a killed broker's processes take their CPU time with them: unknown then
+            "cpu_cores": {k: v / seconds if v >= 0 else None for k, v in used.items()},
+        }
+    return result
 
 
 def verdict(summary: dict[str, Any]) -> dict[str, bool]:
@@ -309,6 +406,8 @@ def verdict(summary: dict[str, Any]) -> dict[str, bool]:
     }
     if "first_call" in summary:
         checks["first_call"] = summary["first_call"]["status"] == 200
+    if not summary["statuses"]:  # the control (--no-dispatch): only the probes apply
+        checks = {"probes_p99": checks["probes_p99"]}
     return checks
 
 
@@ -331,7 +430,21 @@ def report(results: dict[str, dict[str, Any]], window: float) -> str:
                 *(str(s["first_call"]["status"]) for s in results.values()),
             ]
         )
-    lines = [table(rows)]
+    lines = [table(rows), ""]
+    rows = [["phase: probes p50 / p99; CPU in cores", *(VARIANTS[v] for v in results)]]
+    for phase in PHASES:
+        cells = []
+        for s in results.values():
+            if phase not in s["phases"]:
+                cells.append("-")
+                continue
+            p, cores = s["phases"][phase], s["phases"][phase]["cpu_cores"]
+            parts = ", ".join(
+                f"{k} {'?' if cores[k] is None else format(cores[k], '.2f')}" for k in CPU
+            )
+            cells.append(f"{cell(p['probes'])}; {parts} ({p['seconds']:.1f} s)")
+        rows.append([phase, *cells])
+    lines.append(table(rows))
     if "x" in results:
         checks = verdict(results["x"])
         lines.append("")
@@ -348,6 +461,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="dispatches per second (20)")
     parser.add_argument("--burst", type=int, default=100, help="concurrent at the fault (100)")
     parser.add_argument("--window", type=float, default=20.0, help="seconds to wait (20)")
+    parser.add_argument(
+        "--no-dispatch", action="store_true", help="the control: probes only, see above"
+    )
     parser.add_argument("--json", metavar="PATH", help="JSON to PATH ('-': stdout)")
     args = parser.parse_args()
     default = "plain,to_thread,x" if (args.broker, args.fault) == ("redis", "pause") else "x"
@@ -366,14 +482,16 @@ def main() -> None:
             "benchmark": "outage",
             "broker": args.broker,
             "fault": args.fault,
-            "settings": {k: getattr(args, k) for k in ("duration", "rate", "burst", "window")},
+            "settings": {
+                k: getattr(args, k) for k in ("duration", "rate", "burst", "window", "no_dispatch")
+            },
             "variants": {v: VARIANTS[v] for v in variants},
             "results": results,
             "pass": verdict(results["x"]) if "x" in results else None,
             "budget": BUDGET,
         },
         args.json,
-        f"outage-{args.broker}-{args.fault}",
+        f"outage-{args.broker}-{args.fault}{'-control' if args.no_dispatch else ''}",
     )
 
 

@@ -34,8 +34,8 @@ How it stays fast when the broker is not:
 * At most ``async_dispatch_max_in_flight`` calls wait or run; one more
   fails at once instead of queueing.
 * Publishes that wait for a thread go out together: on Redis in one
-  pipelined round trip (kombu 5.7+ ``Producer.batch``), on RabbitMQ with
-  their confirms awaited together.
+  pipelined round trip (kombu 5.7+ ``Producer.batch``), on RabbitMQ in
+  a few large writes with their confirms awaited together.
 * The pool's threads use connections, producers and result backends of
   their own, with every socket operation bounded by
   ``async_dispatch_socket_timeout`` (T) and no retry loops (a publish is
@@ -48,7 +48,9 @@ How it stays fast when the broker is not:
   unavailable, calls starting within ``async_dispatch_cooldown`` seconds
   fail at once instead of each waiting for its own timeout.
 * All of these failures raise :class:`BrokerUnavailable`; map it to HTTP
-  503 (e.g. a FastAPI ``exception_handler`` with ``Retry-After: 1``).
+  503 (e.g. a FastAPI ``exception_handler`` with ``Retry-After: 1``). So
+  does a message RabbitMQ refused (``basic.nack``: a full queue with
+  ``x-overflow: reject-publish``), without starting the cooldown.
 
 Settings (ordinary Celery configuration), with their defaults:
 
@@ -118,6 +120,10 @@ DEFAULTS: dict[str, float] = {
     "async_dispatch_batch_size": 100,
 }
 THREAD_NAME_PREFIX = "celery-async"
+NACKED = (
+    "the broker refused the message (basic.nack: e.g. a full queue with "
+    "overflow reject-publish); it was not queued"
+)
 AT_LEAST_ONCE = (
     "a call that timed out may still have been delivered (dispatch is "
     "at-least-once: pass your own task_id to let the task deduplicate)"
@@ -253,6 +259,26 @@ def _batched(
     )
 
 
+def _declared_once(producer: Any) -> Callable[..., Any]:
+    """``producer.maybe_declare`` without its work on every publish for
+    a queue already declared on the connection: kombu binds a copy of the
+    queue and its exchange to the channel each time, only to find it in
+    ``declared_entities`` and throw the copy away."""
+    declare = producer.maybe_declare
+
+    def maybe_declare(entity: Any, *args: Any, **kwargs: Any) -> Any:
+        if (
+            entity
+            and entity.can_cache_declaration
+            and producer.channel.connection is not None
+            and hash(entity) in producer.connection.declared_entities
+        ):
+            return False
+        return declare(entity, *args, **kwargs)
+
+    return maybe_declare
+
+
 _pool_thread = threading.local()  # .dispatcher: the pool this thread is in
 
 
@@ -294,6 +320,7 @@ class _Broker:
                 return self._idle.pop(), True
         connection = self._connect()  # connects on first use
         producer = self._app().amqp.Producer(connection, auto_declare=False)
+        producer.maybe_declare = _declared_once(producer)
         return producer, False
 
     def release(self, producer: Any, broken: bool) -> None:
@@ -344,9 +371,13 @@ def _fail_fast_backend(app: Any, timeout: float) -> Any:
 
 
 class _Confirms:
-    """Publisher confirms for a batch on one py-amqp channel: messages go
-    out at once, and their acks are awaited together at the end (one wait
-    for the batch instead of a round trip per message)."""
+    """Publisher confirms for a batch on one py-amqp channel, pipelined:
+    the batch's messages go out in one write (up to ``FLUSH_BYTES`` at a
+    time), then their acks are awaited together, instead of a write and a
+    round trip per message. Use as a context manager around the batch's
+    publishes; ``wait`` at the end."""
+
+    FLUSH_BYTES = 1 << 14
 
     def __init__(self, channel: Any) -> None:
         if not channel.__dict__.get("_async_confirms"):
@@ -357,16 +388,79 @@ class _Confirms:
             publish = channel.basic_publish
 
             def counted(*args: Any, **kwargs: Any) -> Any:
+                batch = channel._async_batch
+                batch.publishing = True  # its frames go to the buffer
+                try:
+                    result = publish(*args, **kwargs)
+                finally:
+                    batch.publishing = False
                 channel._async_sent += 1
-                return publish(*args, **kwargs)
+                return result
 
             channel.basic_publish = counted
+        channel._async_batch = self
         self.channel = channel
         self._upto = channel._async_sent  # acked: tags up to this, and
         self._acked: set[int] = set()  # these
         self._nacked: set[int] = set()
         channel.events["basic_ack"] = {self._on_ack}
         channel.events["basic_nack"] = {self._on_nack}
+        self._transport = channel.connection.transport
+        self._write: Callable[[Any], None] = self._transport._write
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self.publishing = False
+        self.written = False  # some of the batch went to the socket
+
+    def __enter__(self) -> None:
+        self._transport._write = self._buffer_or_write
+        self._connection = self.channel.connection
+        drain = self._connection.drain_events
+        polled: list[bool] = []
+
+        def poll_once(timeout: float | None = None) -> Any:
+            """py-amqp polls the socket before each publish (for a
+            connection.blocked notice). The batch's first poll finds a
+            connection the broker closed before anything is sent; the
+            others would only read acks that ``wait`` reads anyway."""
+            if timeout == 0 and polled:
+                return None
+            polled.append(True)
+            return drain(timeout=timeout)
+
+        self._connection.drain_events = poll_once
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._transport._write = self._write
+        self._connection.__dict__.pop("drain_events", None)
+        if exc_info[0] is None:
+            self.flush()
+
+    def _buffer_or_write(self, data: Any) -> None:
+        """The transport's write while the batch is published: a publish's
+        frames are kept (py-amqp reuses the buffer they are in); anything
+        else (a queue declare) goes out after what was kept, in order."""
+        if not self.publishing:
+            self.flush()
+            self._write(data)
+            return
+        self._buffer.append(bytes(data))
+        self._buffered += len(data)
+        if self._buffered >= self.FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer:
+            return
+        data = b"".join(self._buffer)
+        self._buffer.clear()
+        self._buffered = 0
+        self.written = True
+        try:
+            self._write(data)
+        except OSError as exc:  # py-amqp's own write would say this
+            self._transport.connected = False
+            raise OperationalError(f"basic_publish: {exc!r}") from exc
 
     @property
     def sent(self) -> int:
@@ -387,11 +481,16 @@ class _Confirms:
         return tag <= self._upto or tag in self._acked
 
     def wait(
-        self, timeout: float, tags: list[int], outcomes: list[Outcome]
+        self,
+        timeout: float,
+        tags: list[int],
+        outcomes: list[Outcome],
+        error: BaseException | None,
     ) -> BaseException | None:
         """Wait up to ``timeout`` for the acks of ``tags`` (0: nothing
-        sent), failing the outcomes of the unconfirmed. The error if the
-        broker did not confirm them all in time."""
+        sent), unless ``error`` (the connection failed) already says they
+        will not come; fail the outcomes of the unconfirmed and the
+        nacked. The error if the broker did not confirm them all."""
         deadline = time.monotonic() + timeout
 
         def drain() -> None:
@@ -401,16 +500,16 @@ class _Confirms:
                     raise TimeoutError("timed out")
                 self.channel.connection.drain_events(timeout=left)
 
-        _, failure = _capture(drain)
-        error = None
-        if failure is not None:
-            error = OperationalError(f"no confirm from broker: {failure!r}")
-            error.__cause__ = failure
+        if error is None:
+            _, failure = _capture(drain)
+            if failure is not None:
+                error = OperationalError(f"no confirm: {failure!r}")
+                error.__cause__ = failure
         for n, tag in enumerate(tags):
             if tag and not self._settled(tag):
                 outcomes[n] = (None, error)
             elif tag in self._nacked:
-                outcomes[n] = (None, OperationalError("the broker nacked it"))
+                outcomes[n] = (None, BrokerUnavailable(NACKED))
         return error
 
 
@@ -577,10 +676,10 @@ class _Dispatcher:
             self._fail_if_cooling_down()  # they may have waited meanwhile
         except BrokerUnavailable as exc:
             return [(None, exc)] * len(jobs)
-        outcomes, reused = self._send(jobs)
+        outcomes, resendable = self._send(jobs)
         error = outcomes[0][1]
         stale = error is not None and _is_unavailable(error)
-        if reused and stale and not _timed_out(error):
+        if resendable and stale and not _timed_out(error):
             # A pooled connection the broker closed (it restarted while
             # we were idle): nothing of the batch was sent, once more.
             outcomes, _ = self._send(jobs)
@@ -588,29 +687,38 @@ class _Dispatcher:
 
     def _send(self, jobs: list[_Publish]) -> tuple[list[Outcome], bool]:
         """Publish ``jobs`` with one producer until its connection fails;
-        the outcomes, and whether the producer had been used before."""
+        the outcomes, and whether sending them again is safe (a producer
+        used before, and nothing of the batch reached its socket)."""
         acquired, error = _capture(self.broker.acquire)
         if error is not None:
             return [(None, error)] * len(jobs), False
         producer, reused = acquired
         outcomes: list[Outcome] = []
         tags: list[int] = []  # AMQP: each one's delivery tag (0: not sent)
+        confirms: list[_Confirms] = []
+
+        def attempt_all() -> BaseException | None:
+            """The connection's error if it failed, after which none is
+            attempted."""
+            batch = confirms[0] if confirms else None
+            for job in jobs:
+                sent = batch.sent if batch else 0
+                outcomes.append(job.attempt(producer))
+                if batch:
+                    tags.append(batch.sent * (batch.sent > sent))
+                error = outcomes[-1][1]
+                if error is not None and _is_unavailable(error):
+                    return error
+            return None
 
         def publish() -> BaseException | None:
-            amqp = self.broker.amqp
-            confirms = _Confirms(producer.channel) if amqp else None
-            with _batched(producer, len(jobs)):
-                for job in jobs:
-                    sent = confirms.sent if confirms else 0
-                    outcomes.append(job.attempt(producer))
-                    if confirms:
-                        tags.append(confirms.sent * (confirms.sent > sent))
-                    error = outcomes[-1][1]
-                    if error is not None and _is_unavailable(error):
-                        return error  # the connection is gone
-            if confirms:
-                return confirms.wait(self.timeout, tags, outcomes)
-            return None
+            if not self.broker.amqp:
+                with _batched(producer, len(jobs)):
+                    return attempt_all()
+            confirms.append(_Confirms(producer.channel))
+            with confirms[0]:
+                error = attempt_all()
+            return confirms[0].wait(self.timeout, tags, outcomes, error)
 
         broken, error = _capture(publish)
         if error is not None:  # the batch failed: none is known sent
@@ -618,7 +726,8 @@ class _Dispatcher:
             outcomes[:] = [(r, e) if e else (None, error) for r, e in outcomes]
         outcomes += [(None, broken)] * (len(jobs) - len(outcomes))
         self.broker.release(producer, broken=broken is not None)
-        return outcomes, reused
+        written = bool(confirms) and confirms[0].written
+        return outcomes, reused and not written
 
     def _deliver_all(
         self, jobs: list[_Publish], outcomes: list[Outcome]

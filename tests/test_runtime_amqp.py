@@ -8,6 +8,7 @@ ones. Time limits are several times what is expected, for a busy 2-core machine.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 import time
@@ -15,7 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import amqp.transport
 import pytest
+from celery.signals import before_task_publish
 from celery_async_codemod import celery_async
 from celery_async_codemod.celery_async import (
     BrokerUnavailable,
@@ -23,6 +26,7 @@ from celery_async_codemod.celery_async import (
     create_celery_app,
     run_blocking,
 )
+from kombu import Exchange, Queue
 from servers import RabbitMQServer
 
 FAIL_FAST = 2.0  # expected 0.25-0.5 s (T = 0.25 s): every failing dispatch answers within this
@@ -300,3 +304,143 @@ def test_sync_calls_on_the_same_app_keep_stock_behaviour(
     while sent not in (ids := rabbitmq.task_ids()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert sent in ids
+
+
+def test_a_batch_the_broker_stops_answering_in_fails_fast_and_loses_nothing(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
+) -> None:
+    """The broker is paused while the pool is in the middle of one batch (from Celery's
+    ``before_task_publish`` signal, in the pool thread, just before message 150 of 400): the
+    batch's unconfirmed publishes fail with BrokerUnavailable within the bounded wait for
+    their confirms, and every dispatch that answered OK is on the broker."""
+    app = make_app()
+    t = task(app)
+    paused_at: list[float] = []
+
+    def pause_mid_batch(headers: dict[str, Any] | None = None, **_: Any) -> None:
+        if headers and headers.get("id") == "mid-150" and not paused_at:
+            rabbitmq.pause()  # SIGSTOP: at once, nothing answers from here on
+            paused_at.append(time.perf_counter())
+
+    async def one(n: int) -> tuple[str, float, BaseException | None]:
+        start = time.perf_counter()
+        try:
+            await t.apply_asyncx((n,), task_id=f"mid-{n}")
+        except Exception as exc:
+            return f"mid-{n}", time.perf_counter() - start, exc
+        return f"mid-{n}", time.perf_counter() - start, None
+
+    async def main() -> list[tuple[str, float, BaseException | None]]:
+        await asyncio.gather(*(t.delayx(0) for _ in range(20)))  # connected, queue declared
+        before_task_publish.connect(pause_mid_batch, weak=False)
+        try:
+            return list(await asyncio.gather(*(one(n) for n in range(400))))
+        finally:
+            before_task_publish.disconnect(pause_mid_batch)
+            rabbitmq.resume()
+
+    try:
+        outcomes = asyncio.run(main())
+    finally:
+        rabbitmq.healthy()
+    assert paused_at, "the broker was paused during the batch"
+    accepted = {task_id for task_id, _, error in outcomes if error is None}
+    failed = [(task_id, error) for task_id, _, error in outcomes if error is not None]
+    on_broker = rabbitmq.task_ids()
+    assert accepted <= set(on_broker), f"lost: {sorted(accepted - set(on_broker))[:5]}"
+    assert len(on_broker) == len(set(on_broker)), "each once"
+    assert "mid-150" in {task_id for task_id, _ in failed}, "the batch it was in failed"
+    assert all(isinstance(error, BrokerUnavailable) for _, error in failed), failed[0]
+    assert any("may still have been delivered" in str(error) for _, error in failed)
+    # T = 0.25 s for the confirms, then the cooldown refuses the rest at once; FAIL_FAST is
+    # several times that for a busy 2-core machine
+    slowest = max(seconds for _, seconds, error in outcomes if error is not None)
+    assert slowest < FAIL_FAST, slowest
+
+
+def test_a_nacked_publish_is_an_error_not_a_success(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
+) -> None:
+    """A queue that holds 5 messages and refuses more (``x-overflow: reject-publish``): the
+    broker nacks the rest of 20 concurrent dispatches; those raise BrokerUnavailable saying
+    the broker refused them, the 5 accepted are the 5 on the queue, and no cooldown starts
+    (the broker is up: the next dispatch elsewhere goes through)."""
+    arguments = {"x-max-length": 5, "x-overflow": "reject-publish"}
+    limited = Queue("limited", Exchange("limited"), "limited", queue_arguments=arguments)
+    app = make_app(task_queues=[Queue("celery"), limited])
+    t = task(app)
+
+    async def one(n: int) -> BaseException | str:
+        try:
+            return str((await t.apply_asyncx((n,), task_id=f"full-{n}", queue="limited")).id)
+        except Exception as exc:
+            return exc
+
+    async def main() -> tuple[list[BaseException | str], str]:
+        outcomes = await asyncio.gather(*(one(n) for n in range(20)))
+        return list(outcomes), (await t.delayx(0)).id
+
+    try:
+        outcomes, after = asyncio.run(main())
+        on_broker = rabbitmq.task_ids("limited")
+    finally:
+        rabbitmq.purge(["limited"])
+    accepted = [o for o in outcomes if isinstance(o, str)]
+    refused = [o for o in outcomes if not isinstance(o, str)]
+    assert sorted(accepted) == sorted(on_broker) and len(on_broker) == 5
+    assert len(refused) == 15
+    assert all(isinstance(e, BrokerUnavailable) and "refused" in str(e) for e in refused), refused
+    assert rabbitmq.task_ids() == [after]
+
+
+def test_a_dead_broker_gets_one_connection_attempt_per_cooldown(
+    make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer, monkeypatch: Any
+) -> None:
+    """While the broker is down, dispatches (100 at once, then one every 10 ms for 2 s) fail
+    with at most one connection attempt in flight and none within the cooldown after a
+    failure: the service does not spin on reconnects while the broker boots. Attempts are
+    seen where py-amqp opens its TCP connection."""
+    app = make_app()
+    t = task(app)
+    attempts: list[tuple[float, float]] = []  # (start, end) of each TCP connect
+    connect = amqp.transport._AbstractTransport._connect
+
+    def observed(transport: Any, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return connect(transport, *args, **kwargs)
+        finally:
+            attempts.append((start, time.perf_counter()))
+
+    async def one(n: int) -> BaseException | None:
+        try:
+            await t.delayx(n)
+        except Exception as exc:
+            return exc
+        return None
+
+    async def main() -> list[BaseException | None]:
+        await t.delayx(0)  # a pooled connection, which the kill leaves closed
+        rabbitmq.kill()
+        monkeypatch.setattr(amqp.transport._AbstractTransport, "_connect", observed)
+        burst = [asyncio.ensure_future(one(n)) for n in range(100)]
+        steady = []
+        for n in range(200):
+            steady.append(asyncio.ensure_future(one(n)))
+            await asyncio.sleep(0.01)
+        return list(await asyncio.gather(*burst, *steady))
+
+    try:
+        errors = asyncio.run(main())
+    finally:
+        monkeypatch.undo()
+        rabbitmq.restart()
+    assert all(isinstance(e, BrokerUnavailable) for e in errors), errors[:1]
+    cooldown = celery_async.DEFAULTS["async_dispatch_cooldown"]
+    attempts.sort()
+    gaps = [later[0] - earlier[1] for earlier, later in itertools.pairwise(attempts)]
+    # never two at once, and each one at least a cooldown after the one before it failed
+    # (a busy machine only makes the gaps longer)
+    assert all(gap >= cooldown * 0.99 for gap in gaps), gaps
+    # about 2 s / 0.5 s; fewer on a slow machine, never more
+    assert 1 <= len(attempts) <= 2 / cooldown + 2, attempts
