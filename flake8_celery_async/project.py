@@ -300,7 +300,10 @@ class Index:
                     words.add(instance)
             for cls in summary["c"]:
                 if self.is_tornado(f"{module}.{cls}", module):
+                    # A handler's name also grows the index: a module that subclasses it (a
+                    # project's own BaseApiHandler) may say nothing about Celery or Tornado.
                     loop_words.add(cls)
+                    words.add(cls)
             for local, target in summary["i"].items():
                 if (
                     self.blocking(target, module) is not None
