@@ -56,8 +56,21 @@ def format_via(via: Via) -> str:
 
 
 def is_candidate(callee: ast.expr) -> bool:
-    """Callees the index or this module can resolve: ``f``, ``self.m``, ``mod.f``."""
-    return isinstance(callee, ast.Name) or is_self_attr(callee) or dotted(callee) is not None
+    """Callees the index or this module can resolve: ``f``, ``self.m``, ``mod.f``, and a
+    method of a new instance, ``Service(db).m``."""
+    return (
+        isinstance(callee, ast.Name)
+        or is_self_attr(callee)
+        or dotted(callee) is not None
+        or _constructed(callee) is not None
+    )
+
+
+def _constructed(callee: ast.expr) -> str | None:
+    """``Service(db).m``: the dotted name called to make the receiver (``"Service"``)."""
+    if isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Call):
+        return dotted(callee.value.func)
+    return None
 
 
 def target_of(a: Analysis, callee: ast.expr, frame: Frame) -> Func | str | None:
@@ -72,6 +85,10 @@ def target_of(a: Analysis, callee: ast.expr, frame: Frame) -> Func | str | None:
     if is_self_attr(callee):
         assert isinstance(callee, ast.Attribute)
         return _method(a, frame.cls, callee.attr, frame)
+    made = _constructed(callee)
+    if made is not None:  # Service(db).m(): a method of the class it names, if it is one
+        assert isinstance(callee, ast.Attribute)
+        return _new_instance_method(a, made, callee.attr, frame)
     name = dotted(callee)
     if name is None:
         return None
@@ -83,9 +100,64 @@ def target_of(a: Analysis, callee: ast.expr, frame: Frame) -> Func | str | None:
         target = a.absolute(cls, frame)
         return f"{target}.{rest}" if target is not None else None
     if frame.lookup(root)[0]:
+        declared = _annotated(frame, root)
+        if declared is not None and "." not in rest:  # svc: Service, then svc.m()
+            return _new_instance_method(a, declared, rest, frame)
         return None  # a local object: its class is not known
     origin = frame.origin(root)
     return f"{origin}.{rest}" if origin else None
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _annotated(frame: Frame, name: str) -> str | None:
+    """The class the parameter ``name`` visible here is declared as, if it is one."""
+    for scope in frame.visible():
+        if name in scope.bindings:
+            return scope.annotated.get(name)
+    return None
+
+
+def _new_instance_method(a: Analysis, made: str, attr: str, frame: Frame) -> Func | str | None:
+    """The method ``attr`` of the class ``made`` names: a class of this module, or (by its
+    absolute name) one the index knows; a factory function's result is not known."""
+    root = made.partition(".")[0]
+    if frame.lookup(root)[0]:
+        return None  # a local object or parameter
+    if made in a.classes and _module_binding(a, made, frame):
+        return _method(a, a.classes[made], attr, frame)
+    target = a.absolute(made, frame) if made not in a.module.defs else None
+    return f"{target}.{attr}" if target is not None else None
+
+
+def annotated_class(annotation: ast.expr | None, default: ast.expr | None) -> str | None:
+    """The class a parameter is declared as: ``svc: Service``, ``Annotated[Service, ...]``,
+    ``Service | None``, ``Optional[Service]``, ``"Service"``, or FastAPI's
+    ``svc=Depends(Service)`` (which makes one); whether it is a class is the caller's to find."""
+    node = annotation
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # Service | None
+        sides = [s for s in (node.left, node.right) if not _is_none(s)]
+        node = sides[0] if len(sides) == 1 else None
+    if isinstance(node, ast.Subscript):
+        wrapper = (dotted(node.value) or "").rpartition(".")[2]
+        inner = node.slice
+        if wrapper == "Annotated" and isinstance(inner, ast.Tuple) and inner.elts:
+            node = inner.elts[0]
+        elif wrapper == "Optional":
+            node = inner
+        else:
+            return None
+    if annotation is None and isinstance(default, ast.Call) and default.args:
+        depends = (dotted(default.func) or "").rpartition(".")[2] == "Depends"
+        node = default.args[0] if depends else None
+    return dotted(node) if isinstance(node, ast.Name | ast.Attribute) else None
 
 
 def _module_binding(a: Analysis, name: str, frame: Frame) -> bool:
