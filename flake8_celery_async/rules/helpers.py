@@ -99,6 +99,12 @@ def target_of(a: Analysis, callee: ast.expr, frame: Frame) -> Func | str | None:
             return _method(a, a.classes[cls], rest, frame)
         target = a.absolute(cls, frame)
         return f"{target}.{rest}" if target is not None else None
+    if "." not in rest and (local := _local_class(a, root, frame)) is not None:
+        return _method(a, local, rest, frame)  # Service.build(): a class of this module
+    attr, _, method = rest.partition(".")
+    if root == "self" and method and "." not in method and frame.cls is not None:
+        made = member_class(frame.cls, attr)  # self.service = Service() in __init__
+        return _new_instance_method(a, made, method, frame) if made is not None else None
     if frame.lookup(root)[0]:
         declared = _annotated(frame, root)
         if declared is not None and "." not in rest:  # svc: Service, then svc.m()
@@ -106,6 +112,25 @@ def target_of(a: Analysis, callee: ast.expr, frame: Frame) -> Func | str | None:
         return None  # a local object: its class is not known
     origin = frame.origin(root)
     return f"{origin}.{rest}" if origin else None
+
+
+def member_class(cls: Frame, attr: str) -> str | None:
+    """The class every ``self.attr = ...`` in the methods of ``cls`` constructs (``"Service"``
+    for ``self.service = Service(db)``); ``None`` when one assigns anything else, or none does."""
+    made: set[str | None] = set()
+    for func in cls.defs.values():
+        try:
+            nodes = list(ast.walk(func.node))
+        except RecursionError:  # pragma: no cover - absurdly deep trees
+            return None
+        for node in nodes:
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(dotted(t) == f"self.{attr}" for t in targets):
+                    value = node.value
+                    call = isinstance(value, ast.Call) and not isinstance(node, ast.AugAssign)
+                    made.add(dotted(value.func) if call else None)  # type: ignore[union-attr]
+    return made.pop() if len(made) == 1 else None
 
 
 def _is_none(node: ast.expr) -> bool:
@@ -126,8 +151,8 @@ def _new_instance_method(a: Analysis, made: str, attr: str, frame: Frame) -> Fun
     root = made.partition(".")[0]
     if frame.lookup(root)[0]:
         return None  # a local object or parameter
-    if made in a.classes and _module_binding(a, made, frame):
-        return _method(a, a.classes[made], attr, frame)
+    if (local := _local_class(a, made, frame)) is not None:
+        return _method(a, local, attr, frame)
     target = a.absolute(made, frame) if made not in a.module.defs else None
     return f"{target}.{attr}" if target is not None else None
 
@@ -158,6 +183,14 @@ def annotated_class(annotation: ast.expr | None, default: ast.expr | None) -> st
         depends = (dotted(default.func) or "").rpartition(".")[2] == "Depends"
         node = default.args[0] if depends else None
     return dotted(node) if isinstance(node, ast.Name | ast.Attribute) else None
+
+
+def _local_class(a: Analysis, name: str, frame: Frame) -> Frame | None:
+    """The body of this module's class ``name``, unless a local name or import shadows it."""
+    cls = a.classes.get(name)
+    if cls is None or frame.lookup(name)[0] or frame.origin(name):
+        return None
+    return cls
 
 
 def _module_binding(a: Analysis, name: str, frame: Frame) -> bool:
