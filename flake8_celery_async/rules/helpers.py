@@ -193,6 +193,18 @@ def _local_class(a: Analysis, name: str, frame: Frame) -> Frame | None:
     return cls
 
 
+def project_method(a: Analysis, func: ast.expr, frame: Frame) -> bool:
+    """Is ``recv.m`` a function or method the project defines, for a receiver of known class
+    (``registry.send_task()`` with ``registry = Registry()``, ``net: Net``, ``Bot().delay()``)?
+    Then it is not Celery's method of that name (CEL007 judges what it does)."""
+    if not isinstance(func, ast.Attribute) or is_self_attr(func):
+        return False
+    target = target_of(a, func, frame)
+    if isinstance(target, str):
+        return a.context is not None and a.context.is_function(target)
+    return target is not None
+
+
 def _module_binding(a: Analysis, name: str, frame: Frame) -> bool:
     """Is ``name`` here the module-level binding (not shadowed by a local)?"""
     for scope in frame.visible():
