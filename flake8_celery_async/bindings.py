@@ -101,17 +101,26 @@ class Bindings:
                 pairs.append((target, kind))
 
         instance = None
-        if frame is self.module and isinstance(value, ast.Call) and len(targets) == 1:
+        if isinstance(value, ast.Call) and len(targets) == 1:
             instance = dotted(value.func)  # service = Service(...): maybe a class's instance
+        if instance is not None and not instance.rpartition(".")[2][:1].isupper():
+            instance = None  # a class, by its name
 
         def bind() -> None:
+            first = isinstance(targets[0], ast.Name) and targets[0].id not in frame.bindings
             for target, target_kind in pairs:
                 self._bind(target, target_kind, frame)
             if isinstance(targets[0], ast.Name):
-                if instance is not None and instance.rpartition(".")[2][:1].isupper():
-                    self.instances[targets[0].id] = instance  # a class, by its name
+                name = targets[0].id
+                if frame is not self.module:
+                    # A local bound once (calls are judged after the whole function is read,
+                    # so a name bound again is of no one class): its methods, for CEL007.
+                    if instance is not None and first:
+                        frame.annotated[name] = instance
+                elif instance is not None:
+                    self.instances[name] = instance
                 else:
-                    self.instances.pop(targets[0].id, None)
+                    self.instances.pop(name, None)
 
         stack.append((bind, frame))
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):

@@ -59,3 +59,16 @@ class BookService2:
 
 async def via_sync(service: BookService):
     BookService2().sync_caller(service)  # CEL007: 4
+
+
+async def local_service(session, book_id: int, flag: bool):
+    service = BookService(session)
+    service.add_book(book_id)  # CEL007: 4
+    repo = BookRepository(session)
+    repo.add_book(book_id)
+    made = get_book_service(session)
+    made.add_book(book_id)
+    twice = BookRepository(session)
+    if flag:
+        twice = BookService(session)
+    twice.add_book(book_id)  # bound twice: of no one class
