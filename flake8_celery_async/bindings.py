@@ -9,6 +9,7 @@ import ast
 from collections.abc import Callable
 
 from .kinds import ASYNC_POOLS, OTHER_TASK_QUEUES, Kind, MaybeKind, annotation_kind, kind_of
+from .rules.helpers import annotated_class
 from .scopes import Frame
 from .settings import Settings
 from .syntax import LEAVES, child_fields, dotted, is_self_attr, statement_fields
@@ -103,6 +104,8 @@ class Bindings:
         instance = None
         if isinstance(value, ast.Call) and len(targets) == 1:
             instance = dotted(value.func)  # service = Service(...): maybe a class's instance
+        if frame is self.module and isinstance(value, ast.Subscript) and len(targets) == 1:
+            instance = annotated_class(value, None)  # ServiceDep = Annotated[Service, ...]
         if instance is not None and not instance.rpartition(".")[2][:1].isupper():
             instance = None  # a class, by its name
 

@@ -149,6 +149,8 @@ def _new_instance_method(a: Analysis, made: str, attr: str, frame: Frame) -> Fun
     """The method ``attr`` of the class ``made`` names: a class of this module, or (by its
     absolute name) one the index knows; a factory function's result is not known."""
     root = made.partition(".")[0]
+    if made in a.instances and _module_binding(a, made, frame):  # an Annotated alias
+        return target_of(a, ast.Attribute(ast.Name(made), attr), frame)
     if frame.lookup(root)[0]:
         return None  # a local object or parameter
     if (local := _local_class(a, made, frame)) is not None:

@@ -5,7 +5,10 @@ from typing import Annotated, Optional
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.deps import BookServiceDep, RepositoryDep
 from app.services.books import BookRepository, BookService, get_book_service
+
+LocalDep = Annotated[BookService, Depends()]
 
 
 async def add_inline(session, book_id: int):
@@ -72,3 +75,9 @@ async def local_service(session, book_id: int, flag: bool):
     if flag:
         twice = BookService(session)
     twice.add_book(book_id)  # bound twice: of no one class
+
+
+async def aliased(service: BookServiceDep, repo: RepositoryDep, local: LocalDep):
+    service.add_book(1)  # CEL007: 4
+    repo.add_book(2)
+    local.add_book(3)  # CEL007: 4
