@@ -64,6 +64,7 @@ NOT_CELERY_MODULES = frozenset(
 )
 OTHER_TASK_QUEUES = frozenset(
     {"taskiq", "flask_apscheduler", "arq", "dramatiq", "huey", "apscheduler", "rq", "saq",
+     "django_rq", "rq_scheduler", "flask_rq2", "django_q", "remoulade",
      "procrastinate", "faststream", "prefect", "dagster", "streaq", "rocketry", "aiocron"}
 )  # fmt: skip
 # Worker pools that run ``async def`` tasks on an event loop (so CEL008 does not apply).

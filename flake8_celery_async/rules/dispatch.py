@@ -20,6 +20,8 @@ from ..syntax import callee_source, dotted, source
 from .base import APP, CANVAS_WORDS, DISPATCH_WORDS, TASK, Example, Rule, Trigger
 from .helpers import project_method
 
+RQ_MODULES = frozenset({"rq", "django_rq", "rq_scheduler", "flask_rq2"})  # jobs with .delay()
+
 if False:  # for type checkers only
     from ..analysis import Analysis
     from ..scopes import Frame
@@ -199,6 +201,8 @@ def plausible_dispatch(
     recv_name = dotted(recv)
     if attr == "send_task" and kind is None and not _celery_in_scope(a, recv, frame):
         return False  # client.send_task(): an unknown object, and nothing here is Celery's
+    if kind is None and _imports_rq(frame) and not _names_celery(frame):
+        return False  # an RQ job's .delay() (rq's @job gives one), where nothing is Celery's
     text = recv_name if recv_name is not None else source(recv, 200)
     if any(fnmatchcase(text, pattern) for pattern in a.settings.ignore_receivers):
         return False
@@ -231,6 +235,19 @@ def _celery_in_scope(a: Analysis, recv: ast.expr, frame: Frame) -> bool:
     name = dotted(recv)
     if is_app(a, recv, frame) or (name is not None and frame.origin(name.partition(".")[0])):
         return True
+    return _names_celery(frame)
+
+
+def _imports_rq(frame: Frame) -> bool:
+    return any(
+        origin.partition(".")[0] in RQ_MODULES
+        for scope in frame.visible()
+        for origin in scope.imports.values()
+    )
+
+
+def _names_celery(frame: Frame) -> bool:
+    """Does anything imported in scope name Celery (``from app.worker import celery``)?"""
     return any(
         "celery" in f"{local} {origin}".lower()
         for scope in frame.visible()
