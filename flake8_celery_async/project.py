@@ -284,9 +284,9 @@ class Index:
         words: set[str] = set()
         loop_words: set[str] = set()
         paths: set[str] = set()
+        classes: set[str] = set()
         for summary in self.modules.values():
             module = summary["m"]
-            classes: set[str] = set()
             for qual in [*summary["f"], *summary["r"]]:
                 if qual in summary["r"] or self.blocking(f"{module}.{qual}", module) is not None:
                     # A method is called as self.m() in a subclass (which names the class) or
@@ -295,9 +295,13 @@ class Index:
                     words.add(cls)
                     if dot:
                         classes.add(f"{module}.{cls}")
+        for summary in self.modules.values():  # instances (and aliases) of those classes,
+            module = summary["m"]  # in their class's module or any other
             for instance, cls in summary.get("n", {}).items():
                 if cls in classes or self.canonical(cls, module) in classes:
                     words.add(instance)
+        for summary in self.modules.values():
+            module = summary["m"]
             for cls in summary["c"]:
                 if self.is_tornado(f"{module}.{cls}", module):
                     # A handler's name also grows the index: a module that subclasses it (a
