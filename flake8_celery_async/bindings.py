@@ -82,6 +82,11 @@ class Bindings:
             # def: shadowing is enough there (app- and pool-like names are judged by name).
             for target in targets:
                 self._bind(target, None, frame)
+            value, name = node.value, targets[0]
+            made = (dotted(value.func) or "") if isinstance(value, ast.Call) else ""
+            cls_like = made.rpartition(".")[2][:1].isupper()  # class Cog: queue = TaskQueue()
+            if frame.is_class and cls_like and isinstance(name, ast.Name) and len(targets) == 1:
+                frame.annotated[name.id] = made
             return
         value = node.value
         kind = kind_of(self, value, frame) if value is not None else None

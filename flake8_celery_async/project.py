@@ -295,18 +295,9 @@ class Index:
                     words.add(cls)
                     if dot:
                         classes.add(f"{module}.{cls}")
-        for summary in self.modules.values():  # instances (and aliases) of those classes,
-            module = summary["m"]  # in their class's module or any other
-            for instance, cls in summary.get("n", {}).items():
-                if cls in classes or self.canonical(cls, module) in classes:
-                    words.add(instance)
-        for summary in self.modules.values():
-            module = summary["m"]
             for cls in summary["c"]:
-                if self.is_tornado(f"{module}.{cls}", module):
-                    # A handler's name also grows the index: a module that subclasses it (a
-                    # project's own BaseApiHandler) may say nothing about Celery or Tornado.
-                    loop_words.add(cls)
+                if self.is_tornado(f"{module}.{cls}", module):  # its subclasses' modules may
+                    loop_words.add(cls)  # say nothing of Celery or Tornado: it grows the index
                     words.add(cls)
             for local, target in summary["i"].items():
                 if (
@@ -315,6 +306,10 @@ class Index:
                     or self.canonical(target, module) in self.params
                 ):
                     words.add(local)
+        for summary in self.modules.values():  # instances and aliases of those, anywhere
+            for instance, cls in summary.get("n", {}).items():
+                if cls in classes or self.canonical(cls, summary["m"]) in classes:
+                    words.add(instance)
         for name in self.params:
             module, _, qual = name.rpartition(".")
             words.add(qual)

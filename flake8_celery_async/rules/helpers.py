@@ -130,6 +130,8 @@ def member_class(cls: Frame, attr: str) -> str | None:
                     value = node.value
                     call = isinstance(value, ast.Call) and not isinstance(node, ast.AugAssign)
                     made.add(dotted(value.func) if call else None)  # type: ignore[union-attr]
+    if not made and attr in cls.annotated:  # class Cog: queue = TaskQueue()
+        return cls.annotated[attr]
     return made.pop() if len(made) == 1 else None
 
 

@@ -34,3 +34,17 @@ class BookConsumer:
 
 async def shadowed(Jobs, book_id):
     Jobs.schedule(book_id)
+
+
+class BookCog:
+    books = BookService()
+    repo = BookRepository()
+    swapped = BookService()
+
+    def swap(self, other):
+        self.swapped = other
+
+    async def command(self, book_id):
+        self.books.add_book(book_id)  # CEL007: 8
+        self.repo.add_book(book_id)
+        self.swapped.add_book(book_id)  # assigned something else too: unknown
