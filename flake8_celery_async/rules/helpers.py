@@ -116,23 +116,39 @@ def target_of(a: Analysis, callee: ast.expr, frame: Frame) -> Func | str | None:
 
 def member_class(cls: Frame, attr: str) -> str | None:
     """The class every ``self.attr = ...`` in the methods of ``cls`` constructs (``"Service"``
-    for ``self.service = Service(db)``); ``None`` when one assigns anything else, or none does."""
-    made: set[str | None] = set()
-    for func in cls.defs.values():
-        try:
-            nodes = list(ast.walk(func.node))
-        except RecursionError:  # pragma: no cover - absurdly deep trees
-            return None
-        for node in nodes:
-            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(dotted(t) == f"self.{attr}" for t in targets):
-                    value = node.value
-                    call = isinstance(value, ast.Call) and not isinstance(node, ast.AugAssign)
-                    made.add(dotted(value.func) if call else None)  # type: ignore[union-attr]
-    if not made and attr in cls.annotated:  # class Cog: queue = TaskQueue()
-        return cls.annotated[attr]
-    return made.pop() if len(made) == 1 else None
+    for ``self.service = Service(db)``), or a class attribute's (``queue = TaskQueue()``);
+    ``None`` when one assigns anything else, or none does."""
+    members = _members(cls)
+    return members[attr] if attr in members else cls.annotated.get(attr)
+
+
+def _members(cls: Frame) -> dict[str, str | None]:
+    """Every ``self.x`` the methods of ``cls`` assign: the one class all of them construct, or
+    ``None``. Read once per class (again if it gained methods since, while being read)."""
+    if cls.members is not None and cls.members[0] == len(cls.defs):
+        return cls.members[1]
+    found: dict[str, set[str | None]] = {}
+    pending: list[ast.AST] = [func.node for func in cls.defs.values()]
+    while pending:  # statements only: an attribute is assigned by a statement
+        node = pending.pop()
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            pending.extend(getattr(node, field, ()))
+        if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            continue
+        value = node.value
+        made = None
+        if isinstance(value, ast.Call) and not isinstance(node, ast.AugAssign):
+            made = dotted(value.func)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            unpacked = isinstance(target, ast.Tuple | ast.List)
+            for one in target.elts if unpacked else [target]:  # type: ignore[attr-defined]
+                name = dotted(one)
+                if name is not None and name.startswith("self.") and name.count(".") == 1:
+                    found.setdefault(name[5:], set()).add(None if unpacked else made)
+    members = {attr: made.pop() if len(made) == 1 else None for attr, made in found.items()}
+    cls.members = (len(cls.defs), members)
+    return members
 
 
 def _is_none(node: ast.expr) -> bool:
