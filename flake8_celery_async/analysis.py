@@ -30,7 +30,7 @@ from .kinds import (
 )
 from .rules import BY_CODE
 from .rules.dispatch import detect_canvas_call, detect_dispatch, plausible_dispatch
-from .rules.helpers import UNFIXABLE_HELPER, Via, is_candidate, report_helpers
+from .rules.helpers import UNFIXABLE_HELPER, Via, annotated_class, is_candidate, report_helpers
 from .rules.results import detect_result_call, detect_result_read
 from .rules.tasks import UNFIXABLE_TASK, detect_async_task
 from .scopes import Frame, Func
@@ -38,6 +38,7 @@ from .settings import Settings
 from .syntax import (
     defaults,
     dotted,
+    parameter_defaults,
     parameters,
     source,
     target_names,
@@ -219,9 +220,11 @@ class Analysis(Bindings):
         """Parameters shadow outer names; their annotations matter where code is classified,
         and the project index may know what every caller passes."""
         known = self.context.param_kinds(qualname) if self.context is not None else {}
-        for arg in parameters(args):
+        for arg, default in parameter_defaults(args):
             kind = annotation_kind(arg.annotation) if typed else None
             frame.bind(arg.arg, kind or known.get(arg.arg))
+            if (cls := annotated_class(arg.annotation, default)) is not None:
+                frame.annotated[arg.arg] = cls
 
     def _lambda(self, node: ast.Lambda, frame: Frame, stack: Stack) -> None:
         if self._scanning:  # a lambda's body does not run when the function does

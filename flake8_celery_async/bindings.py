@@ -9,6 +9,7 @@ import ast
 from collections.abc import Callable
 
 from .kinds import ASYNC_POOLS, OTHER_TASK_QUEUES, Kind, MaybeKind, annotation_kind, kind_of
+from .rules.helpers import annotated_class
 from .scopes import Frame
 from .settings import Settings
 from .syntax import LEAVES, child_fields, dotted, is_self_attr, statement_fields
@@ -81,6 +82,11 @@ class Bindings:
             # def: shadowing is enough there (app- and pool-like names are judged by name).
             for target in targets:
                 self._bind(target, None, frame)
+            value, name = node.value, targets[0]
+            made = (dotted(value.func) or "") if isinstance(value, ast.Call) else ""
+            cls_like = made.rpartition(".")[2][:1].isupper()  # class Cog: queue = TaskQueue()
+            if frame.is_class and cls_like and isinstance(name, ast.Name) and len(targets) == 1:
+                frame.annotated[name.id] = made
             return
         value = node.value
         kind = kind_of(self, value, frame) if value is not None else None
@@ -101,17 +107,28 @@ class Bindings:
                 pairs.append((target, kind))
 
         instance = None
-        if frame is self.module and isinstance(value, ast.Call) and len(targets) == 1:
+        if isinstance(value, ast.Call) and len(targets) == 1:
             instance = dotted(value.func)  # service = Service(...): maybe a class's instance
+        if frame is self.module and isinstance(value, ast.Subscript) and len(targets) == 1:
+            instance = annotated_class(value, None)  # ServiceDep = Annotated[Service, ...]
+        if instance is not None and not instance.rpartition(".")[2][:1].isupper():
+            instance = None  # a class, by its name
 
         def bind() -> None:
+            first = isinstance(targets[0], ast.Name) and targets[0].id not in frame.bindings
             for target, target_kind in pairs:
                 self._bind(target, target_kind, frame)
             if isinstance(targets[0], ast.Name):
-                if instance is not None and instance.rpartition(".")[2][:1].isupper():
-                    self.instances[targets[0].id] = instance  # a class, by its name
+                name = targets[0].id
+                if frame is not self.module:
+                    # A local bound once (calls are judged after the whole function is read,
+                    # so a name bound again is of no one class): its methods, for CEL007.
+                    if instance is not None and first:
+                        frame.annotated[name] = instance
+                elif instance is not None:
+                    self.instances[name] = instance
                 else:
-                    self.instances.pop(targets[0].id, None)
+                    self.instances.pop(name, None)
 
         stack.append((bind, frame))
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):

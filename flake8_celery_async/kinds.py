@@ -60,10 +60,12 @@ OFFLOADING_DECORATORS = frozenset(
     {"sync_to_async", "database_sync_to_async", "run_in_threadpool", "to_thread", "asyncify"}
 )
 NOT_CELERY_MODULES = frozenset(
-    {"asyncio", "trio", "anyio", "time", "pygame", "multiprocessing", "concurrent", "threading"}
-)
+    {"asyncio", "trio", "anyio", "time", "pygame", "multiprocessing", "concurrent", "threading",
+     "reactivex", "rx", "aiostream", "billiard"}  # ReactiveX: ops.delay(0.5) is an operator
+)  # fmt: skip
 OTHER_TASK_QUEUES = frozenset(
     {"taskiq", "flask_apscheduler", "arq", "dramatiq", "huey", "apscheduler", "rq", "saq",
+     "django_rq", "rq_scheduler", "flask_rq2", "django_q", "remoulade",
      "procrastinate", "faststream", "prefect", "dagster", "streaq", "rocketry", "aiocron"}
 )  # fmt: skip
 # Worker pools that run ``async def`` tasks on an event loop (so CEL008 does not apply).

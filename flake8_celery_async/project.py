@@ -293,9 +293,9 @@ class Index:
         words: set[str] = set()
         loop_words: set[str] = set()
         paths: set[str] = set()
+        classes: set[str] = set()
         for summary in self.modules.values():
             module = summary["m"]
-            classes: set[str] = set()
             for qual in [*summary["f"], *summary["r"]]:
                 if qual in summary["r"] or self.blocking(f"{module}.{qual}", module) is not None:
                     # A method is called as self.m() in a subclass (which names the class) or
@@ -304,12 +304,10 @@ class Index:
                     words.add(cls)
                     if dot:
                         classes.add(f"{module}.{cls}")
-            for instance, cls in summary.get("n", {}).items():
-                if cls in classes or self.canonical(cls, module) in classes:
-                    words.add(instance)
             for cls in summary["c"]:
-                if self.is_tornado(f"{module}.{cls}", module):
-                    loop_words.add(cls)
+                if self.is_tornado(f"{module}.{cls}", module):  # its subclasses' modules may
+                    loop_words.add(cls)  # say nothing of Celery or Tornado: it grows the index
+                    words.add(cls)
             for local, target in summary["i"].items():
                 if (
                     self.blocking(target, module) is not None
@@ -317,6 +315,10 @@ class Index:
                     or self.canonical(target, module) in self.params
                 ):
                     words.add(local)
+        for summary in self.modules.values():  # instances and aliases of those, anywhere
+            for instance, cls in summary.get("n", {}).items():
+                if cls in classes or self.canonical(cls, summary["m"]) in classes:
+                    words.add(instance)
         for name in self.params:
             module, _, qual = name.rpartition(".")
             words.add(qual)

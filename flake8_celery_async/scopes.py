@@ -33,8 +33,8 @@ class Func:
 
 class Frame:
     __slots__ = (
-        "bases", "bindings", "cls", "defs", "func", "imports", "is_class", "name", "on_loop",
-        "parent", "returns", "tornado", "unfixable",
+        "annotated", "bases", "bindings", "cls", "defs", "func", "imports", "is_class", "members",
+        "name", "on_loop", "parent", "returns", "tornado", "unfixable",
     )  # fmt: skip
 
     def __init__(
@@ -55,6 +55,9 @@ class Frame:
         self.cls = cls  # for a method: the frame of its class body
         self.name = name  # qualified name prefix of what is defined here ("", "Cls.")
         self.bindings: dict[str, MaybeKind] = {}
+        self.annotated: dict[str, str] = {}  # parameter -> the class its annotation names
+        # a class body: self.x its methods assign -> the class made (for how many methods)
+        self.members: tuple[int, dict[str, str | None]] | None = None
         self.imports: dict[str, str] = {}  # local name -> "module" or "module.attr"
         self.defs: dict[str, Func] = {}
         self.bases: tuple[str, ...] = ()
@@ -98,6 +101,7 @@ class Frame:
     def bind(self, key: str, kind: MaybeKind) -> None:
         self.bindings[key] = kind
         self.imports.pop(key, None)
+        self.annotated.pop(key, None)  # rebound: no longer what the annotation says
 
     def function(self, name: str) -> Func | None:
         """The sync function a bare name calls here, if it is one defined in scope."""

@@ -121,3 +121,15 @@ def parameters(args: ast.arguments) -> Iterator[ast.arg]:
 def defaults(args: ast.arguments) -> list[ast.expr]:
     """The default values (positional and keyword-only): they run where the def runs."""
     return [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+
+
+def parameter_defaults(args: ast.arguments) -> Iterator[tuple[ast.arg, ast.expr | None]]:
+    """Every parameter with its default value (``None`` when it has none)."""
+    positional = [*args.posonlyargs, *args.args]
+    padded = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    yield from zip(positional, padded, strict=True)
+    if args.vararg is not None:
+        yield args.vararg, None
+    yield from zip(args.kwonlyargs, args.kw_defaults, strict=True)
+    if args.kwarg is not None:
+        yield args.kwarg, None

@@ -6,9 +6,21 @@ from __future__ import annotations
 import ast
 from fnmatch import fnmatchcase
 
-from ..kinds import NOT_CELERY_MODULES, SIG_LIKE, TASK_BASE, Kind, calls_canvas, is_canvas, kind_of
+from ..kinds import (
+    NOT_CELERY_MODULES,
+    SIG_LIKE,
+    TASK_BASE,
+    Kind,
+    calls_canvas,
+    is_app,
+    is_canvas,
+    kind_of,
+)  # fmt: skip
 from ..syntax import callee_source, dotted, source
 from .base import APP, CANVAS_WORDS, DISPATCH_WORDS, TASK, Example, Rule, Trigger
+from .helpers import project_method
+
+RQ_MODULES = frozenset({"rq", "django_rq", "rq_scheduler", "flask_rq2"})  # jobs with .delay()
 
 if False:  # for type checkers only
     from ..analysis import Analysis
@@ -143,7 +155,7 @@ def detect_dispatch(a: Analysis, node: ast.Call, frame: Frame) -> bool:
         return False
     if a.nonblocking_producer:
         return True  # tornado-celery publishes without blocking (and calls back)
-    if a.project_function(func, frame):
+    if a.project_function(func, frame) or project_method(a, func, frame):
         return False  # dispatcher.send_task(): a function of a project module (CEL007's)
     if not plausible_dispatch(a, node, attr, recv, frame):
         return True  # a look-alike: nothing else applies to it either
@@ -187,6 +199,10 @@ def plausible_dispatch(
     if kind in (Kind.NOT_CELERY, Kind.RESULT, Kind.RESULTS, Kind.CONTROL, Kind.INSPECT):
         return False
     recv_name = dotted(recv)
+    if attr == "send_task" and kind is None and not _celery_in_scope(a, recv, frame):
+        return False  # client.send_task(): an unknown object, and nothing here is Celery's
+    if kind is None and _imports_rq(frame) and not _names_celery(frame):
+        return False  # an RQ job's .delay() (rq's @job gives one), where nothing is Celery's
     text = recv_name if recv_name is not None else source(recv, 200)
     if any(fnmatchcase(text, pattern) for pattern in a.settings.ignore_receivers):
         return False
@@ -211,6 +227,32 @@ def plausible_dispatch(
         if isinstance(first, ast.Name) and _defined_function(first.id, frame):
             return False  # multiprocessing's pool.apply_async(func, args)
     return True
+
+
+def _celery_in_scope(a: Analysis, recv: ast.expr, frame: Frame) -> bool:
+    """Is the receiver imported (``from worker import worker``) or named like an app
+    (``celery_app``, ``self.capp``), or does anything imported in scope name Celery?"""
+    name = dotted(recv)
+    if is_app(a, recv, frame) or (name is not None and frame.origin(name.partition(".")[0])):
+        return True
+    return _names_celery(frame)
+
+
+def _imports_rq(frame: Frame) -> bool:
+    return any(
+        origin.partition(".")[0] in RQ_MODULES
+        for scope in frame.visible()
+        for origin in scope.imports.values()
+    )
+
+
+def _names_celery(frame: Frame) -> bool:
+    """Does anything imported in scope name Celery (``from app.worker import celery``)?"""
+    return any(
+        "celery" in f"{local} {origin}".lower()
+        for scope in frame.visible()
+        for local, origin in scope.imports.items()
+    )
 
 
 def _defined_function(name: str, frame: Frame | None) -> bool:
