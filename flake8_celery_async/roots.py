@@ -67,9 +67,7 @@ def import_names(paths: list[str]) -> dict[str, list[str]]:
     return names
 
 
-def module_names(
-    paths: list[str], names: dict[str, list[str]] | None = None
-) -> frozenset[str]:
+def module_names(paths: list[str], names: dict[str, list[str]] | None = None) -> frozenset[str]:
     """Every name a module of these files may be imported by (see :func:`import_names`,
     whose answer ``names`` is, when the caller has it already)."""
     found: set[str] = set()
