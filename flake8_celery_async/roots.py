@@ -34,15 +34,36 @@ def _marked(directory: str) -> bool:
     return found
 
 
-def _find_root(directory: str) -> str:
-    current = directory
-    while True:
+_NEAREST: dict[str, str | None] = {}
+
+
+def _nearest_marked(directory: str) -> str | None:
+    """The nearest folder up from ``directory`` (itself included) with a marker: asked once
+    per folder, so a tree of many folders checks each folder's markers once."""
+    chain: list[str] = []
+    current, found = directory, None
+    while current not in _NEAREST:
         if _marked(current):
-            return current
+            found = current
+            break
+        chain.append(current)
         parent = os.path.dirname(current)
         if parent == current:
             break
         current = parent
+    else:
+        found = _NEAREST[current]
+    for folder in chain:
+        _NEAREST[folder] = found
+    if found is not None:
+        _NEAREST[found] = found
+    return found
+
+
+def _find_root(directory: str) -> str:
+    marked = _nearest_marked(directory)
+    if marked is not None:
+        return marked
     cwd = os.getcwd()
     if directory == cwd or directory.startswith(cwd.rstrip(os.sep) + os.sep):
         return cwd
