@@ -777,7 +777,7 @@ def profile_plugin(corpus: Corpus, top: int = 25) -> dict[str, Any]:
 
     from flake8_celery_async.plugin import Plugin
 
-    inputs: list[tuple[ast.Module, list[str]]] = []
+    inputs: list[tuple[ast.Module, list[str], str]] = []
     for path in corpus.files:
         data = path.read_bytes()
         try:
@@ -785,22 +785,22 @@ def profile_plugin(corpus: Corpus, top: int = 25) -> dict[str, Any]:
             text = data.decode(_encoding(data))
         except (SyntaxError, ValueError, UnicodeDecodeError, LookupError):
             continue
-        inputs.append((tree, io.StringIO(text, newline="").readlines()))
+        inputs.append((tree, io.StringIO(text, newline="").readlines(), str(path)))
     # Plain timing first (no profiler overhead), then the profile.
     start = time.perf_counter()
     passed = 0
-    for tree, lines in inputs:
-        plugin = Plugin(tree, lines)
+    for tree, lines, name in inputs:
+        plugin = Plugin(tree, lines, name)
         if plugin.settings.may_have_findings("".join(lines)):
             passed += 1
     text_check_s = time.perf_counter() - start
     start = time.perf_counter()
-    findings = sum(len(list(Plugin(tree, lines).run())) for tree, lines in inputs)
+    findings = sum(len(list(Plugin(*args).run())) for args in inputs)
     plugin_s = time.perf_counter() - start
     profiler = cProfile.Profile()
     profiler.enable()
-    for tree, lines in inputs:
-        for _ in Plugin(tree, lines).run():
+    for args in inputs:
+        for _ in Plugin(*args).run():
             pass
     profiler.disable()
     out = io.StringIO()

@@ -3,7 +3,8 @@
 Like ruff's ``.ruff_cache``: a folder at the project root, ``.celery_async_cache`` (holding
 a ``.gitignore`` of ``*`` and a ``CACHEDIR.TAG``, so nothing of it lands in a commit or a
 backup). ``CELERY_ASYNC_CACHE_DIR`` (or the ``celery-cache-dir`` option) moves it; the value
-``off`` disables it. One ``marshal`` file per project and settings, written atomically.
+``off`` disables it. One ``marshal`` file per project, settings and part, written
+atomically; findings are merged under a lock, since flake8's workers each save their own.
 """
 
 from __future__ import annotations
@@ -96,3 +97,56 @@ class Cache:
             os.replace(tmp, path)
         except (OSError, ValueError):
             return
+
+
+class FindingsCache:
+    """Findings of unchanged files from earlier runs, in one part of a :class:`Cache`:
+    path -> (content hash, key, findings). The key says what else they depend on (the
+    settings, the selection, what the project index knows)."""
+
+    def __init__(self, cache: Cache | None, part: str) -> None:
+        self.cache, self.part = cache, part
+        self.entries: dict[str, tuple[str, str, list[tuple[object, ...]]]] | None = None
+        self.new: dict[str, tuple[str, str, list[tuple[object, ...]]]] = {}
+
+    def _load(self) -> dict[str, tuple[str, str, list[tuple[object, ...]]]]:
+        if self.cache is None:
+            return {}
+        found = self.cache.load(self.part).get("findings", {})
+        return found if isinstance(found, dict) else {}
+
+    def load(self) -> dict[str, tuple[str, str, list[tuple[object, ...]]]]:
+        if self.entries is None:
+            self.entries = self._load()
+        return self.entries
+
+    def get(self, path: str, sha: str, key: str) -> list[tuple[object, ...]] | None:
+        entry = self.load().get(path)
+        if entry is None or entry[0] != sha or entry[1] != key:
+            return None
+        return entry[2]
+
+    def put(self, path: str, sha: str, key: str, findings: list[tuple[object, ...]]) -> None:
+        if self.get(path, sha, key) != findings:
+            self.new[path] = self.load()[path] = (sha, key, findings)
+
+    def save(self) -> None:
+        """Add this process's new entries to what is on disk now (another process may have
+        saved since this one read it), under an advisory lock where the system has one."""
+        if self.cache is None or not self.new or self.cache.dir is None:
+            return
+        new, self.new = self.new, {}
+        lock = None
+        try:
+            import fcntl
+
+            os.makedirs(self.cache.dir, exist_ok=True)
+            lock = open(os.path.join(self.cache.dir, f"{self.part}.lock"), "a")  # noqa: SIM115
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except (ImportError, OSError):  # no fcntl (Windows): a lost race costs a recheck
+            pass
+        try:
+            self.cache.save({"findings": {**self._load(), **new}}, self.part)
+        finally:
+            if lock is not None:
+                lock.close()

@@ -19,7 +19,7 @@ from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
 from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
 from .project import Index, ModuleContext, identifiers, module_name, module_names, slim
-from .roots import import_names
+from .roots import import_names, seen
 from .settings import Settings
 
 if False:  # for type checkers only
@@ -41,11 +41,13 @@ def walk(root: str) -> tuple[list[str], list[str]]:
     pending = [""]
     while pending and len(python) <= MAX_FILES:
         rel = pending.pop()
+        folder = os.path.join(root, rel) if rel else root
         try:
-            with os.scandir(os.path.join(root, rel)) as listing:
+            with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError:
             continue
+        seen(folder, {e.name for e in entries})
         for entry in entries:
             name = entry.name
             path = f"{rel}/{name}" if rel else name

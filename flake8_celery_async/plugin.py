@@ -37,22 +37,17 @@ class Plugin:
         cls.settings = Settings.from_mapping(
             {o.dest: getattr(options, o.dest, None) for o in OPTIONS}
         )
+        if cls.settings.project_index:
+            from .plugin_run import prepare
+
+            prepare(getattr(options, "filenames", None) or ["."], cls.settings)
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         # The fast path: nothing runs on the loop without `async def` or a Tornado handler.
         text = "".join(self.lines)
         if "async" not in text and "Handler" not in text:
             return
-        from .check import project_context  # the project index: built once per process
+        from .plugin_run import findings
 
-        context = project_context(self.filename, self.settings, save=True)
-        if not self.settings.may_have_findings(text) and not (
-            context is not None
-            and context.index is not None
-            and context.index.may_matter(text.encode("utf-8", "surrogateescape"), context.path)
-        ):
-            return
-        from .analysis import analyze  # imported only once a file passes the text check
-
-        for finding in analyze(self.tree, self.settings, context):
-            yield finding.line, finding.col, finding.message, type(self)
+        for line, col, message in findings(self.tree, text, self.filename, self.settings):
+            yield line, col, message, type(self)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 
-from .cache import Cache, content_hash
+from .cache import Cache, FindingsCache, content_hash
 from .kinds import Kind, MaybeKind
 from .roots import ROOT_MARKERS, find_root, module_name, module_names
 from .settings import Settings
@@ -139,12 +139,10 @@ class Index:
         self._word_bytes = frozenset(w.encode() for w in self.words)
         self._loop_bytes = frozenset(w.encode() for w in self.loop_words)
         self.trees: dict[str, object] = {}  # path -> ast.Module, while the indexer's are alive
-        self.changed = False
         self.shas: dict[str, str] = {}  # path -> content hash, as indexed
-        self.findings: dict[str, tuple[str, str, list[tuple[object, ...]]]] = {}
         self.cache: Cache | None = None
         self.nonblocking_producer = False  # tornado-celery's producer: dispatch does not block
-        self._findings_loaded = False
+        self._stores: dict[str, FindingsCache] = {}
 
     def derived(self) -> tuple[Any, ...]:
         """What :meth:`__init__` computes from the summaries, for the cache."""
@@ -358,32 +356,30 @@ class Index:
             self._fingerprint = content_hash(marshal.dumps(data))
         return self._fingerprint
 
-    def _load_findings(self) -> None:
-        if not self._findings_loaded:
-            self._findings_loaded = True
-            if self.cache is not None and not self.findings:
-                self.findings = self.cache.load("findings").get("findings", {})
+    def findings(self, part: str = "findings") -> FindingsCache:
+        """Cached findings (``findings``: the CLI's, after ``# noqa``; ``flake8``: the
+        plugin's, before it), read when first asked."""
+        store = self._stores.get(part)
+        if store is None:
+            store = self._stores[part] = FindingsCache(self.cache, part)
+        return store
 
-    def cached_findings(self, path: str, sha: str, key: str) -> list[tuple[object, ...]] | None:
+    def cached_findings(
+        self, path: str, sha: str, key: str, part: str = "findings"
+    ) -> list[tuple[object, ...]] | None:
         """Findings of an unchanged file from an earlier run (``key``: settings, selection)."""
-        self._load_findings()
-        entry = self.findings.get(path)
-        if entry is None or entry[0] != sha or entry[1] != f"{self.fingerprint()}\0{key}":
-            return None
-        return entry[2]
+        return self.findings(part).get(path, sha, f"{self.fingerprint()}\0{key}")
 
-    def remember(self, path: str, sha: str, key: str, findings: list[tuple[object, ...]]) -> None:
-        self._load_findings()
-        entry = (sha, f"{self.fingerprint()}\0{key}", findings)
-        if self.findings.get(path) != entry:
-            self.findings[path] = entry
-            self.changed = True
+    def remember(
+        self, path: str, sha: str, key: str, findings: list[tuple[object, ...]],
+        part: str = "findings",
+    ) -> None:  # fmt: skip
+        self.findings(part).put(path, sha, f"{self.fingerprint()}\0{key}", findings)
 
     def save(self) -> None:
         """Write the findings remembered in this run to the cache (with the summaries)."""
-        if self.cache is not None and self.changed:
-            self.changed = False
-            self.cache.save({"findings": self.findings}, "findings")
+        for store in self._stores.values():
+            store.save()
 
 
 def slim(summary: Summary) -> Summary:

@@ -34,6 +34,12 @@ def _marked(directory: str) -> bool:
     return found
 
 
+def seen(directory: str, names: set[str]) -> None:
+    """Tell :func:`find_root` what a listing of ``directory`` (absolute) held: the index's
+    walk lists every folder of a project, and flake8 then asks for the root of each."""
+    _MARKED.setdefault(directory, not names.isdisjoint(ROOT_MARKERS))
+
+
 _NEAREST: dict[str, str | None] = {}
 
 

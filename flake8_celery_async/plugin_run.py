@@ -1,0 +1,84 @@
+"""What the flake8 plugin does per file, and once per run: the index before flake8 forks,
+findings from the cache for unchanged files, and the new ones saved when a process ends.
+
+flake8 has no end-of-run hook for plugins, and its workers are processes that end without
+running ``atexit`` (before Python 3.13, ``multiprocessing`` children leave with
+``os._exit``); ``multiprocessing.util.Finalize`` runs in the main process at exit and in
+every worker that ends normally, which is how flake8 ends them. A worker killed midway
+saves nothing: its files are checked again next time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from .check import prepare_index, project_context
+from .settings import Settings
+
+if False:  # for type checkers only
+    import ast
+
+    from .project import Index
+
+PART = "flake8"  # the plugin's findings: before ``# noqa`` and selection, which flake8 owns
+_PENDING: dict[int, list[Index]] = {}  # by process: a forked worker inherits its parent's
+
+
+def prepare(filenames: Sequence[str], settings: Settings) -> None:
+    """Build (or read) the index of the projects flake8 is about to check, and their cached
+    findings, in flake8's main process: forked workers share them instead of each reading
+    their own."""
+    paths = [
+        os.path.join(name, "x.py") if os.path.isdir(name) else name
+        for name in filenames
+        if name != "-"
+    ]
+    for index in prepare_index(paths, settings):
+        index.findings(PART).load()
+
+
+def findings(
+    tree: ast.Module, text: str, path: str, settings: Settings
+) -> list[tuple[int, int, str]]:
+    """The plugin's findings for one file that passed the fast check."""
+    context = project_context(path, settings, save=True)
+    index = context.index if context is not None else None
+    data = b""
+    if not settings.may_have_findings(text):
+        if index is None or context is None:
+            return []
+        data = text.encode("utf-8", "surrogateescape")
+        if not index.may_matter(data, context.path):
+            return []
+    sha = ""
+    if index is not None and index.cache is not None and context is not None:
+        from .cache import content_hash
+
+        sha = content_hash(data or text.encode("utf-8", "surrogateescape"))
+        cached = index.cached_findings(context.path, sha, settings.key(), PART)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+    from .analysis import analyze  # imported only once a file passes the text check
+
+    found = [(f.line, f.col, f.message) for f in analyze(tree, settings, context)]
+    if sha and index is not None and context is not None:
+        index.remember(context.path, sha, settings.key(), found, PART)  # type: ignore[arg-type]
+        _save_at_exit(index)
+    return found
+
+
+def _save_at_exit(index: Index) -> None:
+    pending = _PENDING.get(os.getpid())
+    if pending is None:
+        from multiprocessing import util
+
+        pending = _PENDING[os.getpid()] = []
+        util.Finalize(None, _save, args=(pending,), exitpriority=0)
+    if not any(i is index for i in pending):
+        pending.append(index)
+
+
+def _save(indexes: list[Index]) -> None:
+    for index in indexes:
+        index.save()

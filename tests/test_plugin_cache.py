@@ -1,0 +1,93 @@
+"""The flake8 plugin's findings cache, through real flake8: what a second run reports comes
+from the cache, an edited file or an edited helper in another module is checked again, and
+every one of flake8's worker processes adds what it found."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import subprocess
+from pathlib import Path
+
+from cel_support import tool
+
+FILES = 24  # enough that flake8's two workers each get some (it deals them out one by one)
+TASKS = (
+    "from celery import Celery\n\napp = Celery('proj')\n\n\n@app.task\ndef index(n):\n"
+    "    return n\n"
+)
+SERVICES = "from tasks import index\n\n\ndef enqueue(n):\n    index.delay(n)\n"
+API = "from services import enqueue\n\n\nasync def endpoint_{i}(n):\n    enqueue(n)\n"
+
+
+def _project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'proj'\nversion = '0'\n")
+    (root / "tasks.py").write_text(TASKS)
+    (root / "services.py").write_text(SERVICES)
+    for i in range(FILES):
+        (root / f"api_{i}.py").write_text(API.format(i=i))
+    return root
+
+
+def _flake8(root: Path, *args: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_ASYNC_CACHE_DIR"}
+    result = subprocess.run(
+        [tool("flake8"), "--isolated", "--select", "CEL", *args, "."],
+        cwd=root, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    return sorted(result.stdout.splitlines())
+
+
+def _cache_file(root: Path) -> Path:
+    (found,) = (root / ".celery_async_cache").glob("flake8-*.marshal")
+    return found
+
+
+def test_every_worker_saves_and_the_next_run_reports_from_the_cache(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    first = _flake8(root, "--jobs=2")
+    assert len(first) == FILES and all(" CEL007 enqueue() " in line for line in first)
+    data = marshal.loads(_cache_file(root).read_bytes())
+    entries = data["findings"]
+    assert {f"api_{i}.py" for i in range(FILES)} <= set(entries)  # both workers' files
+
+    # A doctored entry is reported as it stands: the second run read the cache, not the file.
+    sha, key, _ = entries["api_0.py"]
+    entries["api_0.py"] = (sha, key, [(5, 4, "CEL999 read from the cache")])
+    _cache_file(root).write_bytes(marshal.dumps(data))
+    second = _flake8(root, "--jobs=2")
+    doctored = "./api_0.py:5:5: CEL999 read from the cache"
+    assert set(second) == {line for line in first if "/api_0.py:" not in line} | {doctored}
+
+    # An edited file is checked again (its content hash changed).
+    with (root / "api_0.py").open("a") as f:
+        f.write("# edited\n")
+    third = _flake8(root, "--jobs=1")
+    assert third == first
+
+
+def test_an_edited_helper_in_another_module_reaches_cached_findings(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    assert len(_flake8(root)) == FILES
+    (root / "services.py").write_text("def enqueue(n):\n    print(n)\n")  # no Celery any more
+    assert _flake8(root) == []
+    (root / "services.py").write_text(SERVICES)
+    again = _flake8(root)
+    assert len(again) == FILES
+    ours = subprocess.run(
+        [tool("flake8-celery-async"), "--isolated", "."],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    ).stdout.splitlines()  # fmt: skip
+    assert sorted(ours) == again  # the standalone CLI, with its own cache, agrees
+
+
+def test_with_the_cache_off_nothing_is_written(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    cached = _flake8(root)
+    (root / ".celery_async_cache").rename(tmp_path / "moved")
+    assert _flake8(root, "--celery-cache-dir=off") == cached
+    assert not (root / ".celery_async_cache").exists()
