@@ -30,7 +30,7 @@ def prepare(filenames: Sequence[str], settings: Settings) -> None:
     findings, in flake8's main process: forked workers share them instead of each reading
     their own."""
     paths = [
-        os.path.join(name, "x.py") if os.path.isdir(name) else name
+        name if name.endswith(".py") or not os.path.isdir(name) else os.path.join(name, "x.py")
         for name in filenames
         if name != "-"
     ]
