@@ -58,7 +58,9 @@ class Cache:
     def __init__(self, root: str, settings_key: str, configured: str | None = None) -> None:
         self.dir = cache_dir(root, configured)
         self.stamp = _code_stamp()
-        self.key = content_hash(f"{self.stamp}\0{root}\0{settings_key}".encode())
+        # Not the stamp: a newer checker overwrites an older one's files instead of adding its
+        # own beside them (what a file holds is checked against the stamp when it is read).
+        self.key = content_hash(f"{root}\0{settings_key}".encode())
         self.path = self.file("index")
 
     def file(self, part: str) -> str | None:

@@ -12,14 +12,14 @@ from .settings import Settings
 if False:  # for type checkers only: the analysis is imported once a file passes the text check
     from typing import Any
 
-    from .analysis import Finding
+    from .findings import Finding
     from .project import Index, ModuleContext
 
 
 class FileResult:
     """What checking one file came to."""
 
-    __slots__ = ("error", "findings", "internal_error", "parsed", "path")
+    __slots__ = ("cached", "error", "findings", "internal_error", "parsed", "path")
 
     def __init__(
         self,
@@ -28,6 +28,7 @@ class FileResult:
         error: str | None = None,
         internal_error: str | None = None,
         parsed: bool = False,
+        cached: bool = False,
     ) -> None:
         self.path = path
         self.findings = findings if findings is not None else []
@@ -37,6 +38,8 @@ class FileResult:
         """An exception inside this tool while checking the file (a bug: please report it)."""
         self.parsed = parsed
         """False when the cheap text check showed the file cannot contain a finding."""
+        self.cached = cached
+        """True when the findings came from the cache (with the file unread or unparsed)."""
 
     def is_empty(self) -> bool:
         return not (self.findings or self.error or self.internal_error)
@@ -44,15 +47,16 @@ class FileResult:
     def as_tuple(self) -> tuple[object, ...]:
         """Plain data (for ``marshal``, from the CLI's forked children)."""
         findings = [f.as_tuple() for f in self.findings]
-        return self.path, findings, self.error, self.internal_error, self.parsed
+        return self.path, findings, self.error, self.internal_error, self.parsed, self.cached
 
     @classmethod
     def from_tuple(cls, data: Any) -> FileResult:
         """The inverse of :meth:`as_tuple`."""
-        from .analysis import Finding
+        from .findings import Finding
 
-        path, findings, error, internal_error, parsed = data
-        return cls(path, [Finding(*f) for f in findings], error, internal_error, parsed)
+        path, findings, error, internal_error, parsed, cached = data
+        found = [Finding(*f) for f in findings]
+        return cls(path, found, error, internal_error, parsed, cached)
 
 
 def decode(data: bytes) -> str:
@@ -130,9 +134,34 @@ def finish_index(
     from .indexer import finish
 
     found = {r.path: [f.as_tuple() for f in r.findings] for r in results}
-    failed = {r.path for r in results if r.error or r.internal_error}
+    # Not remembered: files that failed, and files whose findings came from the cache.
+    skip = {r.path for r in results if r.error or r.internal_error or r.cached}
     key = cache_key(settings, select, ignore)
-    finish(indexes, paths, found, settings, key, failed)  # type: ignore[arg-type]
+    finish(indexes, paths, found, settings, key, skip)  # type: ignore[arg-type]
+
+
+def unchanged_result(
+    path: str, settings: Settings, select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> FileResult | None:
+    """The CLI's findings for a file of a project where no file's size or modification time
+    changed since the last run (the trust ruff's cache places in them), without reading it;
+    ``None``: read and check it."""
+    context = project_context(path, settings)
+    index = context.index if context is not None else None
+    if index is None or context is None or not index.unchanged:
+        return None
+    sha = index.shas.get(context.path)
+    cached = (
+        index.cached_findings(context.path, sha, cache_key(settings, select, ignore))
+        if sha
+        else None
+    )
+    if cached is None:
+        return None
+    from .findings import Finding
+
+    found = [Finding(*f) for f in cached]  # type: ignore[arg-type]
+    return FileResult(path, found, parsed=True, cached=True)
 
 
 def check_source(
@@ -156,13 +185,13 @@ def check_source(
         return result
     sha = key = ""
     if context is not None and context.index is not None:
-        from .analysis import Finding
         from .cache import content_hash
+        from .findings import Finding
 
         sha, key = content_hash(data), cache_key(settings, select, ignore)
         cached = context.index.cached_findings(context.path, sha, key)
         if cached is not None:
-            result.parsed = True
+            result.parsed = result.cached = True
             result.findings = [Finding(*f) for f in cached]  # type: ignore[arg-type]
             return result
     tree = None

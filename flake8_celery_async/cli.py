@@ -16,7 +16,14 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .check import FileResult, check_source, finish_index, prepare_index, selected
+from .check import (
+    FileResult,
+    check_source,
+    finish_index,
+    prepare_index,
+    selected,
+    unchanged_result,
+)  # fmt: skip
 from .config import ConfigError, ignores_for
 from .files import Skipped, discover
 from .frontend import FORMATS, Front, add_arguments
@@ -51,6 +58,9 @@ class _Job:
         self.settings, self.select, self.ignore = settings, select, ignore
 
     def __call__(self, path: str) -> FileResult:
+        known = unchanged_result(path, self.settings, self.select, self.ignore)
+        if known is not None:
+            return known
         try:
             data = read_bytes(path)
         except OSError as e:

@@ -98,6 +98,7 @@ class Indexer:
                 cached.get("aliases"),
             )  # fmt: skip
             index.shas, index.cache = cached["shas"], self.cache  # findings: read when asked
+            index.unchanged = True  # every file as when cached: its findings need no read
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
@@ -223,12 +224,13 @@ def finish(
     found: dict[str, list[tuple[object, ...]]],
     settings: Settings,
     key: str,
-    failed: set[str],
+    skip: set[str],
 ) -> None:
     """After a CLI run: remember every file's findings (``found``, by path; absent: none)
-    under the content hash it was indexed with, and write the caches."""
+    under the content hash it was indexed with (not those in ``skip``: failed, or read from
+    the cache), and write the caches."""
     for path in paths:
-        if path in failed:
+        if path in skip:
             continue
         context = project.context_for(path, settings)
         index = context.index

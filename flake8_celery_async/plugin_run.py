@@ -21,7 +21,7 @@ if False:  # for type checkers only
 
     from .project import Index
 
-PART = "flake8"  # the plugin's findings: before ``# noqa`` and selection, which flake8 owns
+PART = "flake8"  # the plugin's findings: before noqa comments and selection (flake8 owns them)
 _PENDING: dict[int, list[Index]] = {}  # by process: a forked worker inherits its parent's
 
 

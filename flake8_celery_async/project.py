@@ -140,9 +140,11 @@ class Index:
         self._loop_bytes = frozenset(w.encode() for w in self.loop_words)
         self.trees: dict[str, object] = {}  # path -> ast.Module, while the indexer's are alive
         self.shas: dict[str, str] = {}  # path -> content hash, as indexed
+        self.unchanged = False  # read back whole: no file's size or modification time changed
         self.cache: Cache | None = None
         self.nonblocking_producer = False  # tornado-celery's producer: dispatch does not block
         self._stores: dict[str, FindingsCache] = {}
+        self._entry_keys: dict[str, str] = {}
 
     def derived(self) -> tuple[Any, ...]:
         """What :meth:`__init__` computes from the summaries, for the cache."""
@@ -368,13 +370,20 @@ class Index:
         self, path: str, sha: str, key: str, part: str = "findings"
     ) -> list[tuple[object, ...]] | None:
         """Findings of an unchanged file from an earlier run (``key``: settings, selection)."""
-        return self.findings(part).get(path, sha, f"{self.fingerprint()}\0{key}")
+        return self.findings(part).get(path, sha, self._entry_key(key))
 
     def remember(
         self, path: str, sha: str, key: str, findings: list[tuple[object, ...]],
         part: str = "findings",
     ) -> None:  # fmt: skip
-        self.findings(part).put(path, sha, f"{self.fingerprint()}\0{key}", findings)
+        self.findings(part).put(path, sha, self._entry_key(key), findings)
+
+    def _entry_key(self, key: str) -> str:
+        """One string object per key, so that ``marshal`` writes it once, not per file."""
+        full = self._entry_keys.get(key)
+        if full is None:
+            full = self._entry_keys[key] = f"{self.fingerprint()}\0{key}"
+        return full
 
     def save(self) -> None:
         """Write the findings remembered in this run to the cache (with the summaries)."""

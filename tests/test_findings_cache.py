@@ -1,4 +1,4 @@
-"""The flake8 plugin's findings cache, through real flake8: what a second run reports comes
+"""The findings caches, through real flake8 and the real CLI: what a second run reports comes
 from the cache, an edited file or an edited helper in another module is checked again, and
 every one of flake8's worker processes adds what it found."""
 
@@ -42,9 +42,19 @@ def _flake8(root: Path, *args: str) -> list[str]:
     return sorted(result.stdout.splitlines())
 
 
-def _cache_file(root: Path) -> Path:
-    (found,) = (root / ".celery_async_cache").glob("flake8-*.marshal")
+def _cache_file(root: Path, part: str = "flake8") -> Path:
+    (found,) = (root / ".celery_async_cache").glob(f"{part}-*.marshal")
     return found
+
+
+def _cli(root: Path) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_ASYNC_CACHE_DIR"}
+    result = subprocess.run(
+        [tool("flake8-celery-async"), "--isolated", "."],
+        cwd=root, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    return sorted(result.stdout.splitlines())
 
 
 def test_every_worker_saves_and_the_next_run_reports_from_the_cache(tmp_path: Path) -> None:
@@ -78,11 +88,33 @@ def test_an_edited_helper_in_another_module_reaches_cached_findings(tmp_path: Pa
     (root / "services.py").write_text(SERVICES)
     again = _flake8(root)
     assert len(again) == FILES
-    ours = subprocess.run(
-        [tool("flake8-celery-async"), "--isolated", "."],
-        cwd=root, capture_output=True, text=True, timeout=300,
-    ).stdout.splitlines()  # fmt: skip
-    assert sorted(ours) == again  # the standalone CLI, with its own cache, agrees
+    assert _cli(root) == again  # the standalone CLI, with its own cache, agrees
+
+
+def test_the_cli_answers_an_unchanged_project_from_its_cache(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    first = _cli(root)
+    assert len(first) == FILES
+    assert _cli(root) == first
+    data = marshal.loads(_cache_file(root, "findings").read_bytes())
+    sha, key, found = data["findings"]["api_3.py"]
+    assert [f[4] for f in found] == ["CEL007"]
+    data["findings"]["api_3.py"] = (sha, key, [(5, 4, 5, 13, "CEL999", "CEL999 from the cache")])
+    _cache_file(root, "findings").write_bytes(marshal.dumps(data))
+    doctored = "./api_3.py:5:5: CEL999 from the cache"
+    assert set(_cli(root)) == {line for line in first if "/api_3.py:" not in line} | {doctored}
+    with (root / "api_3.py").open("a") as f:  # new content: checked again
+        f.write("# edited\n")
+    assert _cli(root) == first
+    # Trusted like ruff's cache: same size and modification time, so the file is not read.
+    target = root / "api_4.py"
+    before, stat = target.read_text(), target.stat()
+    target.write_text(before.replace("    enqueue(n)", "    print(n)  "))
+    assert len(target.read_text()) == len(before)
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _cli(root) == first
+    target.touch()  # a new modification time: read and checked again
+    assert _cli(root) == [line for line in first if "/api_4.py:" not in line]
 
 
 def test_with_the_cache_off_nothing_is_written(tmp_path: Path) -> None:
