@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator, Mapping
 
 from .cache import Cache, FindingsCache, content_hash
 from .kinds import Kind, MaybeKind
@@ -101,21 +102,75 @@ class ModuleContext:
         return self.index.params.get(f"{self.module}.{qualname}", {})
 
 
+class Frozen(Mapping[str, "Summary"]):
+    """Summaries read back from the cache, each kept as its ``marshal`` bytes until asked
+    for: a warm run asks for few, and bytes cost the garbage collector nothing to scan (a
+    decoded index of celery and kombu is ~10^5 containers, scanned in every collection of
+    the flake8 process that holds it)."""
+
+    __slots__ = ("_blobs", "_open")
+
+    def __init__(self, blobs: dict[str, bytes]) -> None:
+        self._blobs, self._open = blobs, {}  # type: dict[str, bytes], dict[str, Summary]
+
+    def __getitem__(self, rel: str) -> Summary:
+        found = self._open.get(rel)
+        if found is None:
+            import marshal
+
+            found = self._open[rel] = marshal.loads(self._blobs[rel])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._blobs
+
+
+class _ByName(Mapping[str, "Summary"]):
+    """The summaries by module name, without opening them to learn their names."""
+
+    __slots__ = ("_names", "_summaries")
+
+    def __init__(self, summaries: Mapping[str, Summary], names: dict[str, str]) -> None:
+        self._summaries, self._names = summaries, names  # module name -> path
+
+    def __getitem__(self, name: str) -> Summary:
+        return self._summaries[self._names[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+
 class Index:
     """Every summarized module of one project, and lookups across them."""
 
     def __init__(
         self,
         root: str,
-        summaries: dict[str, Summary],
+        summaries: Mapping[str, Summary],
         async_pool: bool,
         derived: tuple[Any, ...] | None = None,
         aliases: dict[str, list[str]] | None = None,
+        names: dict[str, str] | None = None,
     ) -> None:
         self.root = root
         self.async_pool = async_pool
         self.summaries = summaries  # path from the root -> summary
-        self.modules: dict[str, Summary] = {s["m"]: s for s in summaries.values() if s}
+        if names is None:
+            names = {s["m"]: rel for rel, s in summaries.items() if s}
+        self.names = names  # module name -> path
+        self.modules: Mapping[str, Summary] = _ByName(summaries, names)
         self._suffixes: dict[str, list[str]] = {}
         self.aliases = aliases or {}  # module -> the shorter names it may be imported by
         for name in self.modules:
