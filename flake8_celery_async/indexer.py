@@ -21,7 +21,6 @@ from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
 from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
 from .project import (
-    Frozen,
     Index,
     ModuleContext,
     identifiers,
@@ -31,6 +30,7 @@ from .project import (
 )  # fmt: skip
 from .roots import import_names, seen
 from .settings import Settings
+from .stored import Frozen
 
 if False:  # for type checkers only
     from .summary import Summary

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from .cache import Cache, FindingsCache, content_hash
+from .context import ModuleContext
 from .kinds import Kind, MaybeKind
 from .roots import ROOT_MARKERS, find_root, module_name, module_names
 from .settings import Settings
+from .stored import ByName
 
 __all__ = [
     "ROOT_MARKERS", "Index", "ModuleContext", "build_index", "context_for", "find_root",
@@ -41,115 +43,6 @@ if False:  # for type checkers only
 TORNADO_HANDLERS = frozenset({"tornado.web.RequestHandler", "tornado.websocket.WebSocketHandler"})
 _PARAM_KINDS = (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS)
 _ASYNC_DEF = re.compile(rb"async\s+def")
-
-
-class ModuleContext:
-    """One module's view of the index, for the analysis."""
-
-    __slots__ = ("index", "is_package", "module", "modules", "path")
-
-    def __init__(
-        self,
-        index: Index | None,
-        module: str,
-        path: str,
-        is_package: bool,
-        modules: frozenset[str] = frozenset(),
-    ) -> None:
-        self.index, self.module, self.path, self.is_package = index, module, path, is_package
-        self.modules = modules  # before the index exists: every project module's name
-
-    @property
-    def async_pool(self) -> bool:
-        return self.index is not None and self.index.async_pool
-
-    @property
-    def nonblocking_producer(self) -> bool:
-        return self.index is not None and self.index.nonblocking_producer
-
-    def relative(self, level: int, module: str) -> str:
-        """The absolute name of ``from ..module import``."""
-        parts = self.module.split(".") if self.module else []
-        if not self.is_package:
-            parts = parts[:-1]
-        if level > 1:
-            parts = parts[: max(0, len(parts) - (level - 1))]
-        return ".".join([*parts, module] if module else parts)
-
-    def blocking(self, target: str) -> Via | None:
-        return self.index.blocking(target, self.module) if self.index is not None else None
-
-    def kind(self, target: str) -> MaybeKind:
-        return self.index.kind(target, self.module) if self.index is not None else None
-
-    def returns(self, target: str) -> MaybeKind:
-        return self.index.returns(target, self.module) if self.index is not None else None
-
-    def is_tornado(self, target: str) -> bool:
-        return self.index is not None and self.index.is_tornado(target, self.module)
-
-    def is_function(self, target: str) -> bool:
-        """Is ``target`` a function of a project module? (Before the index exists: is it an
-        attribute of a project module?)"""
-        if self.index is None:
-            return target.rpartition(".")[0] in self.modules
-        found = self.index.resolve(target, self.module)
-        return found is not None and found[1] in found[0]["s"]
-
-    def param_kinds(self, qualname: str) -> dict[str, Kind]:
-        if self.index is None:
-            return {}
-        return self.index.params.get(f"{self.module}.{qualname}", {})
-
-
-class Frozen(Mapping[str, "Summary"]):
-    """Summaries read back from the cache, each kept as its ``marshal`` bytes until asked
-    for: a warm run asks for few, and bytes cost the garbage collector nothing to scan (a
-    decoded index of celery and kombu is ~10^5 containers, scanned in every collection of
-    the flake8 process that holds it)."""
-
-    __slots__ = ("_blobs", "_open")
-
-    def __init__(self, blobs: dict[str, bytes]) -> None:
-        self._blobs, self._open = blobs, {}  # type: dict[str, bytes], dict[str, Summary]
-
-    def __getitem__(self, rel: str) -> Summary:
-        found = self._open.get(rel)
-        if found is None:
-            import marshal
-
-            found = self._open[rel] = marshal.loads(self._blobs[rel])
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._blobs)
-
-    def __len__(self) -> int:
-        return len(self._blobs)
-
-    def __contains__(self, rel: object) -> bool:
-        return rel in self._blobs
-
-
-class _ByName(Mapping[str, "Summary"]):
-    """The summaries by module name, without opening them to learn their names."""
-
-    __slots__ = ("_names", "_summaries")
-
-    def __init__(self, summaries: Mapping[str, Summary], names: dict[str, str]) -> None:
-        self._summaries, self._names = summaries, names  # module name -> path
-
-    def __getitem__(self, name: str) -> Summary:
-        return self._summaries[self._names[name]]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
 
 
 class Index:
@@ -170,7 +63,7 @@ class Index:
         if names is None:
             names = {s["m"]: rel for rel, s in summaries.items() if s}
         self.names = names  # module name -> path
-        self.modules: Mapping[str, Summary] = _ByName(summaries, names)
+        self.modules: Mapping[str, Summary] = ByName(summaries, names)
         self._suffixes: dict[str, list[str]] = {}
         self.aliases = aliases or {}  # module -> the shorter names it may be imported by
         for name in self.modules:
