@@ -41,27 +41,30 @@ def prepare(filenames: Sequence[str], settings: Settings) -> None:
 def findings(
     tree: ast.Module, text: str, path: str, settings: Settings
 ) -> list[tuple[int, int, str]]:
-    """The plugin's findings for one file that passed the fast check."""
+    """The plugin's findings for one file that passed the fast check: from the cache when
+    the file, the settings and what the index knows are unchanged (hashing the text costs
+    less than the text checks), else from the analysis."""
     context = project_context(path, settings, save=True)
     index = context.index if context is not None else None
     data = b""
-    if not settings.may_have_findings(text):
-        if index is None or context is None:
-            return []
-        data = text.encode("utf-8", "surrogateescape")
-        if not index.may_matter(data, context.path):
-            return []
     sha = ""
     if index is not None and index.cache is not None and context is not None:
         from .cache import content_hash
 
-        sha = content_hash(data or text.encode("utf-8", "surrogateescape"))
+        data = text.encode("utf-8", "surrogateescape")
+        sha = content_hash(data)
         cached = index.cached_findings(context.path, sha, settings.key(), PART)
         if cached is not None:
             return cached  # type: ignore[return-value]
-    from .analysis import analyze  # imported only once a file passes the text check
+    found: list[tuple[int, int, str]] = []
+    if settings.may_have_findings(text) or (
+        index is not None
+        and context is not None
+        and index.may_matter(data or text.encode("utf-8", "surrogateescape"), context.path)
+    ):
+        from .analysis import analyze  # imported only once a file passes the text check
 
-    found = [(f.line, f.col, f.message) for f in analyze(tree, settings, context)]
+        found = [(f.line, f.col, f.message) for f in analyze(tree, settings, context)]
     if sha and index is not None and context is not None:
         index.remember(context.path, sha, settings.key(), found, PART)  # type: ignore[arg-type]
         _save_at_exit(index)
