@@ -104,6 +104,15 @@ def project_context(path: str, settings: Settings, save: bool = False) -> Module
         return None  # the file is checked on its own
 
 
+def may_matter(data: bytes, settings: Settings, context: ModuleContext | None) -> bool:
+    """The text check: the catalogue's trigger words, then what the project index knows."""
+    return settings.may_have_findings(data) or (
+        context is not None
+        and context.index is not None
+        and context.index.may_matter(data, context.path)
+    )
+
+
 def cache_key(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> str:
     return f"{settings.key()}\0{list(select)}\0{list(ignore)}"
 
@@ -177,11 +186,7 @@ def check_source(
     if not may_run_on_loop(data):
         return result
     context = project_context(path, settings)
-    if not settings.may_have_findings(data) and not (
-        context is not None
-        and context.index is not None
-        and context.index.may_matter(data, context.path)
-    ):
+    if not may_matter(data, settings, context):
         return result
     sha = key = ""
     if context is not None and context.index is not None:

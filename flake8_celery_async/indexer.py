@@ -114,10 +114,10 @@ class Indexer:
                 continue
             stats[rel] = (st.st_mtime_ns, st.st_size)
         cached = self.cache.load()
-        if cached.get("stats") == stats and "names" in cached:  # nothing changed: read it back
+        if cached.get("stats") == stats and "modules" in cached:  # nothing changed: read back
             index = Index(
-                self.root, Frozen(cached["summaries"]), cached["pool"], cached["derived"],
-                cached["aliases"], cached["names"],
+                self.root, Frozen(cached["modules"]), cached["pool"], cached["derived"],
+                cached["aliases"],
             )  # fmt: skip
             index.shas, index.cache = cached["shas"], self.cache  # findings: read when asked
             index.unchanged = True  # every file as when cached: its findings need no read
@@ -163,7 +163,7 @@ class Indexer:
             for rel in pending:
                 add(rel)
             done.update(pending)
-            index = Index(self.root, summaries, pool, aliases=aliases)
+            index = Index(self.root, by_module(summaries), pool, aliases=aliases)
             if not index.words:
                 break
             pending = [r for r in datas if r not in done and index.names_found(names_in(r))]
@@ -174,16 +174,15 @@ class Indexer:
             first = index
             for rel in again:
                 add(rel, first)
-            index = Index(self.root, summaries, pool, aliases=aliases)
+            index = Index(self.root, by_module(summaries), pool, aliases=aliases)
         index.shas, index.cache = shas, self.cache
         index.trees = dict(self.trees)
         index.nonblocking_producer = producer
         if save:
-            blobs = {rel: marshal.dumps(slim(summary)) for rel, summary in summaries.items()}
+            modules = {s["m"]: marshal.dumps(slim(s)) for s in summaries.values()}
             self.cache.save(
-                {"stats": stats, "summaries": blobs, "names": index.names, "pool": pool,
-                 "shas": shas, "producer": producer, "derived": index.derived(),
-                 "aliases": aliases}
+                {"stats": stats, "modules": modules, "pool": pool, "shas": shas,
+                 "producer": producer, "derived": index.derived(), "aliases": aliases}
             )  # fmt: skip
             self.cache.save({"by_hash": by_hash}, "full")
         else:
@@ -222,6 +221,11 @@ class Indexer:
             return summarize(tree, self.settings, context, references=index is not None)
         except RecursionError:  # pragma: no cover - the analysis survives these itself
             return None
+
+
+def by_module(summaries: dict[str, Summary]) -> dict[str, Summary]:
+    """Summaries by path -> by module name (what :class:`Index` looks up)."""
+    return {summary["m"]: summary for summary in summaries.values()}
 
 
 def prepare(paths: list[str], settings: Settings) -> list[Index]:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .check import prepare_index, project_context
+from .check import may_matter, prepare_index, project_context
 from .settings import Settings
 
 if False:  # for type checkers only
     import ast
 
+    from .context import ModuleContext
     from .project import Index
 
 PART = "flake8"  # the plugin's findings: before noqa comments and selection (flake8 owns them)
@@ -45,30 +46,30 @@ def findings(
     the file, the settings and what the index knows are unchanged (hashing the text costs
     less than the text checks), else from the analysis."""
     context = project_context(path, settings, save=True)
+    data = text.encode("utf-8", "surrogateescape")
     index = context.index if context is not None else None
-    data = b""
-    sha = ""
-    if index is not None and index.cache is not None and context is not None:
-        from .cache import content_hash
+    if context is None or index is None or index.cache is None:
+        return _analyze(tree, data, settings, context)
+    from .cache import content_hash
 
-        data = text.encode("utf-8", "surrogateescape")
-        sha = content_hash(data)
-        cached = index.cached_findings(context.path, sha, settings.key(), PART)
-        if cached is not None:
-            return cached  # type: ignore[return-value]
-    found: list[tuple[int, int, str]] = []
-    if settings.may_have_findings(text) or (
-        index is not None
-        and context is not None
-        and index.may_matter(data or text.encode("utf-8", "surrogateescape"), context.path)
-    ):
-        from .analysis import analyze  # imported only once a file passes the text check
-
-        found = [(f.line, f.col, f.message) for f in analyze(tree, settings, context)]
-    if sha and index is not None and context is not None:
-        index.remember(context.path, sha, settings.key(), found, PART)  # type: ignore[arg-type]
-        _save_at_exit(index)
+    sha = content_hash(data)
+    cached = index.cached_findings(context.path, sha, settings.key(), PART)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    found = _analyze(tree, data, settings, context)
+    index.remember(context.path, sha, settings.key(), found, PART)  # type: ignore[arg-type]
+    _save_at_exit(index)
     return found
+
+
+def _analyze(
+    tree: ast.Module, data: bytes, settings: Settings, context: ModuleContext | None
+) -> list[tuple[int, int, str]]:
+    if not may_matter(data, settings, context):
+        return []
+    from .analysis import analyze  # imported only once a file passes the text check
+
+    return [(f.line, f.col, f.message) for f in analyze(tree, settings, context)]
 
 
 def _save_at_exit(index: Index) -> None:

@@ -27,7 +27,6 @@ from .context import ModuleContext
 from .kinds import Kind, MaybeKind
 from .roots import ROOT_MARKERS, find_root, module_name, module_names
 from .settings import Settings
-from .stored import ByName
 
 __all__ = [
     "ROOT_MARKERS", "Index", "ModuleContext", "build_index", "context_for", "find_root",
@@ -51,19 +50,14 @@ class Index:
     def __init__(
         self,
         root: str,
-        summaries: Mapping[str, Summary],
+        modules: Mapping[str, Summary],
         async_pool: bool,
         derived: tuple[Any, ...] | None = None,
         aliases: dict[str, list[str]] | None = None,
-        names: dict[str, str] | None = None,
     ) -> None:
         self.root = root
         self.async_pool = async_pool
-        self.summaries = summaries  # path from the root -> summary
-        if names is None:
-            names = {s["m"]: rel for rel, s in summaries.items() if s}
-        self.names = names  # module name -> path
-        self.modules: Mapping[str, Summary] = ByName(summaries, names)
+        self.modules = modules  # module name -> summary (from the cache: a stored.Frozen)
         self._suffixes: dict[str, list[str]] = {}
         self.aliases = aliases or {}  # module -> the shorter names it may be imported by
         for name in self.modules:
@@ -302,7 +296,7 @@ class Index:
         if self._fingerprint is None:
             import marshal
 
-            data = [self.async_pool, sorted((k, slim(v)) for k, v in self.summaries.items())]
+            data = [self.async_pool, sorted((k, slim(v)) for k, v in self.modules.items())]
             self._fingerprint = content_hash(marshal.dumps(data))
         return self._fingerprint
 
