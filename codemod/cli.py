@@ -13,7 +13,7 @@ from flake8_celery_async import __version__
 from flake8_celery_async.config import ConfigError
 from flake8_celery_async.frontend import Front, add_arguments
 
-from . import factory
+from . import runtime
 from .planner import PlanFailed, Planner
 from .report import PROG, Summary, print_summary
 from .roots import is_dotted
@@ -28,36 +28,32 @@ rewrites (exactly what flake8-celery-async reports as fixable):
   chain(...).apply_async(x) / group(...)() / res.get(timeout=1) / app.control.revoke(tid)
                         -> await run_blocking(<the bound call>, <same arguments>)
   res.state             -> await read_result(res, "state")
-  everything else reported (CEL007, CEL008, calls in generator expressions, # noqa'd lines)
-  is left alone and listed as unfixable with its reason.
+  everything else reported (CEL007, CEL008, calls in generator expressions) is left alone
+  and listed with file:line and its reason.
 
-only what the fixes need: with nothing fixable, nothing is written (exit 0). The whole
-repository (git root, else the nearest project file) is scanned cheaply, also when only some
-files are given (the pre-commit fix hook), to find the tasks the rewritten calls dispatch, the
-module constructing their app, and a runtime module of ours.
+the runtime: rewritten files import `from celery_asyncx import ...` (the celery-asyncx
+library); the summary's first step is its requirement line, added to the repository's one
+dependency file (a requirements.txt or [project] dependencies) when it has exactly one; lock
+files are never edited. --vendor writes the runtime package into the repository instead,
+beside the app, imported by the dotted name the repository's own imports resolve from.
 
-await t.delayx() only for a task of an app this run wires (@app.task / @shared_task in the
-repository, followed through imports); any other receiver gets
-  await run_blocking(t.delay, ...)   (works on every app; listed under "check by hand")
-
-app factory (unless --no-factory): beside the module constructing that app, the runtime module
-(--factory-name) is written; Celery(...) becomes CeleryAsync(...), Celery subclasses and direct
-celery.Task subclasses are rebased onto CeleryAsync / AsyncTask. A file of that name that is
-not ours is never overwritten: those tasks get the run_blocking form and the reason is shown.
-
-imports: absolute, by the dotted name that resolves from the sys.path roots the repository's
-own absolute imports show for each file (namespace packages, apps run from a subfolder, src
-layouts, manage.py). A file that cannot import the runtime that way is left alone, with the
-reason; --runtime-module DOTTED overrides.
+await t.delayx() only for a task of an app that is a CeleryAsync once the run is done: this
+run wires the app of every such task (Celery(...) -> CeleryAsync(...), Celery subclasses and
+direct celery.Task subclasses rebased); any other receiver, and every call with --no-factory
+unless its app already is a CeleryAsync, gets
+  await run_blocking(t.delay, ...)   (works on any app; listed under "check by hand")
+Code with no app in the repository (a library) gets the run_blocking form.
 
 plan first: every edit is decided before any file is written; a failure while planning
 writes nothing.
 
-exit status: 0 nothing changed; 1 files changed (or would change, with --check/--diff);
-2 usage or config error; 3 a file could not be read, parsed or written (others were still
+exit status: 0 nothing to change and no finding left; 1 files changed (or would, with
+--check/--diff), or findings left to fix by hand (listed); --exit-zero-even-if-changed makes
+changed files alone exit 0; 2 usage or config error (e.g. a --runtime-module that resolves
+nowhere: nothing written); 3 a file could not be read, parsed or written (others were still
 processed, unless it was needed to wire the app: then nothing is written); 4 internal error
-(the message names the file; nothing is written). Options are also read from the
-[flake8] section of setup.cfg, tox.ini or .flake8, like flake8-celery-async.
+(the message names the file; nothing is written). Options are also read from the [flake8]
+section of setup.cfg, tox.ini or .flake8, like flake8-celery-async.
 """
 
 
@@ -83,34 +79,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-factory", action="store_true", help="do not write or wire the runtime module"
     )
-    parser.add_argument(
-        "--factory-name",
-        default=factory.DEFAULT_NAME,
-        metavar="NAME.py",
-        help="file name of the runtime module (default: celery_async.py)",
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--vendor",
+        action="store_true",
+        help=f"write the runtime package ({runtime.PACKAGE}/) into the repository beside the "
+        "app instead of importing the celery-asyncx library",
     )
-    parser.add_argument(
+    source.add_argument(
         "--runtime-module",
         metavar="DOTTED",
-        help="import the runtime from this module instead of the one found or written "
-        "(nothing is written for it)",
+        help="import the runtime from this module (yours, or re-exporting celery_asyncx); it "
+        "must be a module of the repository or importable",
     )
     parser.add_argument("--report", metavar="FILE.json", help="also write the summary as JSON")
-    parser.add_argument(
-        "--print-runtime", action="store_true", help="print the runtime module and exit"
-    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.print_runtime:
-        sys.stdout.buffer.write(factory.template())
-        return EXIT_OK
     if args.jobs is not None and args.jobs < 1:
         return _usage("--jobs must be at least 1")
-    if not args.factory_name.endswith(".py") or not is_dotted(args.factory_name[:-3]):
-        return _usage("--factory-name must be NAME.py with NAME an identifier")
+    if args.vendor and args.no_factory:
+        return _usage("--vendor places the runtime beside the app it wires: not with --no-factory")
     if args.runtime_module and not is_dotted(args.runtime_module):
         return _usage(f"--runtime-module {args.runtime_module!r} is not a dotted module name")
     try:
@@ -160,7 +151,7 @@ def _usage(message: str) -> int:
 
 def _status(s: Summary, exit_zero: bool) -> int:
     status = EXIT_OK
-    if (s.changed or s.runtime) and not exit_zero:
+    if s.unfixable or ((s.changed or s.runtime) and not exit_zero):
         status = EXIT_CHANGED
     if s.errors:
         status = EXIT_FILE_ERROR

@@ -35,7 +35,7 @@ from flake8_celery_async.analysis import Finding
 from flake8_celery_async.check import check_source, split_lines
 from flake8_celery_async.settings import OPTIONS, Settings
 
-DEFAULT_RUNTIME_MODULE = "celery_async"
+DEFAULT_RUNTIME_MODULE = "celery_asyncx"
 READ_HELPER = "read_result"
 """The runtime's ``await read_result(res, "state")`` for result property reads (fix ``"read"``)."""
 
@@ -376,7 +376,7 @@ class CeleryAsyncCommand(VisitorBasedCodemodCommand):
             "--runtime-module",
             dest="runtime_module",
             default=DEFAULT_RUNTIME_MODULE,
-            help="dotted module that run_blocking is imported from (default: celery_async)",
+            help="dotted module that run_blocking is imported from (default: celery_asyncx)",
         )
         for option in OPTIONS:
             arg_parser.add_argument(option.flag, dest=option.dest, default=None, help=option.help)

@@ -161,8 +161,10 @@ def _fix_source(
         return outcome
     try:
         encoding = detect_encoding(data)
-        text = data.decode(encoding)
-        if text.encode(encoding) != data:
+        # Bytes that do not decode (Python's parser accepts them in comments, and the checker
+        # reads such a file) are carried through as they are.
+        text = data.decode(encoding, errors="surrogateescape")
+        if text.encode(encoding, errors="surrogateescape") != data:
             raise ValueError(f"bytes do not round-trip through {encoding}")
         module = cst.parse_module(text)
     except (SyntaxError, ValueError, LookupError, cst.ParserSyntaxError, RecursionError) as e:
@@ -195,7 +197,7 @@ def _fix_source(
     outcome.renamed = rewriter.renamed
     if new_text == text:
         return outcome
-    outcome.new_data = new_text.encode(encoding)
+    outcome.new_data = new_text.encode(encoding, errors="surrogateescape")
     # List what is left as the checker sees it in the new text, so that lines match the file
     # as written (an added import shifts them) and nothing fixable can silently remain.
     after = check_source(outcome.new_data, settings, select, ignore, path).findings

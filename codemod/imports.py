@@ -20,6 +20,7 @@ from libcst.helpers import get_full_name_for_node
 
 from .command import Rename
 from .roots import THIRD_PARTY
+from .runtime import PACKAGE
 
 
 def _module_of(statement: cst.BaseStatement) -> tuple[str, bool] | None:
@@ -42,7 +43,33 @@ def _top(module: str) -> str:
 
 def _is_own(module: str) -> bool:
     top = module.partition(".")[0]
-    return module.startswith(".") or not (top in sys.stdlib_module_names or top in THIRD_PARTY)
+    return module.startswith(".") or not (
+        top in sys.stdlib_module_names or top in THIRD_PARTY or top == PACKAGE
+    )
+
+
+def _is_third_party(module: str) -> bool:
+    top = module.partition(".")[0]
+    return top in THIRD_PARTY or top == PACKAGE
+
+
+def _leading(statement: cst.BaseStatement, i: int) -> bool:
+    """What isort keeps above the imports: the docstring, ``from __future__``, ``__all__``."""
+    if i == 0 and _is_docstring(statement):
+        return True
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name):
+        return small.module.value == "__future__" and not small.relative
+    targets = (
+        [t.target for t in small.targets]
+        if isinstance(small, cst.Assign)
+        else [small.target]
+        if isinstance(small, cst.AnnAssign)
+        else []
+    )
+    return any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets)
 
 
 def place_import(
@@ -51,11 +78,13 @@ def place_import(
     """The module with the new import placed, or None to leave it to AddImportsVisitor."""
     body = list(module.body)
     runs: list[list[int]] = []  # indexes of consecutive import lines, split at blank lines
+    last_leading = -1
     for i, statement in enumerate(body):
+        if _leading(statement, i):
+            last_leading = i
+            continue
         found = _module_of(statement)
         if found is None:
-            if i == 0 and not runs and _is_docstring(statement):
-                continue
             break  # the import block ends at the first other statement
         if found[0] == runtime_module and found[1]:
             return None  # merge into the existing import
@@ -63,20 +92,28 @@ def place_import(
         if not runs or _blank_before(statement):
             runs.append([])
         runs[-1].append(i)
-    if not runs:
-        return None
-    top = "." if runtime_module.startswith(".") else runtime_module.partition(".")[0]
-    modules = {i: _module_of(body[i]) for run in runs for i in run}
-    same = [r for r in runs if any((m := modules[i]) and _top(m[0]) == top for i in r)]
-    own = [r for r in runs if all((m := modules[i]) and _is_own(m[0]) for i in r)]
     aliases = [cst.ImportAlias(cst.Name(n)) for n in sorted(names)]
     dots = len(runtime_module) - len(runtime_module.lstrip("."))
     relative = [cst.Dot() for _ in range(dots)]
     target = _dotted(runtime_module[dots:])
     new = cst.SimpleStatementLine([cst.ImportFrom(module=target, names=aliases, relative=relative)])
-    if not (same or own):
-        return None  # after the last import, as AddImportsVisitor puts it: no blank line added
-    run = (same or own)[-1]
+    if not runs:  # below the docstring, __future__ and __all__, taking no blank line
+        position = last_leading + 1
+        if position < len(body):
+            following = body[position]
+            new = new.with_changes(leading_lines=following.leading_lines)
+            if not isinstance(following, cst.FunctionDef | cst.ClassDef):  # E302 wants its 2
+                body[position] = following.with_changes(leading_lines=[])
+        return module.with_changes(body=[*body[:position], new, *body[position:]])
+    top = "." if runtime_module.startswith(".") else runtime_module.partition(".")[0]
+    modules = {i: _module_of(body[i]) for run in runs for i in run}
+    same = [r for r in runs if any((m := modules[i]) and _top(m[0]) == top for i in r)]
+    kind = _is_own if _is_own(runtime_module) else _is_third_party
+    section = [r for r in runs if all((m := modules[i]) and kind(m[0]) for i in r)]
+    mixed = [r for r in runs if any((m := modules[i]) and kind(m[0]) for i in r)]
+    if not (same or section or mixed):
+        return _own_section(module, body, runs, modules, new, kind is _is_third_party)
+    run = (same or section or mixed)[-1]
     key = runtime_module.lower()
     position = run[-1] + 1
     for i in run:
@@ -88,6 +125,29 @@ def place_import(
         first = body[position]
         new = new.with_changes(leading_lines=first.leading_lines)
         body[position] = first.with_changes(leading_lines=[])
+    return module.with_changes(body=[*body[:position], new, *body[position:]])
+
+
+def _own_section(
+    module: cst.Module,
+    body: list[cst.BaseStatement],
+    runs: list[list[int]],
+    modules: dict[int, tuple[str, bool] | None],
+    new: cst.SimpleStatementLine,
+    third_party: bool,
+) -> cst.Module:
+    """A section of its own, as isort makes one: a third-party import before the first block
+    of the repository's own imports, else after the last block, a blank line between."""
+    blank = [cst.EmptyLine()]
+    own = [r for r in runs if all((m := modules[i]) and _is_own(m[0]) for i in r)]
+    if third_party and own:
+        position = own[0][0]
+        first = body[position]
+        new = new.with_changes(leading_lines=first.leading_lines)
+        body[position] = first.with_changes(leading_lines=blank)
+    else:
+        position = runs[-1][-1] + 1
+        new = new.with_changes(leading_lines=blank)
     return module.with_changes(body=[*body[:position], new, *body[position:]])
 
 

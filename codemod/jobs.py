@@ -19,6 +19,7 @@ from . import factory, project
 from .command import Rename
 from .fixer import Outcome, digest, fix_source, is_generated
 from .roots import PROJECT_FILES
+from .runtime import is_vendored
 
 ROOT_MARKERS = (".git", *PROJECT_FILES, "manage.py", "tox.ini", ".flake8")
 
@@ -50,15 +51,16 @@ class ScanJob:
         except OSError as e:
             scan.error = f"cannot read: {e.strerror or e}"
             return scan
-        if factory.is_ours(data) or not self.settings.may_have_findings(data):
-            return scan
-        if is_generated(data):
-            scan.generated = True
+        if factory.is_ours(data) or is_vendored(data):
             return scan
         scan.digest = digest(data)
         try:
+            # The checker's own check, project index included: what it reports, we account for.
             ignore = ignores_for(path, self.ignore, self.per_file)
             result = check_source(data, self.settings, self.select, ignore, path)
+            if result.parsed and is_generated(data):
+                scan.generated = True
+                return scan
             scan.parsed, scan.error, scan.findings = result.parsed, result.error, result.findings
             spans = [(f.line, f.col, f.end_line, f.end_col) for f in scan.findings]
             if any(f.fix for f in scan.findings):

@@ -1,16 +1,19 @@
 """Decide every edit of a run before anything is written: the :class:`Plan`.
 
-1. The checker's text check and ast analysis on the files given (findings), and a cheap scan
-   of the whole repository (from its git root, or the nearest project file) for app
-   constructions, task definitions, runtime modules of ours and the imports that tell the
-   sys.path roots (:mod:`codemod.roots`, :mod:`codemod.project`). A run on one changed file
-   (the pre-commit fix hook) therefore sees what a full run sees.
+1. The checker's findings on the files given (the same check, project index included), and a
+   cheap scan of the whole repository (from its git root, or the nearest project file) for app
+   constructions, task definitions and the imports that tell the sys.path roots
+   (:mod:`codemod.roots`, :mod:`codemod.project`). A run on one changed file (the pre-commit
+   fix hook) therefore sees what a full run sees.
 2. Each ``t.delay()`` the checker calls fixable is followed to its task and app. Only tasks of
-   an app this run wires keep ``await t.delayx()``; any other receiver gets the form that works
-   on every app, ``await run_blocking(t.delay, ...)``, and is listed to check by hand.
-3. The runtime module goes beside the app construction those tasks belong to, and each file
-   imports it by the name that resolves from that file's own roots. When no root of a file holds
-   it under a valid dotted name, that file is left alone and the step is printed.
+   an app that is a ``CeleryAsync`` once the run is done (wired by it, or already) keep
+   ``await t.delayx()``; any other receiver gets the form that works on every app,
+   ``await run_blocking(t.delay, ...)``, and is listed to check by hand.
+3. Rewritten files import the runtime library, ``from celery_asyncx import ...``, and the
+   summary names the requirement line (added where the repository has one place for it).
+   With ``--vendor`` the runtime package goes beside the app construction instead, and each
+   file imports it by the name that resolves from that file's own roots; a file with no such
+   name is left alone and the step is printed.
 4. The libcst edits are computed for every file (nothing written yet). A planning failure —
    a bug, or wiring that could not be done — writes nothing.
 """
@@ -18,6 +21,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -27,10 +31,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from flake8_celery_async.analysis import Finding
+from flake8_celery_async.check import prepare_index
 from flake8_celery_async.files import Skipped, discover
 from flake8_celery_async.frontend import Front
 
-from . import factory, project
+from . import factory, project, requirement, runtime
 from .command import Rename, Unfixable
 from .fixer import Outcome, digest, read_only
 from .jobs import FixJob, Scan, ScanJob, find_root
@@ -51,12 +56,16 @@ _RELATIVE = re.compile(rb"^from[ \t]+\.", re.M)
 _WAITS = frozenset({"get", "wait", "join", "join_native", "collect"})
 
 NO_RUNTIME = (
-    "no Celery app construction or runtime module of ours in the repository to import "
-    "run_blocking from: left alone (see the steps below, or pass --runtime-module)"
+    "--vendor: no Celery app construction or vendored runtime in the repository to put "
+    "the runtime beside: left alone (run without --vendor to import the celery-asyncx library)"
 )
 NOT_IMPORTABLE = (
     "{runtime} cannot be imported from this file's import roots ({roots}): left alone; if its "
     "process can import {name}, rerun with --runtime-module {name}"
+)
+UNRESOLVED = (
+    "--runtime-module {name} is neither a module of this repository nor importable here; "
+    "nothing was written"
 )
 OFFLOADED = (
     "{recv}.{method}() is not a task of an app this run wires ({why}): rewritten to "
@@ -93,7 +102,8 @@ class Planner:
         self.exclude = front.exclude  # --exclude replaces the config's, as in flake8
         self.base = str(front.base)
         self.scan_job = ScanJob(settings, tuple(front.select), tuple(front.ignore), front.per_file)
-        self.stem = Path(args.factory_name).stem
+        self.vendor = bool(args.vendor)
+        self.stem = str(args.runtime_module or runtime.PACKAGE).rpartition(".")[2]
         self.summary = Summary()
         self.data: dict[str, bytes] = {}
         self.modules_used: set[str] = set()
@@ -121,6 +131,7 @@ class Planner:
             discover(self.args.paths, self.exclude, base=self.base, gitignore=True, skipped=skipped)
         )
         s.errors += [(skip.path, skip.reason) for skip in skipped]
+        prepare_index(files, self.settings)  # the checker's project index, before any fork
         scans = sorted(self._map(self.scan_job, files, SCAN_POOL_THRESHOLD), key=lambda x: x.path)
         for sc in scans:
             s.scanned += 1
@@ -142,14 +153,30 @@ class Planner:
             if sc not in fixable
         }
         plan = Plan(summary=s)
-        if fixable:  # else nothing to wire, nothing written
+        if fixable or self.args.runtime_module:
             self._context(files)
+            self._check_runtime_module()
+        if fixable:  # else nothing to wire, nothing written
             self._decide(fixable, plan)
         for outcome in plan.outcomes:  # the file as rewritten was checked again
             pending.pop(os.path.abspath(outcome.path), None)
         s.unfixable += [item for items in pending.values() for item in items]
         s.unfixable.sort(key=lambda item: (item[0], item[1].finding.line))
         return plan
+
+    def _check_runtime_module(self) -> None:
+        """``--runtime-module`` must name a module of the repository or an importable one."""
+        name = self.args.runtime_module
+        if not name:
+            return
+        if self.layout.resolve(os.path.join(self.repo, "__main__.py"), name) is not None:
+            return  # a module of the repository (from any folder that holds its top name)
+        try:
+            if importlib.util.find_spec(name) is not None:
+                return
+        except (ImportError, ValueError):
+            pass
+        raise PlanFailed(2, UNRESOLVED.format(name=name))
 
     def _context(self, given: list[str]) -> None:
         """The whole repository, cheaply: its layout, tasks, apps and runtimes of ours."""
@@ -174,8 +201,8 @@ class Planner:
             except OSError:
                 continue
             self.data[absolute] = data
-            if factory.is_ours(data):
-                if os.path.basename(absolute) == self.args.factory_name:
+            if factory.is_ours(data) or runtime.is_vendored(data):
+                if _is_runtime_init(absolute) and runtime.is_vendored(data):
                     self.ours.append(absolute)
                 continue
             text = data.decode("utf-8", errors="replace")
@@ -195,30 +222,31 @@ class Planner:
 
     def _runtime_for_app(self, app: str) -> tuple[str, str | None]:
         """(runtime path, why it cannot be used) for the app constructed in ``app``."""
-        beside = os.path.join(os.path.dirname(app), self.args.factory_name)
+        folder = os.path.join(os.path.dirname(app), runtime.PACKAGE)
+        beside = os.path.join(folder, "__init__.py")
         if beside in self.ours:
             return beside, None
         reachable = [r for r in self.ours if self.layout.module_for(r, app)]
         if reachable:
             return min(reachable, key=_depth), None
-        if os.path.lexists(beside) and not (self.args.runtime_module or self.args.no_factory):
+        if os.path.lexists(folder) or os.path.lexists(folder + ".py"):
             return beside, (
-                f"{self.show(beside)} exists and is not the runtime module this tool "
-                f"writes (its first line is not {factory.MARKER.decode()!r}); rename that file, "
-                "or pass --factory-name NAME.py"
+                f"--vendor: {self.show(folder)} exists and is not the runtime this tool vendors "
+                f"(its __init__.py does not start with {runtime.MARKER.decode()!r})"
             )
         return beside, None
 
-    def _import(self, runtime: str | None, importer: str, app: str | None) -> str | None:
+    def _import(self, where: str | None, importer: str, app: str | None) -> str | None:
+        """The dotted name ``importer`` imports the runtime by (``where``: the vendored
+        runtime's ``__init__.py``; only ``--vendor`` has one)."""
         if self.args.runtime_module:
             return str(self.args.runtime_module)
-        if self.args.no_factory:  # the user wires the app and saves the runtime
-            ours = [m for r in self.ours if (m := self.layout.module_for(r, importer))]
-            return ours[0] if ours else self.stem
-        if runtime is None:
+        if not self.vendor:
+            return runtime.PACKAGE
+        if where is None:
             return None
         prefer = self.layout.roots_of(app) if app else ()
-        return self.layout.module_for(runtime, importer, prefer)
+        return self.layout.module_for(where, importer, prefer)
 
     def _decide(self, fixable: list[Scan], plan: Plan) -> Plan:
         s = plan.summary
@@ -229,7 +257,7 @@ class Planner:
         for sc in fixable:
             items: list[tuple[Finding, str | None]] = []
             for finding, facts in zip(sc.findings, sc.facts, strict=True):
-                if finding.fix != "method" or self.args.no_factory:
+                if finding.fix != "method":
                     items.append((finding, None))
                     continue
                 app, why = self._app_of(sc.path, finding, facts, wired, blocked, bases)
@@ -248,16 +276,16 @@ class Planner:
             apps = [a for _, a in items if a is not None]
             own = os.path.abspath(path)
             app = own if own in wired else apps[0] if apps else None
-            runtime = wired[app] if app else self._fallback_runtime(path, wired)
-            module = self._import(runtime, path, app)
+            where = wired[app] if app else self._fallback_runtime(path, wired)
+            module = self._import(where, path, app)
             if module is None or not is_dotted(module):
                 reason = (
                     NO_RUNTIME
-                    if runtime is None
+                    if where is None
                     else NOT_IMPORTABLE.format(
-                        runtime=self.show(runtime),
+                        runtime=self.show(where),
                         roots=", ".join(r or "." for r in self.layout.search_roots(path)),
-                        name=self._runtime_name(runtime),
+                        name=self._runtime_name(where),
                     )
                 )
                 s.unfixable += [
@@ -265,7 +293,7 @@ class Planner:
                     for f in items_of(items)
                 ]
                 continue
-            accepted[path] = (runtime, self._relative(path, module))
+            accepted[path] = (where, self._relative(path, module))
         # Only the apps (and task bases) of calls that are rewritten get wired.
         needed = {a for p in accepted for _, a in decided[p] if a is not None}
         for app in set(wired) - needed:
@@ -273,27 +301,27 @@ class Planner:
         for base in list(bases):
             if self._base_app[base] not in needed:
                 del bases[base]
-        for path, (runtime, module) in accepted.items():
+        for path, (where, module) in accepted.items():
             findings = items_of(decided[path])
-            importers[path] = runtime or ""
+            importers[path] = where or ""
             renames = self._renames(path, wired, bases)
             work.append((path, by_path[path].digest, findings, renames, module))
             self.modules_used.add(module)
             self._todo(path, by_path[path], findings)
-        for app, runtime in {**wired, **bases}.items():
+        for app, where in {**wired, **bases}.items():
             path = self.show(app)
             if path in importers:
                 continue
-            module = self._import(runtime, app, app)
+            module = self._import(where, app, app)
             assert module is not None  # checked when the app was chosen
             module = self._relative(app, module)
             renames = self._renames(path, wired, bases)
             work.append((path, digest(self.data[os.path.abspath(app)]), [], renames, module))
-            importers[path] = runtime
+            importers[path] = where
         for app, why in sorted(blocked.items()):
             s.notes.append((self.show(app), 1, f"Celery app not wired: {why}"))
         if any(u.reason == NO_RUNTIME for _, u in s.unfixable):
-            s.instructions = _instructions(self.args.factory_name)
+            s.instructions = _instructions()
         if not work:
             return plan
         scan = self.scan_job
@@ -322,7 +350,7 @@ class Planner:
         """``.celery_async`` for a module of the runtime's package (or below it) that already
         imports its package relatively: it is never run as a script, and that is its style."""
         text = self.data.get(os.path.abspath(path), b"")
-        if self.args.runtime_module or not _RELATIVE.search(text):
+        if not self.vendor or not _RELATIVE.search(text):
             return module
         own = self.layout.module_for(path, path)
         if own is None:
@@ -372,20 +400,25 @@ class Planner:
             return None, found
         app = found.app_path
         if app not in wired and app not in blocked:
-            runtime, why = self._runtime_for_app(app)
+            where, why = self._runtime_for_app(app) if self.vendor else ("", None)
             if why is not None:
                 raise PlanFailed(2, f"{why}; nothing was written")
-            if self._import(runtime, app, app) is None:
-                why = f"no import root of {self.show(app)} holds {runtime}"
-            elif not factory.scan_source(self.data[app], self.stem, app).app_site:
+            scan = factory.scan_source(self.data[app], self.stem, app)
+            if self._import(where, app, app) is None:
+                why = f"no import root of {self.show(app)} holds {where}"
+            elif not scan.app_site:
                 why = f"the app's construction in {self.show(app)} is not one this tool rewires"
+            elif self.args.no_factory and any(r.new == "CeleryAsync" for r in scan.renames):
+                why = f"--no-factory, and the app in {self.show(app)} is a stock Celery"
             if why is None:
-                wired[app] = runtime
+                wired[app] = where
             else:
                 blocked[app] = why
         if app in blocked:
             return None, f"its app is not wired: {blocked[app]}"
         base = found.base_path
+        if base is not None and base != app and self.args.no_factory:
+            return None, "--no-factory, and its task base is not rebased onto AsyncTask"
         if base is not None and base != app and base not in bases:
             if self._import(wired[app], base, app) is None:
                 return None, "its task base cannot import the runtime"
@@ -397,21 +430,16 @@ class Planner:
         """The runtime a file with run_blocking rewrites only imports: one being wired or one
         of ours that the file can import, else the one beside the nearest app construction
         (not wired); None when there is none or two are equally near."""
-        for runtime in [*sorted(set(wired.values())), *sorted(self.ours, key=_depth)]:
-            if self._import(runtime, path, None):
-                return runtime
-        here = os.path.dirname(os.path.abspath(path))
-        sites = [p for p in self.project.app_sites() if not project._is_test(p)]
-        near = sorted(
-            ((len(os.path.commonpath([here, os.path.dirname(p)])), p) for p in sites),
-            reverse=True,
-        )
-        if not near or (len(near) > 1 and near[0][0] == near[1][0]):
+        for where in [*sorted(set(wired.values())), *sorted(self.ours, key=_depth)]:
+            if self._import(where, path, None):
+                return where
+        site = self.project.nearest_app(os.path.abspath(path))
+        if isinstance(site, str):
             return None
-        runtime, why = self._runtime_for_app(near[0][1])
+        where, why = self._runtime_for_app(site[0])
         if why is not None:
             raise PlanFailed(2, f"{why}; nothing was written")
-        return runtime  # importable or not: the caller says which
+        return where  # importable or not: the caller says which
 
     def _renames(self, path: str, wired: dict[str, str], bases: dict[str, str]) -> list[Rename]:
         absolute = os.path.abspath(path)
@@ -461,30 +489,53 @@ class Planner:
         s.unfixable += [(path, u) for u in outcome.unfixable]
 
     def _runtimes(self, used: set[str], plan: Plan) -> None:
+        s = plan.summary
         if self.args.runtime_module:
-            plan.summary.runtime_import = str(self.args.runtime_module)
+            s.runtime_import = str(self.args.runtime_module)
             return
-        if self.args.no_factory:
+        if not self.vendor:
             if plan.outcomes:
-                names = sorted({m for m in self.modules_used})
-                plan.summary.instructions = (
-                    f"--no-factory: the rewritten files import from {', '.join(names)}; save "
-                    f"it there (`{PROG} --print-runtime`) and make your app a CeleryAsync (or "
-                    "use task_cls=AsyncTask).\n"
-                )
+                s.runtime_import = runtime.PACKAGE
+                s.requirement = runtime.REQUIREMENT
+                self._add_requirement(plan)
             return
-        new = factory.template()
-        for runtime in sorted(used):
-            old = self.data.get(runtime)
-            if old is None and os.path.lexists(runtime):
-                raise PlanFailed(2, f"{runtime} appeared while planning: nothing written")
-            if old == new:
-                continue
-            path = self.show(runtime)
-            plan.runtimes.append(RuntimeWrite(path, old, new))
-            plan.summary.runtime.append(path)
+        files = runtime.vendored_files()
+        for init in sorted(used):
+            folder = os.path.dirname(init)
+            for rel, new in files.items():
+                path = os.path.join(folder, *rel.split("/"))
+                old = self.data.get(path)
+                if old is None and os.path.lexists(path):
+                    if not path.endswith(".py"):
+                        with open(path, "rb") as f:
+                            old = f.read()
+                    else:
+                        raise PlanFailed(2, f"{path} appeared while planning: nothing written")
+                if old == new:
+                    continue
+                plan.runtimes.append(RuntimeWrite(self.show(path), old, new))
+            s.runtime.append(self.show(folder))
         if used:
-            plan.summary.runtime_import = self._runtime_name(sorted(used)[0])
+            s.runtime_import = self._runtime_name(sorted(used)[0])
+
+    def _add_requirement(self, plan: Plan) -> None:
+        """The requirement line, where the repository has exactly one place for it."""
+        data = requirement.read_files({self.repo, *(os.path.dirname(p) for p in self.data)})
+        found = requirement.candidates(data)
+        s = plan.summary
+        if any(requirement.already_listed(data[p]) for p in found):
+            s.requirement_added = "listed"
+            return
+        if len(found) != 1:
+            return
+        path = found[0]
+        new = requirement.add(path, data[path])
+        if new is None or read_only(path):
+            return
+        shown = self.show(path)
+        plan.outcomes.append(Outcome(shown, data[path], new))
+        s.changed.append(shown)
+        s.requirement_added = shown
 
 
 def items_of(items: list[tuple[Finding, str | None]]) -> list[Finding]:
@@ -517,13 +568,16 @@ def _frameworks(found: set[str]) -> list[str]:
     return [f for f in HANDLERS if f in found]
 
 
-def _instructions(factory_name: str) -> str:
+def _instructions() -> str:
     return (
-        "No Celery app construction (Celery(...) or a Celery subclass) and no runtime module of "
-        "ours was found in the repository, so the files above were left alone. To finish:\n"
-        f"  1. Save the runtime module beside the module that creates your Celery app:\n"
-        f"       {PROG} --print-runtime > path/to/{factory_name}\n"
-        "  2. Make that app a CeleryAsync (same arguments) so its tasks get delayx.\n"
-        f"  3. Run again, or with --runtime-module <its dotted name> if this run cannot see "
-        "the app.\n"
+        "--vendor found no Celery app construction (Celery(...) or a Celery subclass) and no "
+        "vendored runtime to import for the files listed with that reason, so they were left "
+        f"alone. Run {PROG} without --vendor: the rewritten files then import the "
+        f"{runtime.DISTRIBUTION} library ({runtime.REQUIREMENT}).\n"
+    )
+
+
+def _is_runtime_init(path: str) -> bool:
+    return os.path.basename(path) == "__init__.py" and (
+        os.path.basename(os.path.dirname(path)) == runtime.PACKAGE
     )

@@ -152,6 +152,21 @@ class Project:
     def app_sites(self) -> list[str]:
         return self.apps
 
+    def nearest_app(self, path: str) -> tuple[str] | str:
+        """The one app construction nearest ``path`` (sharing the longest folder with it; test
+        and example code only for a file of its own kind), or why there is none."""
+        sites = [s for s in self.app_sites() if _is_test(s) == _is_test(path)]
+        here = os.path.dirname(path)
+        near = sorted(
+            ((len(os.path.commonpath([here, os.path.dirname(s)])), s) for s in sites),
+            reverse=True,
+        )
+        if not near:
+            return "the repository constructs no Celery app for it"
+        if len(near) > 1 and near[0][0] == near[1][0]:
+            return f"{len(sites)} Celery apps in the repository are equally near"
+        return (near[0][1],)
+
     def task_app(self, path: str, receiver: str, send_task: bool = False) -> Found | str:
         """The app of the task ``receiver`` in ``path`` (``send_task``: the app itself), or
         why it cannot be told."""
@@ -170,10 +185,10 @@ class Project:
                 return f"its base={base} may not get the async methods"
             base_path = followed[0]
         if app == SHARED:
-            sites = [s for s in self.app_sites() if not _is_test(s)]
-            if len(sites) != 1:
-                return f"a shared_task, and the repository has {len(sites)} Celery apps"
-            return Found(sites[0], base_path, shared=True)
+            site = self.nearest_app(where)
+            if isinstance(site, str):
+                return f"a shared_task, and {site}"
+            return Found(site[0], base_path, shared=True)
         followed = self._follow(where, app.split("."), 0)
         if followed is None or followed[2] != "app":
             return f"its app {app} is not constructed in the repository"

@@ -74,6 +74,10 @@ class Summary:
     internal: list[tuple[str, str]] = field(default_factory=list)
     runtime: list[str] = field(default_factory=list)
     runtime_import: str | None = None
+    requirement: str | None = None
+    """The runtime library's requirement line, when rewritten files import it."""
+    requirement_added: str | None = None
+    """The dependency file it was added to, or "listed" when one already names it."""
     wired: list[str] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     """Check by hand: task bases, calls rewritten to run_blocking on an app not wired here."""
@@ -112,9 +116,12 @@ class Summary:
             "internal_errors": [{"path": p, "error": e} for p, e in self.internal],
             "runtime_module": self.runtime,
             "runtime_import": self.runtime_import,
+            "requirement": self.requirement,
+            "requirement_added_to": self.requirement_added,
             "wired": self.wired,
             "notes": notes(self.notes),
             "todo": {
+                "requirement": self.requirement_step(),
                 "error_handler": [
                     {"framework": HANDLERS[f][0], "snippet": self.handler(f)}
                     for f in self.frameworks
@@ -127,8 +134,21 @@ class Summary:
             "exit_status": status,
         }
 
+    def needs_doing(self) -> bool:
+        """Files changed (or would), or findings are left for a person."""
+        return bool(self.changed or self.runtime or self.unfixable)
+
+    def requirement_step(self) -> str | None:
+        if self.requirement is None:
+            return None
+        if self.requirement_added == "listed":
+            return f"the runtime library is in your dependencies; it needs {self.requirement}"
+        if self.requirement_added:
+            return f"install {self.requirement} (added to {self.requirement_added})"
+        return f"add this line to your dependencies and install it: {self.requirement}"
+
     def handler(self, framework: str) -> str:
-        module = self.runtime_import or "celery_async"
+        module = self.runtime_import or "celery_asyncx"
         return f"from {module} import BrokerUnavailable\n\n{HANDLERS[framework][1]}"
 
 
@@ -146,7 +166,7 @@ def print_summary(s: Summary, write: bool, out: TextIO | None = None) -> None:
     if s.fixed:
         say("calls fixed: " + ", ".join(f"{code} {n}" for code, n in sorted(s.fixed.items())))
     if s.runtime:
-        say(f"runtime module {'written' if write else 'to write'}: {', '.join(s.runtime)}")
+        say(f"runtime {'vendored' if write else 'to vendor'} in: {', '.join(s.runtime)}")
     if s.wired:
         say(f"app wired in: {', '.join(s.wired)}")
     if s.skipped_generated:
@@ -169,9 +189,12 @@ def print_summary(s: Summary, write: bool, out: TextIO | None = None) -> None:
         )
     if s.instructions:
         print(s.instructions, file=out, end="")
-    if not (s.changed and (s.frameworks or s.waits or s.in_tasks or s.notes)):
+    step = s.requirement_step()
+    if not (s.changed and (step or s.frameworks or s.waits or s.in_tasks or s.notes)):
         return
     say("left to do:")
+    if step:
+        say(f"  - {step}")
     for framework in s.frameworks:
         name = HANDLERS[framework][0]
         say(f"  - map BrokerUnavailable to HTTP 503 ({name}), e.g.:")

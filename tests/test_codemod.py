@@ -77,11 +77,12 @@ class Rewrites(CodemodTest):
 
     def check(self, body: str, expected: str, head: str = T, added: str = "") -> None:
         before = head + "async def f(a, c, xs):\n" + body
-        if added and head.startswith("from proj "):  # joins the repository's own imports, sorted
-            after = added.rstrip("\n") + "\n" + head + "async def f(a, c, xs):\n" + expected
-        else:  # after the last (third-party) import, as AddImportsVisitor puts it
-            after = head + added + "async def f(a, c, xs):\n" + expected
-        self.assertCodemod(before, after)
+        line = added.strip("\n")
+        if line and head.startswith("from proj "):  # a section of its own, as isort puts it
+            head = line + "\n\n" + head
+        elif line:  # sorted into the block of third-party imports
+            head = "".join(f"{x}\n" for x in sorted([*head.splitlines(), line]))
+        self.assertCodemod(before, head + "async def f(a, c, xs):\n" + expected)
 
     def test_methods(self) -> None:
         self.check("    t.delay(a, k=1)\n", "    await t.delayx(a, k=1)\n")
@@ -125,7 +126,7 @@ class Rewrites(CodemodTest):
         )
 
     def test_result_property_reads(self) -> None:
-        added = "from celery_async import read_result\n\n"
+        added = "from celery_asyncx import read_result\n\n"
         self.check(
             "    return t.delay(1).children\n",
             '    return await read_result(await t.delayx(1), "children")\n',
@@ -144,11 +145,11 @@ class Rewrites(CodemodTest):
         self.check(
             "    return await t.delay(1).state\n",
             '    return await (await read_result(await t.delayx(1), "state"))\n',
-            added="from celery_async import read_result\n\n",
+            added="from celery_asyncx import read_result\n\n",
         )
 
     def test_comments_inside_the_rewritten_call_are_kept(self) -> None:
-        added = "from celery_async import read_result\n\n"
+        added = "from celery_asyncx import read_result\n\n"
         self.check(
             "    return (t.delay(1)  # noqa: CEL001\n.children)\n",
             '    return (await read_result(t.delay(1)  # noqa: CEL001\n, "children"))\n',
@@ -157,7 +158,7 @@ class Rewrites(CodemodTest):
         self.check(
             "    return (t.delay(1).get  # why\n(timeout=1))\n",
             "    return (await run_blocking((await t.delayx(1)).get  # why\n, timeout=1))\n",
-            added="from celery_async import run_blocking\n\n",
+            added="from celery_asyncx import run_blocking\n\n",
         )
 
     def test_decorator_of_a_nested_def(self) -> None:
@@ -170,12 +171,12 @@ class Rewrites(CodemodTest):
         self.check(
             "    return t.delay(a).get(timeout=2)\n",
             "    return await run_blocking((await t.delayx(a)).get, timeout=2)\n",
-            added="from celery_async import run_blocking\n\n",
+            added="from celery_asyncx import run_blocking\n\n",
         )
 
     def test_helper_rewrites(self) -> None:
         head = "from celery import chain, group\nfrom proj import app, t\n"
-        added = "from celery_async import run_blocking\n\n"
+        added = "from celery_asyncx import run_blocking\n\n"
         self.check(
             "    chain(t.s(), t.s()).apply_async(a, countdown=1)\n",
             "    await run_blocking(chain(t.s(), t.s()).apply_async, a, countdown=1)\n",
@@ -207,7 +208,7 @@ class Rewrites(CodemodTest):
             "    await run_blocking(\n        app.control.revoke,\n        a,\n"
             "        terminate=True,\n    )\n",
             "from proj import app\n",
-            "from celery_async import run_blocking\n\n",
+            "from celery_asyncx import run_blocking\n\n",
         )
 
     def test_comprehensions_in_async_def_are_fixed(self) -> None:
@@ -229,12 +230,12 @@ class Rewrites(CodemodTest):
     def test_import_is_added_once_and_merged(self) -> None:
         before = (
             '"""Doc."""\nfrom __future__ import annotations\n'
-            "from celery_async import CeleryAsync\nfrom proj import r\n"
+            "from celery_asyncx import CeleryAsync\nfrom proj import r\n"
             "async def f():\n    r.get()\n    r.forget()\n"
         )
         after = (
             '"""Doc."""\nfrom __future__ import annotations\n'
-            "from celery_async import run_blocking, CeleryAsync\nfrom proj import r\n"
+            "from celery_asyncx import run_blocking, CeleryAsync\nfrom proj import r\n"
             "async def f():\n    await run_blocking(r.get)\n    await run_blocking(r.forget)\n"
         )
         result = "from celery.result import AsyncResult\nr = AsyncResult('x')"
@@ -254,7 +255,7 @@ class Rewrites(CodemodTest):
     def test_runtime_module_option(self) -> None:
         self.assertCodemod(
             "from celery.result import AsyncResult\nasync def f(i):\n    AsyncResult(i).get()\n",
-            "from celery.result import AsyncResult\nfrom proj.celery_async import run_blocking\n\n"
+            "from celery.result import AsyncResult\n\nfrom proj.celery_async import run_blocking\n"
             "async def f(i):\n    await run_blocking(AsyncResult(i).get)\n",
             runtime_module="proj.celery_async",
         )
@@ -315,7 +316,7 @@ def test_crlf_is_kept_everywhere() -> None:
     data = T.replace("\n", "\r\n") + "async def f():\r\n    return t.delay(2).get()\r\n"
     out = fix(data.encode())
     assert out == (
-        "from celery_async import run_blocking\r\nfrom proj import t\r\n"
+        "from celery_asyncx import run_blocking\r\n\r\nfrom proj import t\r\n"
         "async def f():\r\n    return await run_blocking((await t.delayx(2)).get)\r\n"
     )
 
@@ -396,7 +397,7 @@ def test_read_fix_kind(expr: str, expected: str) -> None:
     outcome = fix_source(source.encode(), SETTINGS, findings=[_read_finding(source, "state")])
     assert outcome.new_data is not None
     assert outcome.new_data.decode() == (
-        head + "from celery_async import read_result\n\n"
+        head + "from celery_asyncx import read_result\n"
         f"async def f(i):\n    res = AsyncResult(i)\n    return {expected}\n"
     )
 
@@ -419,7 +420,7 @@ def test_deeper_than_libcsts_default_recursion_is_still_fixed() -> None:
 
 
 def test_result_read_in_an_f_string_takes_the_other_quote() -> None:
-    head = "from celery.result import AsyncResult\nfrom celery_async import read_result\n\n\n"
+    head = "from celery.result import AsyncResult\nfrom celery_asyncx import read_result\n\n\n"
     source = (
         head + "async def v(tid):\n    res = AsyncResult(tid)\n"
         '    return f"{res.state}", f\'{res.status}\', f"""{res.result}"""\n'

@@ -118,25 +118,25 @@ CEL004 = Rule(
         Example(
             "from celery import chain\nfrom proj.tasks import add\nasync def view():\n"
             "    chain(add.s(1, 2), add.s(3)).apply_async()\n",
-            "from celery import chain\nfrom proj.tasks import add\n"
-            "from celery_async import run_blocking\n\nasync def view():\n"
+            "from celery import chain\nfrom celery_asyncx import run_blocking\n"
+            "from proj.tasks import add\nasync def view():\n"
             "    await run_blocking(chain(add.s(1, 2), add.s(3)).apply_async)\n",
         ),
         Example(
             "from celery import group\nfrom proj.tasks import add\nasync def view():\n"
             "    group(add.s(i, i) for i in range(3))()\n",
-            "from celery import group\nfrom proj.tasks import add\n"
-            "from celery_async import run_blocking\n\nasync def view():\n"
+            "from celery import group\nfrom celery_asyncx import run_blocking\n"
+            "from proj.tasks import add\nasync def view():\n"
             "    await run_blocking(group(add.s(i, i) for i in range(3)))\n",
         ),
         Example(
             "from proj.tasks import add, mul\nasync def view():\n    (add.s(1) | mul.s(2))()\n",
-            "from celery_async import run_blocking\nfrom proj.tasks import add, mul\n"
+            "from celery_asyncx import run_blocking\n\nfrom proj.tasks import add, mul\n"
             "async def view():\n    await run_blocking((add.s(1) | mul.s(2)))\n",
         ),
         Example(
             "from proj.tasks import add\nasync def view(items):\n    add.chunks(items, 10)()\n",
-            "from celery_async import run_blocking\nfrom proj.tasks import add\n"
+            "from celery_asyncx import run_blocking\n\nfrom proj.tasks import add\n"
             "async def view(items):\n    await run_blocking(add.chunks(items, 10))\n",
         ),
     ),

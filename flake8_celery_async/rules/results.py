@@ -49,13 +49,13 @@ CEL005 = Rule(
             "from celery.result import AsyncResult\nasync def view(tid):\n"
             "    return AsyncResult(tid).get(timeout=1)\n",
             "from celery.result import AsyncResult\n"
-            "from celery_async import run_blocking\n\nasync def view(tid):\n"
+            "from celery_asyncx import run_blocking\nasync def view(tid):\n"
             "    return await run_blocking(AsyncResult(tid).get, timeout=1)\n",
         ),
         Example(
             APP + "async def view(tid):\n    res = app.AsyncResult(tid)\n"
             "    return {'state': res.state}\n",
-            "from celery import Celery\nfrom celery_async import read_result\n\n"
+            "from celery import Celery\nfrom celery_asyncx import read_result\n"
             "app = Celery('proj')\nasync def view(tid):\n    res = app.AsyncResult(tid)\n"
             "    return {'state': await read_result(res, \"state\")}\n",
         ),
