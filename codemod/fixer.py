@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -74,6 +75,36 @@ def is_generated(data: bytes) -> bool:
 
 def detect_encoding(data: bytes) -> str:
     return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+
+
+_CARRIED = 0xF0000  # Supplementary Private Use Area-A: where undecodable bytes are carried
+
+
+def decode_exactly(data: bytes, encoding: str) -> str:
+    """The text as Python reads it. Bytes that do not decode (CPython's parser accepts them in
+    comments, and so does the checker) become private-use characters libcst can carry, so
+    the file is rewritten with those bytes as they were."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        text = data.decode(encoding, errors="surrogateescape")
+        if any(_CARRIED <= ord(c) <= _CARRIED + 0xFF for c in text):
+            raise ValueError("undecodable bytes beside private-use characters") from None
+        return "".join(
+            chr(ord(c) - 0xDC00 + _CARRIED) if "\udc80" <= c <= "\udcff" else c for c in text
+        )
+
+
+_CARRIED_RE = re.compile(f"([{chr(_CARRIED + 0x80)}-{chr(_CARRIED + 0xFF)}]+)")
+
+
+def encode_exactly(text: str, encoding: str) -> bytes:
+    """The inverse of :func:`decode_exactly`."""
+    parts = _CARRIED_RE.split(text)
+    return b"".join(
+        bytes(ord(c) - _CARRIED for c in part) if i % 2 else part.encode(encoding)
+        for i, part in enumerate(parts)
+    )
 
 
 def fix_source(
@@ -161,10 +192,8 @@ def _fix_source(
         return outcome
     try:
         encoding = detect_encoding(data)
-        # Bytes that do not decode (Python's parser accepts them in comments, and the checker
-        # reads such a file) are carried through as they are.
-        text = data.decode(encoding, errors="surrogateescape")
-        if text.encode(encoding, errors="surrogateescape") != data:
+        text = decode_exactly(data, encoding)
+        if encode_exactly(text, encoding) != data:
             raise ValueError(f"bytes do not round-trip through {encoding}")
         module = cst.parse_module(text)
     except (SyntaxError, ValueError, LookupError, cst.ParserSyntaxError, RecursionError) as e:
@@ -197,7 +226,7 @@ def _fix_source(
     outcome.renamed = rewriter.renamed
     if new_text == text:
         return outcome
-    outcome.new_data = new_text.encode(encoding, errors="surrogateescape")
+    outcome.new_data = encode_exactly(new_text, encoding)
     # List what is left as the checker sees it in the new text, so that lines match the file
     # as written (an added import shifts them) and nothing fixable can silently remain.
     after = check_source(outcome.new_data, settings, select, ignore, path).findings

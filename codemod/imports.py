@@ -130,7 +130,7 @@ def place_import(
 
 def _own_section(
     module: cst.Module,
-    body: list[cst.BaseStatement],
+    body: list[cst.SimpleStatementLine | cst.BaseCompoundStatement],
     runs: list[list[int]],
     modules: dict[int, tuple[str, bool] | None],
     new: cst.SimpleStatementLine,

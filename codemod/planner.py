@@ -27,11 +27,9 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 from flake8_celery_async.analysis import Finding
-from flake8_celery_async.check import prepare_index
 from flake8_celery_async.files import Skipped, discover
 from flake8_celery_async.frontend import Front
 
@@ -131,7 +129,6 @@ class Planner:
             discover(self.args.paths, self.exclude, base=self.base, gitignore=True, skipped=skipped)
         )
         s.errors += [(skip.path, skip.reason) for skip in skipped]
-        prepare_index(files, self.settings)  # the checker's project index, before any fork
         scans = sorted(self._map(self.scan_job, files, SCAN_POOL_THRESHOLD), key=lambda x: x.path)
         for sc in scans:
             s.scanned += 1
@@ -337,14 +334,14 @@ class Planner:
         s.notes.sort()
         return plan
 
-    def _runtime_name(self, runtime: str) -> str:
-        """The runtime's dotted name as the modules beside it (its app's) import it."""
-        here = os.path.dirname(runtime)
+    def _runtime_name(self, init: str) -> str:
+        """The vendored runtime's dotted name as the modules beside it (its app's) import it."""
+        here = os.path.dirname(os.path.dirname(init))
         for path in sorted(p for p in self.data if os.path.dirname(p) == here):
-            name = self.layout.module_for(runtime, path)
+            name = self.layout.module_for(init, path)
             if name:
                 return name
-        return Path(runtime).stem
+        return runtime.PACKAGE
 
     def _relative(self, path: str, module: str) -> str:
         """``.celery_async`` for a module of the runtime's package (or below it) that already

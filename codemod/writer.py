@@ -7,6 +7,7 @@ writable and that a runtime module of that name is ours or absent.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from dataclasses import dataclass
 
@@ -71,6 +72,7 @@ def _write(outcome: Outcome, summary: Summary) -> None:
 def _write_runtime(runtime: RuntimeWrite, summary: Summary) -> None:
     try:
         if runtime.old is None:
+            os.makedirs(os.path.dirname(runtime.path) or ".", exist_ok=True)
             with open(runtime.path, "xb") as f:
                 f.write(runtime.new)
         else:

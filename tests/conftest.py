@@ -76,14 +76,6 @@ def rabbitmq(rabbitmq_node: RabbitMQServer) -> Iterator[RabbitMQServer]:
     rabbitmq_node.purge(["celery"])
 
 
-def copy_runtime(directory: Path) -> Path:
-    """Put the codemod's runtime module into ``directory`` as ``celery_async.py``, as the
-    codemod does (its own tests; the runtime's tests import the installed ``celery_asyncx``)."""
-    target = directory / "celery_async.py"
-    shutil.copyfile(REPO / "codemod" / "celery_async.py", target)
-    return target
-
-
 def write_runtime_project(directory: Path) -> Path:
     """Put ``runtime_app.py`` (FastAPI + Celery on the installed ``celery_asyncx``) in
     ``directory``."""

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from celery_async_codemod import factory
+from celery_async_codemod import factory, runtime
 from celery_async_codemod.cli import main
 from celery_async_codemod.fixer import FileChanged, write_atomically
 
 VIEW = "from proj.tasks import add\n\n\nasync def view(x):\n    return add.delay(x).id\n"
+# proj.tasks is not in the repository: library code, so the form that works on any app.
 VIEW_FIXED = (
-    "from proj.tasks import add\n\n\nasync def view(x):\n    return (await add.delayx(x)).id\n"
+    "from celery_asyncx import run_blocking\n\nfrom proj.tasks import add\n\n\n"
+    "async def view(x):\n    return (await run_blocking(add.delay, x)).id\n"
 )
 APP = (
     "from celery import Celery\n\napp = Celery('proj', broker='redis://x')\napp.conf.update(a=1)\n"
@@ -83,7 +85,8 @@ def test_check_writes_nothing_and_lists(tmp_path: Path, capsys: pytest.CaptureFi
     r = run(capsys, "--check", tmp_path)
     assert r.status == 1
     assert f"Would rewrite {tmp_path / 'view.py'}" in r.err
-    assert f"Would write {tmp_path / 'celery_async.py'}" in r.err
+    assert f"Would rewrite {tmp_path / 'app.py'}" not in r.err  # its tasks are not dispatched
+    assert runtime.REQUIREMENT in r.err
     assert snapshot(tmp_path) == before
 
 
@@ -94,7 +97,9 @@ def test_diff_prints_unified_diff_and_writes_nothing(
     r = run(capsys, "--diff", "--no-factory", view)
     assert r.status == 1
     assert f"--- a/{view}\n+++ b/{view}\n" in r.out
-    assert "-    return add.delay(x).id\n+    return (await add.delayx(x)).id\n" in r.out
+    assert (
+        "-    return add.delay(x).id\n+    return (await run_blocking(add.delay, x)).id\n" in r.out
+    )
     assert view.read_text() == VIEW
 
 
@@ -104,7 +109,7 @@ def test_diff_decodes_with_the_files_encoding(
     source = "# -*- coding: latin-1 -*-\n" + VIEW.replace("add.delay(x)", "add.delay('é')")
     view = write(tmp_path / "view.py", source.encode("latin-1"))
     r = run(capsys, "--diff", "--no-factory", view)
-    assert "+    return (await add.delayx('é')).id\n" in r.out
+    assert "+    return (await run_blocking(add.delay, 'é')).id\n" in r.out
 
 
 def test_nothing_to_do_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -116,7 +121,7 @@ def test_nothing_to_do_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_bad_option_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "--celery-delay-name=1x", tmp_path).status == 2
-    assert run(capsys, "--factory-name=x-y.py", tmp_path).status == 2
+    assert run(capsys, "--vendor", "--no-factory", tmp_path).status == 2
     assert run(capsys, "--jobs=0", tmp_path).status == 2
 
 
@@ -124,8 +129,8 @@ def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    assert "exit status: 0 nothing changed; 1 files changed" in out
-    for flag in ("--check", "--diff", "--jobs", "--exclude", "--no-factory", "--factory-name"):
+    assert "exit status: 0 nothing to change and no finding left; 1 files changed" in out
+    for flag in ("--check", "--diff", "--jobs", "--exclude", "--no-factory", "--vendor"):
         assert flag in out
     assert "--celery-delay-name" in out
 
@@ -147,7 +152,7 @@ def test_summary_and_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "3 files scanned, 1 skipped by the text check, 2 rewritten" in r.err
     assert "calls fixed: CEL001 1, CEL005 1" in r.err
     assert "inside a generator expression" in r.err
-    assert f"    {view}:9 CEL001" in r.err
+    assert f"    {view}:11 CEL001" in r.err  # as the file reads now: the import added 2 lines
     data = json.loads(report.read_text())
     assert data["mode"] == "write"
     assert data["files_scanned"] == 3
@@ -155,7 +160,7 @@ def test_summary_and_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert sorted(data["rewritten"]) == sorted([str(view), str(src / "result.py")])
     assert data["fixed"] == {"CEL001": 1, "CEL005": 1}
     [unfixable] = data["unfixable"]
-    assert unfixable["path"] == str(view) and unfixable["line"] == 9
+    assert unfixable["path"] == str(view) and unfixable["line"] == 11
     assert unfixable["code"] == "CEL001" and "generator" in unfixable["reason"]
     assert data["exit_status"] == 1
 
@@ -208,7 +213,8 @@ def test_written_files_keep_newlines_bom_and_encoding(
     assert run(capsys, "--no-factory", tmp_path).status == 1
     assert crlf.read_bytes() == VIEW_FIXED.replace("\n", "\r\n").encode()
     assert bom.read_bytes() == b"\xef\xbb\xbf" + VIEW_FIXED.encode()
-    fixed = latin.replace("add.delay('é').id", "(await add.delayx('é')).id")
+    fixed = latin.replace("add.delay('é').id", "(await run_blocking(add.delay, 'é')).id")
+    fixed = fixed.replace("from proj", "from celery_asyncx import run_blocking\n\nfrom proj")
     assert latin1.read_bytes() == fixed.encode("latin-1")
 
 
@@ -277,83 +283,188 @@ VIEWS = (
 )
 
 
-def test_factory_writes_runtime_beside_app_and_wires(
+def test_library_is_imported_and_the_app_wired(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     proj = project(tmp_path)
     r = run(capsys, tmp_path)
     assert r.status == 1
-    assert (proj / "celery_async.py").read_bytes() == factory.template()
     assert (proj / "app.py").read_text() == (
-        "from proj.celery_async import CeleryAsync\n\n"
+        "from celery_asyncx import CeleryAsync\n\n"
         "app = CeleryAsync('proj', broker='redis://x')\napp.conf.update(a=1)\n"
     )
     tasks = (proj / "tasks.py").read_text()
     assert "class Plain(AsyncTask):" in tasks and "class Dotted(AsyncTask):" in tasks
-    assert "from proj.celery_async import AsyncTask" in tasks
+    assert "from celery_asyncx import AsyncTask" in tasks
     assert "BaseTask" not in tasks and "import celery\n" not in tasks
     assert "from celery import shared_task" in tasks
     views = (proj / "web" / "views.py").read_text()
-    assert "from proj.celery_async import run_blocking\n" in views
+    assert (
+        "from celery.result import AsyncResult\nfrom celery_asyncx import run_blocking\n" in views
+    )
     assert "await add.delayx(1, 2)" in views and "await mul.delayx(2, 3)" in views
-    assert "runtime module written: " + str(proj / "celery_async.py") in r.err
+    assert not list(tmp_path.rglob("celery_async*.py")) and not (proj / "celery_asyncx").exists()
+    assert f"left to do:\n  - add this line to your dependencies and install it: {REQ}" in r.err
     assert (
         "result waits without a timeout" in r.err
         and f"{proj / 'web' / 'views.py'}:10 AsyncResult(tid).get()" in r.err
     )
-    # a second run: nothing to do, the runtime is ours and current
-    assert run(capsys, tmp_path).status == 0
+    assert run(capsys, tmp_path).status == 0  # a second run: nothing to do
 
 
-def test_factory_refreshes_an_outdated_runtime_of_ours(
+REQ = runtime.REQUIREMENT
+
+
+def todo_requirement(report: Path) -> str:
+    return str(json.loads(report.read_text())["todo"]["requirement"])
+
+
+def test_vendor_writes_the_runtime_package_beside_the_app(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     proj = project(tmp_path)
-    run(capsys, tmp_path)
-    runtime = proj / "celery_async.py"
-    runtime.write_bytes(factory.template() + b"\n# local edit\n")
-    assert run(capsys, tmp_path).status == 0  # nothing to fix: nothing written
+    r = run(capsys, "--vendor", tmp_path)
+    assert r.status == 1
+    vendored = proj / "celery_asyncx"
+    assert {p.name for p in vendored.iterdir()} >= {"__init__.py", "app.py", "blocking.py"}
+    init = (vendored / "__init__.py").read_bytes()
+    assert init == runtime.vendored_files()["__init__.py"] and runtime.is_vendored(init)
+    assert "from proj.celery_asyncx import CeleryAsync" in (proj / "app.py").read_text()
+    assert "from proj.celery_asyncx import run_blocking" in (proj / "web/views.py").read_text()
+    assert f"runtime vendored in: {vendored}" in r.err and REQ not in r.err
+    assert run(capsys, "--vendor", tmp_path).status == 0
+    # an outdated vendored copy is refreshed when a later run needs it
+    (vendored / "blocking.py").write_bytes(init + b"# local edit\n")
     write(proj / "web" / "more.py", RESULT)
-    r = run(capsys, tmp_path)
-    assert r.status == 1 and f"Rewriting {runtime}" in r.err
-    assert runtime.read_bytes() == factory.template()
+    r = run(capsys, "--vendor", tmp_path)
+    assert r.status == 1 and f"Rewriting {vendored / 'blocking.py'}" in r.err
+    assert (vendored / "blocking.py").read_bytes() == runtime.vendored_files()["blocking.py"]
 
 
-def test_factory_never_overwrites_a_users_file(
+def test_vendor_never_overwrites_a_users_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     proj = project(tmp_path)
-    write(proj / "celery_async.py", "# mine\n")
+    write(proj / "celery_asyncx" / "__init__.py", "# mine\n")
     before = snapshot(tmp_path)
-    r = run(capsys, tmp_path)
+    r = run(capsys, "--vendor", tmp_path)
     assert r.status == 2
-    assert f"{proj / 'celery_async.py'} exists and is not the runtime module" in r.err
-    assert "--factory-name" in r.err
+    assert f"{proj / 'celery_asyncx'} exists and is not the runtime this tool vendors" in r.err
     assert snapshot(tmp_path) == before
-    # another name works
-    assert run(capsys, "--factory-name", "async_celery.py", tmp_path).status == 1
-    assert (proj / "async_celery.py").read_bytes() == factory.template()
-    assert "from proj.async_celery import CeleryAsync" in (proj / "app.py").read_text()
 
 
-def test_no_construction_prints_instructions_and_writes_no_module(
+def test_library_code_with_no_app_gets_run_blocking(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(tmp_path / "result.py", RESULT)
-    before = snapshot(tmp_path)
+    """Code that receives its app from outside: every CEL001-CEL006 in the form that works on
+    any app, importable once the runtime library is installed."""
+    lib = write(
+        tmp_path / "lib" / "dispatch.py",
+        "from celery import Celery, chain\n\n\nclass Client:\n"
+        "    def __init__(self, app: Celery):\n        self.app = app\n\n"
+        "    async def send(self, name, sig, tid):\n"
+        "        self.app.tasks[name].delay(1)\n        self.app.tasks[name].apply_async((1,))\n"
+        "        self.app.send_task(name)\n        chain(sig, sig).apply_async()\n"
+        "        self.app.AsyncResult(tid).get(timeout=1)\n        self.app.control.revoke(tid)\n",
+    )
+    write(tmp_path / "lib" / "__init__.py", "")
     r = run(capsys, tmp_path)
-    assert r.status == 0
-    assert snapshot(tmp_path) == before  # nothing half-done: no import of a missing module
-    assert "No Celery app construction" in r.err
-    assert "--print-runtime > path/to/celery_async.py" in r.err
-    assert "--runtime-module" in r.err
+    assert r.status == 1, r.err
+    text = lib.read_text()
+    assert ".delayx(" not in text and ".apply_asyncx(" not in text and "send_taskx" not in text
+    assert text.count("await run_blocking(") == 6
+    assert "from celery import Celery, chain\nfrom celery_asyncx import run_blocking\n" in text
+    assert "No Celery app construction" not in r.err and "left alone" not in r.err
+    assert REQ in r.err
+    check = subprocess.run(
+        [sys.executable, "-c", "import lib.dispatch"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr  # it imports with the runtime installed
 
 
-def test_no_factory_wires_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_factory_writes_no_delayx_on_an_unwired_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     proj = project(tmp_path)
-    assert run(capsys, "--no-factory", tmp_path).status == 1
+    r = run(capsys, "--no-factory", tmp_path)
+    assert r.status == 1
     assert (proj / "app.py").read_text() == APP
-    assert not (proj / "celery_async.py").exists()
+    views = (proj / "web" / "views.py").read_text()
+    assert ".delayx(" not in views
+    assert "await run_blocking(add.delay, 1, 2)" in views
+    assert "--no-factory, and the app in" in r.err
+
+
+def test_no_factory_keeps_delayx_for_an_app_that_is_already_async(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path / "app.py",
+        "from celery_asyncx import CeleryAsync\n\napp = CeleryAsync('x')\n\n\n"
+        "@app.task\ndef t():\n    pass\n",
+    )
+    view = write(tmp_path / "view.py", "from app import t\n\n\nasync def v():\n    t.delay()\n")
+    assert run(capsys, "--no-factory", tmp_path).status == 1
+    assert "    await t.delayx()\n" in view.read_text()
+
+
+def test_runtime_module_that_resolves_nowhere_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project(tmp_path)
+    before = snapshot(tmp_path)
+    r = run(capsys, "--runtime-module", "nosuch.mod", tmp_path)
+    assert r.status == 2
+    assert "--runtime-module nosuch.mod is neither a module of this repository" in r.err
+    assert snapshot(tmp_path) == before
+
+
+def test_runtime_module_of_the_repository(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project(tmp_path)
+    write(tmp_path / "shared" / "runtime.py", "from celery_asyncx import *  # noqa: F403\n")
+    r = run(capsys, "--runtime-module", "shared.runtime", tmp_path)
+    assert r.status == 1
+    assert "from shared.runtime import CeleryAsync" in (tmp_path / "proj" / "app.py").read_text()
+    views = (tmp_path / "proj" / "web" / "views.py").read_text()
+    assert "from shared.runtime import run_blocking" in views
+    assert REQ not in r.err  # the user's module: no requirement named
+
+
+@pytest.mark.parametrize(
+    ("files", "added_to"),
+    [
+        ({"requirements.txt": "celery>=5\n"}, "requirements.txt"),
+        (
+            {"pyproject.toml": '[project]\nname = "x"\ndependencies = [\n    "celery>=5",\n]\n'},
+            "pyproject.toml",
+        ),
+        ({"requirements.txt": "celery\n", "requirements-dev.txt": "pytest\n"}, None),
+        ({"requirements.txt": "celery==5.4 \\\n    --hash=sha256:00\n"}, None),  # compiled
+        ({"pyproject.toml": "[tool.poetry.dependencies]\ncelery = '*'\n"}, None),
+        ({"requirements.txt": "celery\n", "poetry.lock": "# lock\n"}, "requirements.txt"),
+    ],
+)
+def test_requirement_added_only_where_there_is_one_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str], added_to: str | None
+) -> None:
+    project(tmp_path)
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    r = run(capsys, tmp_path)
+    assert r.status == 1
+    for name, text in files.items():
+        now = (tmp_path / name).read_text()
+        if name == added_to:
+            assert REQ in now and all(line in now for line in text.splitlines())
+        else:
+            assert now == text  # ambiguous, a lock file or not ours to edit
+    if added_to:
+        assert f"install {REQ} (added to {tmp_path / added_to})" in r.err
+        assert run(capsys, tmp_path).status == 0  # listed now: nothing more
+    else:
+        assert f"add this line to your dependencies and install it: {REQ}" in r.err
 
 
 def test_celery_subclass_is_rebased(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -366,17 +477,64 @@ def test_celery_subclass_is_rebased(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     assert run(capsys, tmp_path).status == 1
     assert base.read_text() == (
-        "from celery_async import CeleryAsync\n\n\nclass MyCelery(CeleryAsync):\n    pass\n\n\n"
+        "from celery_asyncx import CeleryAsync\n\n\nclass MyCelery(CeleryAsync):\n    pass\n\n\n"
         "app = MyCelery('x')\n"
     )
     assert "await app.send_taskx('t')" in (tmp_path / "view.py").read_text()
-    assert (tmp_path / "celery_async.py").exists()
 
 
-def test_ours_marker() -> None:
-    assert factory.is_ours(factory.template())
-    assert factory.is_ours(b"\xef\xbb\xbf" + factory.template())
-    assert not factory.is_ours(b"# celery_async.py\n")
+def test_vendored_marker() -> None:
+    (init, *_) = runtime.vendored_files().values()
+    assert runtime.is_vendored(init) and runtime.is_vendored(b"\xef\xbb\xbf" + init)
+    assert not runtime.is_vendored(b"# celery_asyncx\n")
+    assert factory.is_ours(factory.MARKER + b" (0.1)\n")  # 0.1's single file is not user code
+
+
+def test_runtime_version_is_the_distributions() -> None:
+    text = (Path(__file__).resolve().parent.parent / "celery-asyncx" / "pyproject.toml").read_text()
+    assert f'\nversion = "{runtime.VERSION}"\n' in text
+    assert REQ.endswith(f"@v{runtime.VERSION}#subdirectory=celery-asyncx")
+
+
+def test_findings_that_are_not_rewritten_are_named_and_the_status_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A repository whose only findings are CEL007 (a helper in another module): the checker
+    exits 1, and so does the codemod, naming each one with file:line and the reason."""
+    write(tmp_path / "app.py", APP + "\n\n@app.task\ndef add(x):\n    return x\n")
+    write(tmp_path / "helpers.py", "from app import add\n\n\ndef enqueue(x):\n    add.delay(x)\n")
+    view = write(
+        tmp_path / "view.py",
+        "from helpers import enqueue\n\n\nasync def v(x):\n    enqueue(x)\n",
+    )
+    checker = subprocess.run(
+        [sys.executable, "-m", "flake8_celery_async", "--isolated", "."],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checker.returncode == 1 and "view.py:5:5: CEL007" in checker.stdout
+    before = snapshot(tmp_path)
+    for mode in ("--check", "--diff"):
+        r = run(capsys, mode, "--report", tmp_path.parent / "r.json", tmp_path)
+        assert r.status == 1
+        assert f"    {view}:5 CEL007" in r.err
+    [left] = json.loads((tmp_path.parent / "r.json").read_text())["unfixable"]
+    assert (left["path"], left["line"], left["code"]) == (str(view), 5, "CEL007")
+    assert "make that function async" in left["reason"]
+    assert snapshot(tmp_path) == before
+
+
+def test_a_file_the_checker_reads_the_codemod_fixes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not UTF-8 and no coding cookie, the odd byte in a comment: Python runs it, the checker
+    reports it, and the codemod rewrites it, keeping that byte."""
+    data = VIEW.replace("return add", "# caf\xe9\n    return add").encode("latin-1")
+    view = write(tmp_path / "view.py", data)
+    r = run(capsys, view)
+    assert r.status == 1, r.err
+    assert view.read_bytes() == VIEW_FIXED.replace(
+        "return (await", "# caf\xe9\n    return (await"
+    ).encode("latin-1")
 
 
 # -- other entry points ----------------------------------------------------------------------------
@@ -397,12 +555,7 @@ def test_python_dash_m_codemod(tmp_path: Path) -> None:
 def test_libcst_tool_runs_the_command(tmp_path: Path) -> None:
     view = write(tmp_path / "view.py", RESULT)
     tool = [sys.executable, "-m", "libcst.tool", "codemod", "--no-format", "--hide-progress"]
-    command = [
-        "-x",
-        "celery_async_codemod.command.CeleryAsyncCommand",
-        "--runtime-module",
-        "proj.celery_async",
-    ]
+    command = ["-x", "celery_async_codemod.command.CeleryAsyncCommand"]
     proc = subprocess.run(
         [*tool, *command, str(view)],
         capture_output=True,
@@ -413,35 +566,21 @@ def test_libcst_tool_runs_the_command(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert view.read_text() == RESULT.replace(
-        "AsyncResult\n\n", "AsyncResult\nfrom proj.celery_async import run_blocking\n\n"
+        "AsyncResult\n", "AsyncResult\nfrom celery_asyncx import run_blocking\n"
     ).replace("return AsyncResult(tid).get()", "return await run_blocking(AsyncResult(tid).get)")
 
 
-def test_no_factory_imports_an_existing_runtime_of_ours(
+def test_changed_files_only_find_the_app_of_an_earlier_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(tmp_path / "pkg" / "__init__.py", "")
-    write(tmp_path / "pkg" / "lib" / "__init__.py", "")
-    write(tmp_path / "pkg" / "lib" / "celery_async.py", factory.template())
-    views = write(tmp_path / "pkg" / "views.py", RESULT)
-    r = run(capsys, "--no-factory", tmp_path)
-    assert r.status == 1
-    assert "from pkg.lib.celery_async import run_blocking\n" in views.read_text()
-    assert "--no-factory: the rewritten files import from pkg.lib.celery_async" in r.err
-
-
-def test_changed_files_only_find_the_runtime_of_an_earlier_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """pre-commit passes only the changed files: the app module and runtime are not among them."""
+    """pre-commit passes only the changed files: the app module is not among them."""
     proj = project(tmp_path)
     assert run(capsys, tmp_path).status == 1
-    later = write(proj / "web" / "later.py", RESULT)
+    later = write(proj / "web" / "later.py", VIEWS.replace("view", "later"))
     r = run(capsys, later)
     assert r.status == 1
-    assert "from proj.celery_async import run_blocking\n" in later.read_text()
-    assert "No Celery app construction" not in r.err
-    assert not (proj / "web" / "celery_async.py").exists()
+    assert "await add.delayx(1, 2)" in later.read_text()  # the app is a CeleryAsync already
+    assert "from celery_asyncx import run_blocking\n" in later.read_text()
 
 
 def test_changed_file_only_still_wires_the_app_of_its_tasks(
@@ -453,18 +592,15 @@ def test_changed_file_only_still_wires_the_app_of_its_tasks(
     r = run(capsys, views)
     assert r.status == 1
     assert "await mul.delayx(2, 3)" in views.read_text()
-    assert "from proj.celery_async import CeleryAsync" in (proj / "app.py").read_text()
-    assert (proj / "celery_async.py").read_bytes() == factory.template()
+    assert "from celery_asyncx import CeleryAsync" in (proj / "app.py").read_text()
 
 
-def test_test_modules_get_no_runtime_of_their_own(
+def test_test_modules_are_not_wired_for_the_app_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    proj = project(tmp_path)
+    project(tmp_path)
     conftest = write(tmp_path / "tests" / "conftest.py", APP)
     assert run(capsys, tmp_path).status == 1
-    assert (proj / "celery_async.py").exists()
-    assert not (tmp_path / "tests" / "celery_async.py").exists()
     assert conftest.read_text() == APP  # no task of that app is dispatched: not wired
 
 
@@ -501,25 +637,6 @@ def test_task_bases_without_the_async_methods_are_noted(
     assert "a.delay() is not a task of an app this run wires (its base=" in notes[1]["note"]
 
 
-def test_print_runtime(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    assert main(["--print-runtime"]) == 0
-    assert capsysbinary.readouterr().out == factory.template()
-
-
-def test_runtime_module_option_writes_no_runtime(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project(tmp_path)
-    write(tmp_path / "proj" / "celery_async.py", "# the user's own, never written over\n")
-    r = run(capsys, "--runtime-module", "shared.celery_async", tmp_path)
-    assert r.status == 1
-    assert (tmp_path / "proj" / "celery_async.py").read_text().startswith("# the user's own")
-    app = (tmp_path / "proj" / "app.py").read_text()
-    assert "from shared.celery_async import CeleryAsync" in app
-    views = (tmp_path / "proj" / "web" / "views.py").read_text()
-    assert "from shared.celery_async import run_blocking" in views
-
-
 def test_flake8_config_ignores_are_honoured(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -528,7 +645,7 @@ def test_flake8_config_ignores_are_honoured(
     monkeypatch.chdir(tmp_path)
     assert main(["--no-factory", "view.py"]) == 1
     text = view.read_text()
-    assert "(await add.dx(x)).id" in text
+    assert "(await run_blocking(add.delay, x)).id" in text  # not a task of this repository
     assert "return AsyncResult(tid).get()" in text  # CEL005 ignored: not fixed
 
 
@@ -559,12 +676,14 @@ def test_summary_lists_what_is_left_and_diff_shows_the_runtime_as_one_line(
     )
     r = run(capsys, "--diff", "--report", tmp_path / "r.json", tmp_path)
     assert r.status == 1
-    assert f"write runtime module {tmp_path / 'celery_async.py'} (" in r.out
-    assert "# celery_async.py — generated" not in r.out  # the diff shows the user's code only
+    assert "celery_asyncx/" not in r.out and "runtime module" not in r.out  # a library now
+    assert todo_requirement(tmp_path / "r.json") == (
+        f"add this line to your dependencies and install it: {REQ}"
+    )
     todo = json.loads((tmp_path / "r.json").read_text())["todo"]
     [handler] = todo["error_handler"]
     assert handler["framework"] == "FastAPI/Starlette"
-    assert "from celery_async import BrokerUnavailable" in handler["snippet"]
+    assert "from celery_asyncx import BrokerUnavailable" in handler["snippet"]
     assert [w["line"] for w in todo["result_waits_without_timeout"]] == [14]
     assert [(t["line"], t["note"]) for t in todo["rewritten_in_worker_tasks"]] == [
         (19, "in task chained")
@@ -578,18 +697,18 @@ def test_summary_lists_what_is_left_and_diff_shows_the_runtime_as_one_line(
 def test_a_file_that_cannot_import_the_runtime_is_left_alone_with_the_step(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """other/view.py imports its sibling as `helper`: it runs with other/ on sys.path, where
-    pkg/celery_async.py is not importable. Nothing is guessed; the step is printed."""
+    """--vendor: other/view.py imports its sibling as `helper`: it runs with other/ on sys.path,
+    where pkg/celery_asyncx/ is not importable. Nothing is guessed; the step is printed."""
     write(tmp_path / "pkg" / "app.py", APP)
     write(tmp_path / "pkg" / "use.py", "import pkg.app\n")
     write(tmp_path / "other" / "helper.py", "X = 1\n")
     write(tmp_path / "other" / "view.py", "import helper\n" + RESULT)
     before = snapshot(tmp_path)
-    r = run(capsys, tmp_path)
-    assert r.status == 0
+    r = run(capsys, "--vendor", tmp_path)
+    assert r.status == 1  # a finding is left: something needs doing
     assert snapshot(tmp_path) == before
     assert "cannot be imported from this file's import roots (other): left alone" in r.err
-    assert "rerun with --runtime-module pkg.celery_async" in r.err
+    assert "rerun with --runtime-module pkg.celery_asyncx" in r.err
 
 
 def test_a_view_without_the_word_task_still_leads_to_its_app(

@@ -38,7 +38,7 @@ def test_sdist_and_wheel_contents(dist: Path) -> None:
     for required in (
         "flake8_celery_async/analysis.py",
         "flake8_celery_async/py.typed",
-        "celery_async_codemod/celery_async.py",
+        "celery_async_codemod/_runtime/celery_asyncx/__init__.py",  # for --vendor
         "celery_async_codemod/py.typed",
     ):
         assert required in names
@@ -49,7 +49,7 @@ def test_sdist_and_wheel_contents(dist: Path) -> None:
     assert "celery-async-codemod = celery_async_codemod.cli:main" in entry_points
     with tarfile.open(sdist) as archive:
         members = archive.getnames()
-    assert any(m.endswith("codemod/celery_async.py") for m in members)
+    assert any(m.endswith("celery-asyncx/src/celery_asyncx/__init__.py") for m in members)
     assert any(m.endswith("/hatch_build.py") for m in members)  # the sdist builds the wheel
     assert not [m for m in members if "/tests/" in m or "/benchmarks/" in m]
     check = run(tool("twine"), "check", "--strict", *dist.iterdir())
