@@ -29,9 +29,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from flake8_celery_async.analysis import Finding
-from flake8_celery_async.files import Skipped, discover
-from flake8_celery_async.frontend import Front
+from flake8_celery_async.analysis.analyzer import Finding
+from flake8_celery_async.frontends.arguments import Front
+from flake8_celery_async.project.files import Skipped, discover
 
 from . import factory, project, requirement, runtime
 from .command import Rename, Unfixable
