@@ -99,11 +99,13 @@ def place_import(
     new = cst.SimpleStatementLine([cst.ImportFrom(module=target, names=aliases, relative=relative)])
     if not runs:  # below the docstring, __future__ and __all__, taking no blank line
         position = last_leading + 1
-        if position < len(body):
+        if position < len(body):  # then the blank lines isort puts after an import block
             following = body[position]
             new = new.with_changes(leading_lines=following.leading_lines)
-            if not isinstance(following, cst.FunctionDef | cst.ClassDef):  # E302 wants its 2
-                body[position] = following.with_changes(leading_lines=[])
+            defines = isinstance(following, cst.FunctionDef | cst.ClassDef)
+            after = [cst.EmptyLine()] * (2 if defines else 1)
+            comments = [line for line in following.leading_lines if line.comment is not None]
+            body[position] = following.with_changes(leading_lines=[*after, *comments])
         return module.with_changes(body=[*body[:position], new, *body[position:]])
     top = "." if runtime_module.startswith(".") else runtime_module.partition(".")[0]
     modules = {i: _module_of(body[i]) for run in runs for i in run}

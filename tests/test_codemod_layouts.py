@@ -13,12 +13,14 @@ import json
 import os
 import subprocess
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from cel_support import run, tool
 from celery_async_codemod.roots import Layout as Roots
+from celery_async_codemod.runtime import REQUIREMENT
 from codemod_layouts import (
     DJANGO,
     NOTHING_TO_FIX,
@@ -42,6 +44,20 @@ def redis(spawn_module: Callable[[RedisServer], RedisServer]) -> Iterator[RedisS
     yield spawn_module(RedisServer())
 
 
+def lint(root: Path) -> Counter[tuple[str, str]]:
+    """(file, code) of what ruff's I and F401 and flake8's defaults (line length aside) say."""
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    ruff = run(tool("ruff"), "check", "--isolated", "--select", "I,F401", "--output-format",
+               "concise", *files)  # fmt: skip
+    flake8 = run(tool("flake8"), "--isolated", "--extend-ignore", "E501", *files)
+    found: Counter[tuple[str, str]] = Counter()
+    for line in (ruff.stdout + flake8.stdout).splitlines():
+        parts = line.split(":")
+        if len(parts) >= 4 and parts[3].strip():
+            found[(parts[0], parts[3].split()[0])] += 1
+    return found
+
+
 def _git_init(root: Path) -> None:
     for command in (["init", "-q"], ["add", "-A"]):
         subprocess.run(["git", *command], cwd=root, check=True, capture_output=True)
@@ -57,16 +73,22 @@ def test_layout_is_rewired_and_runs(
     if layout is DJANGO:
         pytest.importorskip("django")
     root = layout.write(tmp_path / "my-repo")  # a folder name that is no identifier
-    if layout is PRE_COMMIT:
+    if layout is PRE_COMMIT or layout.git:
         _git_init(root)
+    before = lint(root)
     proc = codemod("--report", tmp_path / "report.json", *layout.codemod_args, cwd=root)
     assert proc.returncode == 1, proc.stderr
     for rel, line in layout.expect.items():
         assert line in (root / rel).read_text(), (rel, (root / rel).read_text(), proc.stderr)
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["internal_errors"] == [] and report["errors"] == []
+    assert report["unfixable"] == [] and report["requirement"] == REQUIREMENT
+    new = lint(root) - before
+    assert not new, new  # isort order, no unused import, no blank line lost or added
+    written = snapshot(root)
     again = codemod(*layout.codemod_args, cwd=root)
     assert again.returncode == 0, again.stderr
+    assert snapshot(root) == written
 
     run_from = root / layout.run_from
     marks = tmp_path / "marks"
@@ -118,7 +140,7 @@ def test_rewritten_files_are_lint_clean_where_they_were(tmp_path: Path) -> None:
     proc = codemod(".", cwd=root)
     assert proc.returncode == 1, proc.stderr
     text = main.read_text()
-    assert "from app.celery_async import read_result, run_blocking\nfrom app.tasks" in text
+    assert "from celery_asyncx import read_result, run_blocking\nfrom fastapi import" in text
     assert "await ping.delayx(token)" in text
     assert "from celery import Celery" not in (backend / "app" / "worker.py").read_text()
     for command in (lint, style):
@@ -143,7 +165,7 @@ def test_a_declared_package_folder_is_an_import_root(
     write = {
         f"packages/jobs/{project_file}": text,
         "packages/jobs/lib/jobs/celery_app.py": "from celery import Celery\n",
-        "packages/jobs/lib/jobs/celery_async.py": "",
+        "packages/jobs/lib/jobs/celery_asyncx/__init__.py": "",
     }
     for rel, content in write.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -151,5 +173,5 @@ def test_a_declared_package_folder_is_an_import_root(
     files = [str(p) for p in tmp_path.rglob("*.py")]
     layout = Roots.build(str(tmp_path), files, {})
     app = tmp_path / "packages/jobs/lib/jobs/celery_app.py"
-    runtime = tmp_path / "packages/jobs/lib/jobs/celery_async.py"
-    assert layout.module_for(str(runtime), str(app)) == "jobs.celery_async"
+    runtime = tmp_path / "packages/jobs/lib/jobs/celery_asyncx/__init__.py"
+    assert layout.module_for(str(runtime), str(app)) == "jobs.celery_asyncx"
