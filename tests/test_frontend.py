@@ -70,7 +70,7 @@ def test_config_in_the_home_directory_is_not_read(name: str, tmp_path: Path) -> 
     project.mkdir(parents=True)
     (home / ".flake8").write_text("[flake8]\nextend-ignore = CEL\n")
     (project / "bad.py").write_text(BAD)
-    mode = ["--check", "--runtime-module=proj.celery_async"] if name == CODEMOD else ["--exit-zero"]
+    mode = ["--check", "--runtime-module=celery_asyncx"] if name == CODEMOD else ["--exit-zero"]
     code, out = _run(name, *mode, ".", cwd=project, home=home)
     if name == CHECKER:
         assert "CEL001" in out, out
@@ -129,7 +129,7 @@ def test_newer_syntax_names_the_python_it_needs(
     path = tmp_path / "new.py"
     path.write_bytes((source + BAD).encode())
     before = path.read_bytes()
-    extra = ["--runtime-module=proj.celery_async"] if name == CODEMOD else []
+    extra = ["--runtime-module=celery_asyncx"] if name == CODEMOD else []
     result = run(tool(name), "--isolated", *extra, path, cwd=tmp_path)
     running = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if sys.version_info[:2] >= version:  # this Python parses it: checked (and fixed) as usual
