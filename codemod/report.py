@@ -142,7 +142,7 @@ class Summary:
         if self.requirement is None:
             return None
         if self.requirement_added == "listed":
-            return f"the runtime library is in your dependencies; it needs {self.requirement}"
+            return f"the runtime library is among your dependencies; install {self.requirement}"
         if self.requirement_added:
             return f"install {self.requirement} (added to {self.requirement_added})"
         return f"add this line to your dependencies and install it: {self.requirement}"
