@@ -146,6 +146,9 @@ class Rewriter(cst.CSTTransformer):
             span = index.span(rename.line, rename.col, rename.end_line, rename.end_col)
             self._rename_at[span] = rename
         self._lines = sorted({span[0] for span in (*self._targets, *self._rename_at)})
+        self._module_needs: set[str] = set()
+        self._local_needs: list[set[str]] = []  # per enclosing function
+        self._module_imports_celery = any(_imports_celery(statement) for statement in tree.body)
 
     def rewrite(self, tree: cst.Module) -> cst.Module:
         if not self._lines:
@@ -167,8 +170,35 @@ class Rewriter(cst.CSTTransformer):
         return READ_HELPER if finding.fix == "read" else None
 
     def imports_needed(self) -> list[str]:
-        needed = {self.helper_for(f) for f in self.fixed} | {r.new for r in self.renamed}
-        return sorted(n for n in needed if n is not None)
+        """The runtime names the module must import at its top (not those imported locally,
+        beside a function's own local Celery import)."""
+        return sorted(self._module_needs)
+
+    def _need(self, name: str | None) -> None:
+        if name is not None:
+            (self._local_needs[-1] if self._local_needs else self._module_needs).add(name)
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        """A function that imports Celery itself, in a module that does not, gets its runtime
+        import there too, right after its own (the module imports Celery lazily)."""
+        needs = self._local_needs.pop()
+        body = updated_node.body
+        at = _local_celery_import(body) if needs and not self._module_imports_celery else None
+        if at is None or not isinstance(body, cst.IndentedBlock):
+            for name in needs:
+                self._need(name)
+            return updated_node
+        aliases = [cst.ImportAlias(cst.Name(n)) for n in sorted(needs)]
+        dots = len(self.runtime_module) - len(self.runtime_module.lstrip("."))
+        module = cst.parse_expression(self.runtime_module[dots:])
+        assert isinstance(module, cst.Name | cst.Attribute)
+        new = cst.SimpleStatementLine(
+            [cst.ImportFrom(module=module, names=aliases, relative=[cst.Dot()] * dots)]
+        )
+        statements = [*body.body[: at + 1], new, *body.body[at + 1 :]]
+        return updated_node.with_changes(body=body.with_changes(body=statements))
 
     def removable_imports(self, new: cst.Module) -> list[Rename]:
         """Renames whose old import may now be unused.
@@ -192,6 +222,8 @@ class Rewriter(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         """Descend only into nodes whose lines hold the start of an edit."""
         descend = self._descend(node)
+        if isinstance(node, cst.FunctionDef):
+            self._local_needs.append(set())
         if isinstance(node, cst.FormattedString):
             self._fstring_quotes.append(node.end[:1] if descend else "")
         return descend
@@ -248,6 +280,7 @@ class Rewriter(cst.CSTTransformer):
         rpar: Sequence[cst.RightParen],
     ) -> cst.Await:
         self.fixed.append(finding)
+        self._need(self.helper_for(finding))
         awaited = cst.Await(expression=call, lpar=lpar, rpar=rpar)
         if not awaited.lpar and self._word_follows(span):
             # `t.delay()if c else d`: `)if` is fine, `await t.delayx()if` is not to libcst.
@@ -355,6 +388,7 @@ class Rewriter(cst.CSTTransformer):
         if rename is None:
             return updated_node
         self.renamed.append(rename)
+        self._need(rename.new)
         lpar = getattr(updated_node, "lpar", ())
         rpar = getattr(updated_node, "rpar", ())
         return cst.Name(rename.new, lpar=lpar, rpar=rpar)
@@ -464,3 +498,28 @@ def _assigned_names(targets: Iterable[cst.BaseExpression]) -> set[str]:
         elif isinstance(target, cst.Tuple | cst.List):
             names |= _assigned_names(e.value for e in target.elements)
     return names
+
+
+def _imports_celery(statement: cst.CSTNode) -> bool:
+    """``import celery...`` / ``from celery... import`` as this simple statement line."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+            name = cst.helpers.get_full_name_for_node(small.module) or ""
+            if name.partition(".")[0] == "celery":
+                return True
+        elif isinstance(small, cst.Import) and any(
+            (cst.helpers.get_full_name_for_node(a.name) or "").partition(".")[0] == "celery"
+            for a in small.names
+        ):
+            return True
+    return False
+
+
+def _local_celery_import(body: cst.BaseSuite) -> int | None:
+    """Index of the last statement of a function body that imports Celery."""
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    found = [i for i, statement in enumerate(body.body) if _imports_celery(statement)]
+    return found[-1] if found else None

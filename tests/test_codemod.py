@@ -461,3 +461,53 @@ def test_a_rewrite_that_would_not_compile_costs_only_itself() -> None:
     out = outcome.new_data.decode()
     assert "    return t.delay(1)\n" in out and "    await t.delayx(2)\n" in out
     assert [u.finding.line for u in outcome.unfixable] == []  # the checker finds nothing left
+
+
+# -- where the runtime import goes -----------------------------------------------------------------
+
+
+def test_a_function_that_imports_celery_itself_gets_its_runtime_import_beside_it() -> None:
+    source = (
+        '"""Celery is imported lazily."""\nimport os\n\n\nasync def status(tid):\n'
+        "    from celery.result import AsyncResult\n\n"
+        "    return AsyncResult(tid).get(timeout=1), os.sep\n"
+    )
+    assert fix(source) == source.replace(
+        "AsyncResult\n\n", "AsyncResult\n    from celery_asyncx import run_blocking\n\n"
+    ).replace(
+        "AsyncResult(tid).get(timeout=1)", "await run_blocking(AsyncResult(tid).get, timeout=1)"
+    )
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '"""Doc."""\n\n__all__ = ["f"]\n',
+        '"""Doc."""\nfrom __future__ import annotations\n\n__all__ = ["f"]\n',
+        "#!/usr/bin/env python\n# a comment\n",
+    ],
+)
+def test_the_import_never_goes_above_a_docstring_future_or_all(head: str) -> None:
+    source = head + "\n\nasync def f(res):\n    return res.get(timeout=1)\n"
+    findings = [_call_finding(source, "get")]
+    out = fix_source(source.encode(), SETTINGS, findings=findings).new_data
+    assert out is not None
+    text = out.decode()
+    assert text.startswith(head)  # everything above stays where it was, and first
+    assert text.count("from celery_asyncx import run_blocking\n") == 1
+    assert "\n\n\nasync def f(res):\n    return await run_blocking(res.get, timeout=1)\n" in text
+
+
+def _call_finding(source: str, method: str) -> Finding:
+    """A CEL005 call finding fixed with ``run_blocking``, at the first ``.method(`` call."""
+    import ast
+
+    [call] = [
+        n
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method
+    ]
+    end_line, end_col = call.end_lineno or call.lineno, call.end_col_offset or 0
+    return Finding(
+        call.lineno, call.col_offset, end_line, end_col, "CEL005", "CEL005 x", method, "", "helper"
+    )
