@@ -424,19 +424,18 @@ class Planner:
         return app, ""
 
     def _fallback_runtime(self, path: str, wired: dict[str, str]) -> str | None:
-        """The runtime a file with run_blocking rewrites only imports: one being wired or one
-        of ours that the file can import, else the one beside the nearest app construction
-        (not wired); None when there is none or two are equally near."""
-        for where in [*sorted(set(wired.values())), *sorted(self.ours, key=_depth)]:
+        """--vendor: the runtime a file with run_blocking rewrites only imports: the first it
+        can import of those being wired, those of ours, and those beside each app construction
+        (nearest first); else the nearest one (the caller says it is not importable), or None
+        when the repository constructs no app. Every runtime a later run could find is a
+        candidate here already, so a later run rewrites nothing this one left alone."""
+        sites = self.project.by_nearness(os.path.abspath(path))
+        beside = [w for w, why in map(self._runtime_for_app, sites) if why is None]  # not a user's
+        candidates = [*sorted(set(wired.values())), *sorted(self.ours, key=_depth), *beside]
+        for where in candidates:
             if self._import(where, path, None):
                 return where
-        site = self.project.nearest_app(os.path.abspath(path))
-        if isinstance(site, str):
-            return None
-        where, why = self._runtime_for_app(site[0])
-        if why is not None:
-            raise PlanFailed(2, f"{why}; nothing was written")
-        return where  # importable or not: the caller says which
+        return beside[0] if beside else None
 
     def _renames(self, path: str, wired: dict[str, str], bases: dict[str, str]) -> list[Rename]:
         absolute = os.path.abspath(path)

@@ -167,6 +167,19 @@ class Project:
             return f"{len(sites)} Celery apps in the repository are equally near"
         return (near[0][1],)
 
+    def by_nearness(self, path: str) -> list[str]:
+        """Every app construction, those of ``path``'s kind (test code or not) first, then by
+        the folder they share with it, longest first."""
+        here = os.path.dirname(path)
+        return sorted(
+            self.app_sites(),
+            key=lambda s: (
+                _is_test(s) != _is_test(path),
+                -len(os.path.commonpath([here, os.path.dirname(s)])),
+                s,
+            ),
+        )
+
     def task_app(self, path: str, receiver: str, send_task: bool = False) -> Found | str:
         """The app of the task ``receiver`` in ``path`` (``send_task``: the app itself), or
         why it cannot be told."""

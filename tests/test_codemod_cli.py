@@ -728,3 +728,31 @@ def test_a_view_without_the_word_task_still_leads_to_its_app(
     assert r.status == 1
     assert "    await t.delayx()\n" in view.read_text()
     assert "CeleryAsync('proj'" in (real / "proj" / "app.py").read_text()
+
+
+@pytest.mark.parametrize("mode", [[], ["--vendor"]], ids=["library", "vendor"])
+def test_a_test_helper_is_fixed_by_the_first_run_and_left_by_the_second(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: list[str]
+) -> None:
+    """The shape of a real repository's tests/integration/mixins.py: a test mixin waits on a
+    result of the app a factory builds. 0.1 left it alone in the first run (the runtime it
+    would import was not written yet) and rewrote it in the second."""
+    proj = project(tmp_path)
+    write(
+        proj / "factory.py", "from celery import Celery\n\n\ndef get_app():\n    return Celery()\n"
+    )
+    mixin = write(
+        tmp_path / "tests" / "integration" / "mixins.py",
+        "import asyncio\n\nfrom celery.result import AsyncResult\n\n"
+        "from proj.factory import get_app\n\n\nclass WaitMixin:\n"
+        "    async def wait(self, tid):\n        result = AsyncResult(tid, app=get_app())\n"
+        "        while not result.ready():\n            await asyncio.sleep(0.1)\n",
+    )
+    write(tmp_path / "tests" / "__init__.py", "")
+    write(tmp_path / "tests" / "integration" / "__init__.py", "")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    assert run(capsys, *mode, tmp_path).status == 1
+    assert "while not await run_blocking(result.ready):" in mixin.read_text()
+    written = snapshot(tmp_path)
+    assert run(capsys, *mode, tmp_path).status == 0
+    assert snapshot(tmp_path) == written
