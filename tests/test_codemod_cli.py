@@ -440,6 +440,14 @@ def test_runtime_module_of_the_repository(
             {"pyproject.toml": '[project]\nname = "x"\ndependencies = [\n    "celery>=5",\n]\n'},
             "pyproject.toml",
         ),
+        (  # an entry with extras, the shape of a real service's pyproject.toml
+            {"pyproject.toml": '[project]\ndependencies = [\n  "fastapi[all]",\n  "c"\n]\n'},
+            "pyproject.toml",
+        ),
+        (
+            {"pyproject.toml": '[project]\ndependencies = ["fastapi[all]", "c"]  # one line\n'},
+            "pyproject.toml",
+        ),
         ({"requirements.txt": "celery\n", "requirements-dev.txt": "pytest\n"}, None),
         ({"requirements.txt": "celery==5.4 \\\n    --hash=sha256:00\n"}, None),  # compiled
         ({"pyproject.toml": "[tool.poetry.dependencies]\ncelery = '*'\n"}, None),
@@ -449,6 +457,8 @@ def test_runtime_module_of_the_repository(
 def test_requirement_added_only_where_there_is_one_place(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str], added_to: str | None
 ) -> None:
+    if added_to == "pyproject.toml":  # Python 3.10 has no TOML reader to check the edit with
+        tomllib = pytest.importorskip("tomllib")
     project(tmp_path)
     for name, text in files.items():
         write(tmp_path / name, text)
@@ -457,7 +467,11 @@ def test_requirement_added_only_where_there_is_one_place(
     for name, text in files.items():
         now = (tmp_path / name).read_text()
         if name == added_to:
-            assert REQ in now and all(line in now for line in text.splitlines())
+            if name.endswith(".toml"):  # the same list, one entry more, as TOML reads it
+                old, new = (tomllib.loads(t)["project"]["dependencies"] for t in (text, now))
+                assert new == [*old, REQ]
+            else:
+                assert now == text + REQ + "\n"
         else:
             assert now == text  # ambiguous, a lock file or not ours to edit
     if added_to:
