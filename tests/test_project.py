@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from cel_support import tool
 
-from flake8_celery_async.project.index import build_index, find_root
+from flake8_celery_async.project.indexer import build_index
+from flake8_celery_async.project.repository import find_root
 from flake8_celery_async.settings import Settings
 
 TASKS = (
