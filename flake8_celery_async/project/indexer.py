@@ -91,12 +91,7 @@ class Indexer:
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
-        layout = Layout.build(
-            self.root,
-            [os.path.join(self.root, rel) for rel in python],
-            {os.path.join(self.root, rel): data for rel, data in datas.items()},
-            self.settings.source_roots,
-        )
+        layout = Layout.build(self.root, python, datas, self.settings.source_roots, relative=True)
         aliases = import_names(python, layout.source_roots())
         self.modules = module_names(python, aliases)
         shas = {rel: content_hash(data) for rel, data in datas.items()}

@@ -72,6 +72,7 @@ class Layout:
     configured: tuple[str, ...] = ()
     """The source roots the ``celery-source-roots`` option names: when set, they are the
     roots (the imports are not read)."""
+    _named: dict[str, tuple[str, str] | None] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -80,10 +81,13 @@ class Layout:
         paths: Iterable[str],
         sources: Mapping[str, bytes | str],
         configured: Iterable[str] = (),
+        relative: bool = False,
     ) -> Layout:
         """``paths``: every Python file of the repository; ``sources``: their contents by
         absolute path, to read imports from (a file missing there is read here);
-        ``configured``: source roots relative to ``root`` (the option's), if any."""
+        ``configured``: source roots relative to ``root`` (the option's), if any.
+        ``relative``: ``paths`` and the keys of ``sources`` are relative to ``root`` already
+        (the index's walk gives them so: a third of the time is ``os.path`` otherwise)."""
         layout = cls(os.path.abspath(root))
         layout.configured = tuple(
             "" if r in (".", "./") else os.path.normpath(r.strip()).strip(os.sep)
@@ -91,7 +95,7 @@ class Layout:
             if r.strip()
         )
         for path in paths:
-            rel = layout.rel(path)
+            rel = path if relative else layout.rel(path)
             if rel is None:
                 continue
             layout.files.add(rel)
@@ -109,7 +113,7 @@ class Layout:
             return layout
         layout._declared_roots()
         for rel in sorted(layout.files):
-            data = sources.get(os.path.join(layout.root, rel))
+            data = sources.get(rel if relative else os.path.join(layout.root, rel))
             if data is None:
                 data = _read(os.path.join(layout.root, rel))
             layout._read_imports(rel, data.encode() if isinstance(data, str) else data)
@@ -148,7 +152,7 @@ class Layout:
             self.declared |= roots
 
     def _read_imports(self, rel: str, data: bytes) -> None:
-        uses = self.uses.setdefault(rel, Counter())
+        uses: Counter[str] = Counter()
         for match in _IMPORT.finditer(data):
             module_b, names_b, plain_b = match.groups()
             module = module_b.decode() if module_b is not None else None
@@ -162,23 +166,33 @@ class Layout:
                 self._vote(rel, name, uses, required=name is module or module is None)
         for match in _SETTINGS.finditer(data):
             self._vote(rel, match.group(1).decode(), uses, required=True)
+        if uses:
+            self.uses[rel] = uses
 
     def _vote(self, rel: str, name: str, uses: Counter[str], required: bool) -> None:
-        parts = name.split(".")
-        if not parts[0] or _external(parts[0]):
-            return
-        found = [(r, t) for r in self.tops.get(parts[0], ()) if (t := self.target(r, parts))]
-        if len(found) != 1:
+        if name in self._named:
+            known = self._named[name]
+        else:
+            known = self._named[name] = self._unique(name)
+        if known is None:
             return  # unknown (a library) or ambiguous: no vote
-        root, target = found[0]
+        root, target = known
         if target == rel:
             return
         uses[root] += 1
         self.imported_from.setdefault(target, set()).add(root)
 
+    def _unique(self, name: str) -> tuple[str, str] | None:
+        """The one (root, file) an absolute import names, or None (asked once per name)."""
+        parts = name.split(".")
+        if not parts[0] or _external(parts[0]):
+            return None
+        found = [(r, t) for r in self.tops.get(parts[0], ()) if (t := self.target(r, parts))]
+        return found[0] if len(found) == 1 else None
+
     def target(self, root: str, parts: list[str]) -> str | None:
         """The file ``parts`` names from ``root`` (a package's ``__init__.py``, or the folder)."""
-        path = os.path.join(root, *parts)
+        path = os.sep.join([root, *parts] if root else parts)  # os.path.join: 4x the time
         if path + ".py" in self.files:
             return path + ".py"
         if path in self.dirs:
