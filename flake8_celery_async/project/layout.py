@@ -22,7 +22,6 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from .modules import is_dotted
 
@@ -55,24 +54,26 @@ def _external(top: str) -> bool:
     return top in sys.stdlib_module_names or top in THIRD_PARTY
 
 
-@dataclass
 class Layout:
-    """The repository's Python files (relative to ``root``) and the roots they import from."""
+    """The repository's Python files (relative to ``root``) and the roots they import from.
+    (A plain class: importing ``dataclasses`` costs the standalone checker's start-up.)"""
 
-    root: str
-    files: set[str] = field(default_factory=set)
-    dirs: set[str] = field(default_factory=set)
-    tops: dict[str, set[str]] = field(default_factory=dict)
-    """Top-level name -> folders holding a module or package of that name."""
-    uses: dict[str, Counter[str]] = field(default_factory=dict)
-    """File -> roots its own absolute imports resolve from (only those that resolve uniquely)."""
-    imported_from: dict[str, set[str]] = field(default_factory=dict)
-    """File -> roots from which other files import it."""
-    declared: set[str] = field(default_factory=set)
-    configured: tuple[str, ...] = ()
-    """The source roots the ``celery-source-roots`` option names: when set, they are the
-    roots (the imports are not read)."""
-    _named: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.files: set[str] = set()
+        self.dirs: set[str] = set()
+        self.tops: dict[str, set[str]] = {}
+        """Top-level name -> folders holding a module or package of that name."""
+        self.uses: dict[str, Counter[str]] = {}
+        """File -> roots its own absolute imports resolve from (only those that resolve
+        uniquely)."""
+        self.imported_from: dict[str, set[str]] = {}
+        """File -> roots from which other files import it."""
+        self.declared: set[str] = set()
+        self.configured: tuple[str, ...] = ()
+        """The source roots the ``celery-source-roots`` option names: when set, they are
+        the roots (the imports are not read)."""
+        self._named: dict[str, tuple[str, str] | None] = {}
 
     @classmethod
     def build(
