@@ -23,6 +23,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from ..syntax.source import decode
 from .modules import is_dotted
 
 _IMPORT = re.compile(
@@ -143,7 +144,7 @@ class Layout:
             named = {
                 os.path.normpath(os.path.join(directory, m))
                 for n in found
-                for groups in _PACKAGE_DIR.findall(_read(os.path.join(here, n)).decode())
+                for groups in _PACKAGE_DIR.findall(decode(_read(os.path.join(here, n))))
                 for m in groups
                 if m
             }
