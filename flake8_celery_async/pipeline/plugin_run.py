@@ -14,13 +14,13 @@ import os
 from collections.abc import Sequence
 
 from ..settings import Settings
-from .check import may_matter, prepare_index, project_context
+from .check import index_of, may_matter, prepare_index, project_context
 
 if False:  # for type checkers only
     import ast
 
-    from ..analysis.context import ModuleContext
     from ..project.index import Index
+    from ..scopes.context import ModuleContext
 
 PART = "flake8"  # the plugin's findings: before noqa comments and selection (flake8 owns them)
 _PENDING: dict[int, list[Index]] = {}  # by process: a forked worker inherits its parent's
@@ -33,9 +33,9 @@ def prepare(filenames: Sequence[str], settings: Settings) -> None:
     paths = [
         name if name.endswith(".py") or not os.path.isdir(name) else os.path.join(name, "x.py")
         for name in filenames
-        if name != "-"
+        if name != "-" and os.path.exists(name)  # nothing is written for a missing path
     ]
-    for index in prepare_index(paths, settings):
+    for index in prepare_index(paths, settings, filenames):
         index.findings(PART).load()
 
 
@@ -47,10 +47,10 @@ def findings(
     less than the text checks), else from the analysis."""
     context = project_context(path, settings, save=True)
     data = text.encode("utf-8", "surrogateescape")
-    index = context.index if context is not None else None
+    index = index_of(context)
     if context is None or index is None or index.cache is None:
         return _analyze(tree, data, settings, context)
-    from ..project.cache import content_hash
+    from ..syntax.source import content_hash
 
     sha = content_hash(data)
     cached = index.cached_findings(context.path, sha, settings.key(), PART)

@@ -1,4 +1,5 @@
-"""Building a project index: walk the root, keep what can matter, summarize, cache.
+"""Building a project index: walk the root, keep what can matter, summarize, cache; and the
+index of a file's repository, built once per process (:func:`index_for`, :func:`context_for`).
 
 Round one summarizes the files with Celery words (and Tornado handlers); each later round
 adds the files that name something the index found (a blocking helper, an async def that
@@ -17,9 +18,9 @@ import os
 import warnings
 
 from ..settings import Settings
-from . import index as project
-from .cache import Cache, content_hash
-from .files import DEFAULT_EXCLUDE
+from ..syntax.source import content_hash
+from .cache import Cache
+from .files import MAX_FILES, project_files
 from .index import (
     Index,
     ModuleContext,
@@ -28,51 +29,16 @@ from .index import (
     module_names,
     slim,
 )  # fmt: skip
-from .modules import import_names, seen
-from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
+from .layout import Layout
+from .modules import import_names, is_test_file
+from .pools import uses_async_pool, uses_nonblocking_producer
+from .repository import find_root
 from .stored import Frozen
 
 if False:  # for type checkers only
-    from ..analysis.summary import Summary
+    from ..analysis.summary import ModuleSummary
 
-MAX_FILES = 20_000  # a root this big is not one project (a home folder): no index
 KEEP_TREES = 64 << 20  # bytes of source whose trees stay in memory for the check
-_DEFINING = (
-    b".delay", b"apply_async", b"send_task", b"AsyncResult", b"GroupResult", b"ResultSet",
-    b".control", b"celery", b"Celery", b"shared_task", b"RequestHandler",
-)  # fmt: skip
-_SKIP_DIRS = frozenset(DEFAULT_EXCLUDE) | {".celery_async_cache", ".git"}
-
-
-def walk(root: str) -> tuple[list[str], list[str]]:
-    """Python files and worker config files under ``root`` (paths relative to it)."""
-    python: list[str] = []
-    configs: list[str] = []
-    pending = [""]
-    while pending and len(python) <= MAX_FILES:
-        rel = pending.pop()
-        folder = os.path.join(root, rel) if rel else root
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            continue
-        seen(folder, {e.name for e in entries})
-        for entry in entries:
-            name = entry.name
-            path = f"{rel}/{name}" if rel else name
-            if entry.is_dir(follow_symlinks=False):
-                if (
-                    name not in _SKIP_DIRS
-                    and not name.endswith(".egg-info")
-                    and not (os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")))
-                ):
-                    pending.append(path)
-            elif name.endswith(".py"):
-                python.append(path)
-            elif is_worker_config(name):
-                configs.append(path)
-    return python, configs
 
 
 class Indexer:
@@ -82,6 +48,7 @@ class Indexer:
         self.modules: frozenset[str] = frozenset()
         self.trees: dict[str, ast.Module] = {}  # parsed once, for round two and the check
         self.kept = 0
+        self.words: tuple[bytes, ...] = ()  # round one's words (the catalogue's)
 
     def _read(self, rel: str) -> bytes:
         try:
@@ -103,7 +70,7 @@ class Indexer:
                 gc.enable()
 
     def _build(self, save: bool) -> Index:
-        python, configs = walk(self.root)
+        python, configs = project_files(self.root)
         if len(python) > MAX_FILES:
             return Index(self.root, {}, False)
         stats: dict[str, tuple[int, int]] = {}
@@ -124,7 +91,8 @@ class Indexer:
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
-        aliases = import_names(python)
+        layout = Layout.build(self.root, python, datas, self.settings.source_roots, relative=True)
+        aliases = import_names(python, layout.source_roots())
         self.modules = module_names(python, aliases)
         shas = {rel: content_hash(data) for rel, data in datas.items()}
         code = [data for rel, data in datas.items() if not is_test_file(rel)]
@@ -134,9 +102,9 @@ class Indexer:
         # A project that swaps in tornado-celery's non-blocking producer: stored beside the
         # pool (it, too, holds for every module).
         producer = any(uses_nonblocking_producer(data) for data in code)
-        known: dict[str, Summary | None] = self.cache.load("full").get("by_hash", {})
-        by_hash: dict[str, Summary | None] = {}
-        summaries: dict[str, Summary] = {}
+        known: dict[str, ModuleSummary | None] = self.cache.load("full").get("by_hash", {})
+        by_hash: dict[str, ModuleSummary | None] = {}
+        summaries: dict[str, ModuleSummary] = {}
 
         def add(rel: str, index: Index | None = None) -> None:
             key = f"{rel}\0{shas[rel]}"
@@ -156,6 +124,9 @@ class Indexer:
                 found = names[rel] = identifiers(datas[rel])
             return found
 
+        from ..rules import INDEX_WORDS  # the catalogue: only when the index is built
+
+        self.words = INDEX_WORDS
         pending = [rel for rel, data in datas.items() if self._may_define(data)]
         done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
@@ -194,11 +165,11 @@ class Indexer:
         result-returning async def or a Tornado handler? Celery's own words only: the canvas
         words of the per-file check (``.s(``, ``signature``, ``.map(``) are everywhere in
         ordinary code, and a canvas is built from a celery import or a task's dispatch."""
-        return any(w in data for w in _DEFINING) or any(
+        return any(w in data for w in self.words) or any(
             w in data for w in self.settings.extra_dispatch_bytes
         )
 
-    def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summary | None:
+    def _summarize(self, rel: str, data: bytes, index: Index | None) -> ModuleSummary | None:
         from ..analysis.summary import summarize
 
         tree = self.trees.get(rel)
@@ -223,9 +194,42 @@ class Indexer:
             return None
 
 
-def by_module(summaries: dict[str, Summary]) -> dict[str, Summary]:
+def by_module(summaries: dict[str, ModuleSummary]) -> dict[str, ModuleSummary]:
     """Summaries by path -> by module name (what :class:`Index` looks up)."""
     return {summary["m"]: summary for summary in summaries.values()}
+
+
+def build_index(root: str, settings: Settings | None = None, save: bool = False) -> Index:
+    """Build (or read from the cache) the index of the project at ``root``; ``save`` writes
+    the cache (the CLI and the flake8 plugin do; the codemod's check mode writes nothing)."""
+    return Indexer(root, settings or Settings()).build(save)
+
+
+_INDEXES: dict[tuple[str, str], Index] = {}
+
+
+def index_for(path: str, settings: Settings, save: bool = False) -> Index:
+    """The index of ``path``'s project, built once per process."""
+    root = find_root(path)
+    key = (root, settings.key())
+    index = _INDEXES.get(key)
+    if index is None:
+        index = _INDEXES[key] = build_index(root, settings, save)
+    return index
+
+
+_FOLDERS: dict[tuple[str, str], tuple[Index, str]] = {}
+
+
+def context_for(path: str, settings: Settings, save: bool = False) -> ModuleContext:
+    folder, name = os.path.split(path)
+    key = (folder, settings.key())
+    known = _FOLDERS.get(key)
+    if known is None:
+        index = index_for(path, settings, save)
+        rel = os.path.relpath(os.path.abspath(folder or "."), index.root).replace(os.sep, "/")
+        known = _FOLDERS[key] = (index, "" if rel == "." else rel + "/")
+    return known[0].context(known[1] + name)
 
 
 def prepare(paths: list[str], settings: Settings) -> list[Index]:
@@ -237,11 +241,13 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
     indexes: dict[str, Index] = {}
     for path in paths:
         folder = os.path.dirname(path)
+        if not os.path.isdir(folder or "."):
+            continue  # nothing is indexed, nor written, for a path that does not exist
         if folder not in roots:
-            roots[folder] = project.find_root(os.path.abspath(folder or "."))
+            roots[folder] = find_root(os.path.abspath(folder or "."))
         root = roots[folder]
         if root not in indexes:
-            indexes[root] = project.index_for(os.path.join(root, "x.py"), settings, save=True)
+            indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
     return list(indexes.values())
 
 
@@ -259,7 +265,7 @@ def finish(
     for path in paths:
         if path in skip:
             continue
-        context = project.context_for(path, settings)
+        context = context_for(path, settings)
         index = context.index
         if index is not None and index in indexes:
             sha = index.shas.get(context.path)
