@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from flake8_celery_async import __version__
 from flake8_celery_async.frontends.arguments import Front, add_arguments
 from flake8_celery_async.frontends.config import ConfigError
+from flake8_celery_async.project.modules import is_dotted
 
 from . import runtime
 from .planner import PlanFailed, Planner
 from .report import PROG, Summary, print_summary
-from .roots import is_dotted
 from .writer import carry_out
 
 EXIT_OK, EXIT_CHANGED, EXIT_USAGE, EXIT_FILE_ERROR, EXIT_INTERNAL = 0, 1, 2, 3, 4

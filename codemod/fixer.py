@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import re
 import stat
 import sys
 import tempfile
 import threading
-import tokenize
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from flake8_celery_async.analysis.analyzer import Finding
 from flake8_celery_async.pipeline.check import check_source
 from flake8_celery_async.settings import Settings
+from flake8_celery_async.syntax.source import decode, detect_encoding
 
 from .command import (
     DEFAULT_RUNTIME_MODULE,
@@ -73,10 +72,6 @@ def is_generated(data: bytes) -> bool:
     return GENERATED_MARKER in b"\n".join(data.split(b"\n", GENERATED_LINES)[:GENERATED_LINES])
 
 
-def detect_encoding(data: bytes) -> str:
-    return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
-
-
 _CARRIED = 0xF0000  # Supplementary Private Use Area-A: where undecodable bytes are carried
 
 
@@ -85,7 +80,7 @@ def decode_exactly(data: bytes, encoding: str) -> str:
     comments, and so does the checker) become private-use characters libcst can carry, so
     the file is rewritten with those bytes as they were."""
     try:
-        return data.decode(encoding)
+        return decode(data, "strict")  # the checker's decoder, as for any text rewritten
     except UnicodeDecodeError:
         text = data.decode(encoding, errors="surrogateescape")
         if any(_CARRIED <= ord(c) <= _CARRIED + 0xFF for c in text):

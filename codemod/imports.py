@@ -18,8 +18,9 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
+from flake8_celery_async.project.layout import THIRD_PARTY
+
 from .command import Rename
-from .roots import THIRD_PARTY
 from .runtime import PACKAGE
 
 

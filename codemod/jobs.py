@@ -5,9 +5,6 @@ Neither writes anything: the writer does, once the whole plan stands.
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flake8_celery_async.analysis.analyzer import Finding
@@ -18,10 +15,7 @@ from flake8_celery_async.settings import Settings
 from . import factory, project
 from .command import Rename
 from .fixer import Outcome, digest, fix_source, is_generated
-from .roots import PROJECT_FILES
 from .runtime import is_vendored
-
-ROOT_MARKERS = (".git", *PROJECT_FILES, "manage.py", "tox.ini", ".flake8")
 
 
 @dataclass
@@ -99,41 +93,3 @@ class FixJob:
             )
         except Exception as e:  # a bug in this tool: report it with the file
             return Outcome(path, data, internal_error=f"{type(e).__name__}: {e}")
-
-
-def find_root(paths: Sequence[str]) -> str:
-    """The repository: git's top level, else the nearest folder with a project file."""
-    given = [os.path.abspath(p) for p in paths] or [os.getcwd()]
-    start = given[0] if os.path.isdir(given[0]) else os.path.dirname(given[0])
-    try:
-        top = subprocess.run(
-            ["git", "-C", start, "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        top = ""
-    here = start
-    while not top:
-        if any(os.path.exists(os.path.join(here, m)) for m in ROOT_MARKERS):
-            top = here
-        elif os.path.dirname(here) == here:  # nothing marks a project: above its packages
-            top = start
-            while os.path.isfile(os.path.join(top, "__init__.py")):
-                top = os.path.dirname(top)
-        here = os.path.dirname(here)
-    top = os.path.realpath(top)
-    if not all(_inside(os.path.realpath(p), top) for p in given):
-        top = os.path.commonpath([os.path.realpath(p) for p in given])
-    # The same folder as the paths were given (git answers with symlinks resolved): the
-    # files found from it must compare equal to the given ones.
-    here = start
-    while os.path.realpath(here) != top and os.path.dirname(here) != here:
-        here = os.path.dirname(here)
-    return here if os.path.realpath(here) == top else top
-
-
-def _inside(path: str, top: str) -> bool:
-    return path == top or path.startswith(top + os.sep)

@@ -32,13 +32,15 @@ from typing import TypeVar
 from flake8_celery_async.analysis.analyzer import Finding
 from flake8_celery_async.frontends.arguments import Front
 from flake8_celery_async.project.files import Skipped, discover
+from flake8_celery_async.project.layout import Layout
+from flake8_celery_async.project.modules import is_dotted
+from flake8_celery_async.project.repository import repository_root
 
 from . import factory, project, requirement, runtime
 from .command import Rename, Unfixable
 from .fixer import Outcome, digest, read_only
-from .jobs import FixJob, Scan, ScanJob, find_root
+from .jobs import FixJob, Scan, ScanJob
 from .report import HANDLERS, PROG, Summary
-from .roots import Layout, is_dotted
 from .writer import RuntimeWrite
 
 SCAN_POOL_THRESHOLD = 48
@@ -177,7 +179,7 @@ class Planner:
 
     def _context(self, given: list[str]) -> None:
         """The whole repository, cheaply: its layout, tasks, apps and runtimes of ours."""
-        self.repo = find_root(self.args.paths)
+        self.repo = repository_root(self.args.paths)
         self.summary.repository = self.repo
         given_abs = {os.path.abspath(p): p for p in given}
         walked = list(discover([self.repo], self.exclude, base=self.base, gitignore=True))

@@ -16,8 +16,8 @@ import os
 from dataclasses import dataclass, field
 
 from flake8_celery_async.analysis.analyzer import dotted
-
-from .roots import Layout
+from flake8_celery_async.project.layout import Layout
+from flake8_celery_async.project.modules import is_test_file
 
 SHARED = "<shared_task>"
 MAX_HOPS = 6
@@ -155,7 +155,7 @@ class Project:
     def nearest_app(self, path: str) -> tuple[str] | str:
         """The one app construction nearest ``path`` (sharing the longest folder with it; test
         and example code only for a file of its own kind), or why there is none."""
-        sites = [s for s in self.app_sites() if _is_test(s) == _is_test(path)]
+        sites = [s for s in self.app_sites() if self._is_test(s) == self._is_test(path)]
         here = os.path.dirname(path)
         near = sorted(
             ((len(os.path.commonpath([here, os.path.dirname(s)])), s) for s in sites),
@@ -167,6 +167,10 @@ class Project:
             return f"{len(sites)} Celery apps in the repository are equally near"
         return (near[0][1],)
 
+    def _is_test(self, path: str) -> bool:
+        """Test, docs or example code (the model's rule, on the path inside the repository)."""
+        return is_test_file(os.path.relpath(path, self.layout.root))
+
     def by_nearness(self, path: str) -> list[str]:
         """Every app construction, those of ``path``'s kind (test code or not) first, then by
         the folder they share with it, longest first."""
@@ -174,7 +178,7 @@ class Project:
         return sorted(
             self.app_sites(),
             key=lambda s: (
-                _is_test(s) != _is_test(path),
+                self._is_test(s) != self._is_test(path),
                 -len(os.path.commonpath([here, os.path.dirname(s)])),
                 s,
             ),
@@ -251,17 +255,6 @@ class Project:
         if module is None:
             return set()
         return set(module.tasks) | module.apps | module.task_bases | set(module.imports)
-
-
-def _is_test(path: str) -> bool:
-    parts = path.split(os.sep)
-    name = parts[-1]
-    return (
-        name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-        or any(p in ("tests", "test", "testing", "docs", "examples") for p in parts[:-1])
-    )
 
 
 @dataclass(frozen=True)

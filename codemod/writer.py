@@ -11,9 +11,9 @@ import os
 import sys
 from dataclasses import dataclass
 
-from flake8_celery_async.syntax.source import split_lines
+from flake8_celery_async.syntax.source import detect_encoding, split_lines
 
-from .fixer import FileChanged, Outcome, detect_encoding, read_only, write_atomically
+from .fixer import FileChanged, Outcome, read_only, write_atomically
 from .report import Summary
 
 

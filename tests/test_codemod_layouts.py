@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from cel_support import run, tool
-from celery_async_codemod.roots import Layout as Roots
 from celery_async_codemod.runtime import REQUIREMENT
 from codemod_layouts import (
     DJANGO,
@@ -31,6 +30,8 @@ from codemod_layouts import (
     codemod,
 )
 from servers import CeleryWorker, RedisServer, UvicornServer, wait_until
+
+from flake8_celery_async.project.layout import Layout as Roots
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
