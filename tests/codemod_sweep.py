@@ -150,6 +150,8 @@ def sweep(snapshot: Path, work: Path, vendor: bool = False) -> dict[str, Any]:
         "dispatch_left": after,
     }
     problems: list[str] = []
+    if not data:
+        problems.append(f"no report (exit {proc.returncode}): {proc.stderr[-300:]}")
     if proc.returncode == 4 or data.get("internal_errors"):
         problems.append(f"internal error: {data.get('internal_errors') or proc.stderr[-300:]}")
     if not data.get("fixed") and changed:
