@@ -88,7 +88,9 @@ APP = "from celery import Celery\napp = Celery('proj')\n"
 TASK = "from proj.tasks import send_email\n"
 # What the codemod makes of APP when it adds the runtime import (isort's place for it, in
 # the third-party block, with no blank line added).
-APP_RUNTIME = "from celery import Celery\nfrom celery_asyncx import run_blocking\napp = Celery('proj')\n"
+APP_RUNTIME = (
+    "from celery import Celery\nfrom celery_asyncx import run_blocking\napp = Celery('proj')\n"
+)
 # Every dispatch and result rule can fire on a receiver built from these.
 DISPATCH_WORDS = (Trigger(".delay"), Trigger("apply_async"), Trigger("send_task"))
 # Signatures and canvases are built with these: a bare call of one dispatches.
