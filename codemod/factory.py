@@ -18,10 +18,9 @@ the libcst command.
 from __future__ import annotations
 
 import ast
-import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from flake8_celery_async.analysis.analyzer import dotted
 
@@ -59,14 +58,14 @@ def may_wire(data: bytes) -> bool:
 
 
 def scan_source(
-    data: bytes, runtime_stem: str = "celery_async", path: str | None = None
+    data: bytes, runtime_stem: str = "celery_asyncx", own: Collection[str] = ()
 ) -> AppScan:
     """Find Celery constructions, Celery subclasses and direct ``celery.Task`` subclasses.
 
     Also notes ``base=X`` / ``task_cls=X`` classes that visibly do not derive from
     ``celery.Task`` (rebased) or ``AsyncTask``: tasks built on them get no ``delayx``.
-    ``base=Task`` itself becomes ``base=AsyncTask``. ``path`` tells the repo's own imports
-    (not judged) from libraries'.
+    ``base=Task`` itself becomes ``base=AsyncTask``. ``own``: the repository's top-level
+    module names (the project model's), whose classes are not judged here, unlike libraries'.
     """
     scan = AppScan()
     if not may_wire(data):
@@ -127,7 +126,7 @@ def scan_source(
         if text in imported:
             module, level = imported[text]
             top = module.partition(".")[0]
-            if level or top not in ("celery", *_library_tops(path, top)):
+            if level or (top in own and top != "celery"):
                 return None  # the repo's own class: judged where it is declared
             return False
         return None
@@ -179,15 +178,6 @@ def scan_source(
     return scan
 
 
-def _library_tops(path: str | None, top: str) -> tuple[str, ...]:
-    """``(top,)`` if ``top`` is not a module or package of the repo beside ``path``'s root."""
-    if path is None or not top:
-        return ()
-    _, root = module_name(path)
-    here = os.path.join(root, top)
-    return () if os.path.isdir(here) or os.path.isfile(here + ".py") else (top,)
-
-
 def alias_module_is_ours(node: ast.ImportFrom, runtime_stem: str) -> bool:
     return (node.module or "").rpartition(".")[2] == runtime_stem
 
@@ -223,19 +213,3 @@ def _ref(
                     expr.lineno, expr.col_offset, end_line, end_col, new, imported, None, asname
                 )
     return None
-
-
-# -- where the runtime goes ----------------------------------------------------------------------
-
-
-def module_name(path: str) -> tuple[str, str]:
-    """(dotted module name, import root directory) by walking up ``__init__.py`` files."""
-    directory = os.path.dirname(os.path.abspath(path))
-    parts = [Path(path).stem]
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
-        parts.append(os.path.basename(directory))
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    return ".".join(reversed(parts)), directory

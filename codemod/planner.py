@@ -402,7 +402,7 @@ class Planner:
             where, why = self._runtime_for_app(app) if self.vendor else ("", None)
             if why is not None:
                 raise PlanFailed(2, f"{why}; nothing was written")
-            scan = factory.scan_source(self.data[app], self.stem, app)
+            scan = factory.scan_source(self.data[app], self.stem, self.layout.tops)
             if self._import(where, app, app) is None:
                 why = f"no import root of {self.show(app)} holds {where}"
             elif not scan.app_site:
@@ -443,7 +443,7 @@ class Planner:
         absolute = os.path.abspath(path)
         if self.args.no_factory or (absolute not in wired and absolute not in bases):
             return []
-        app = factory.scan_source(self.data[absolute], self.stem, absolute)
+        app = factory.scan_source(self.data[absolute], self.stem, self.layout.tops)
         if absolute in wired:
             self.summary.notes += [(path, line, text) for line, text in app.notes]
             return app.renames
