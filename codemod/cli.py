@@ -15,7 +15,8 @@ from flake8_celery_async.frontends.config import ConfigError
 from flake8_celery_async.project.modules import is_dotted
 
 from . import runtime
-from .planner import PlanFailed, Planner
+from .plan import PlanFailed
+from .planner import Planner
 from .report import PROG, Summary, print_summary
 from .writer import carry_out
 

@@ -29,15 +29,9 @@ from flake8_celery_async.pipeline.check import check_source
 from flake8_celery_async.settings import Settings
 from flake8_celery_async.syntax.source import decode, detect_encoding
 
-from .command import (
-    DEFAULT_RUNTIME_MODULE,
-    HELPER_TAKEN,
-    UNLOCATED,
-    Rename,
-    Rewriter,
-    Unfixable,
-)
+from .edits import DEFAULT_RUNTIME_MODULE, HELPER_TAKEN, UNLOCATED, Rename, Unfixable
 from .imports import add_imports, remove_imports
+from .rewriter import Rewriter
 
 GENERATED_MARKER = b"@generated"
 GENERATED_LINES = 5

@@ -20,7 +20,7 @@ from libcst.helpers import get_full_name_for_node
 
 from flake8_celery_async.project.layout import THIRD_PARTY
 
-from .command import Rename
+from .edits import Rename
 from .runtime import PACKAGE
 
 

@@ -13,7 +13,7 @@ from flake8_celery_async.pipeline.check import check_source
 from flake8_celery_async.settings import Settings
 
 from . import factory, project
-from .command import Rename
+from .edits import Rename
 from .fixer import Outcome, digest, fix_source, is_generated
 from .runtime import is_vendored
 

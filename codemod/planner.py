@@ -3,7 +3,7 @@
 1. The checker's findings on the files given (the same check, project index included), and a
    cheap scan of the whole repository (from its git root, or the nearest project file) for app
    constructions, task definitions and the imports that tell the sys.path roots
-   (:mod:`codemod.roots`, :mod:`codemod.project`). A run on one changed file (the pre-commit
+   (:mod:`codemod.survey`, :mod:`codemod.project`). A run on one changed file (the pre-commit
    fix hook) therefore sees what a full run sees.
 2. Each ``t.delay()`` the checker calls fixable is followed to its task and app. Only tasks of
    an app that is a ``CeleryAsync`` once the run is done (wired by it, or already) keep
@@ -26,68 +26,36 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flake8_celery_async.analysis.analyzer import Finding
 from flake8_celery_async.frontends.arguments import Front
 from flake8_celery_async.project.files import Skipped, discover
-from flake8_celery_async.project.layout import Layout
 from flake8_celery_async.project.modules import is_dotted
-from flake8_celery_async.project.repository import repository_root
 
-from . import factory, project, requirement, runtime
-from .command import Rename, Unfixable
+from . import factory, installs, project, runtime
+from .edits import Rename, Unfixable
 from .fixer import Outcome, digest, read_only
 from .jobs import FixJob, Scan, ScanJob
-from .report import HANDLERS, PROG, Summary
-from .writer import RuntimeWrite
+from .plan import (
+    NO_RUNTIME,
+    NOT_IMPORTABLE,
+    OFFLOADED,
+    UNRESOLVED,
+    Plan,
+    PlanFailed,
+    frameworks,
+    instructions,
+    items_of,
+    offloaded,
+)
+from .report import Summary
+from .survey import Survey, depth
 
 SCAN_POOL_THRESHOLD = 48
 FIX_POOL_THRESHOLD = 6
-# What makes a file worth an ast scan for tasks and apps (or a package that re-exports them).
-_CONTEXT = re.compile(
-    rb"@\s*[\w.]*task\b|\bCelery\s*\(|CeleryAsync|create_celery_app|class\s+\w+\s*\([^)]*Task"
-)
-_FRAMEWORK = re.compile(
-    r"^[ \t]*(?:from|import)[ \t]+(fastapi|starlette|django|sanic|aiohttp|quart)\b", re.M
-)
 _RELATIVE = re.compile(rb"^from[ \t]+\.", re.M)
 _WAITS = frozenset({"get", "wait", "join", "join_native", "collect"})
-
-NO_RUNTIME = (
-    "--vendor: no Celery app construction or vendored runtime in the repository to put "
-    "the runtime beside: left alone (run without --vendor to import the celery-asyncx library)"
-)
-NOT_IMPORTABLE = (
-    "{runtime} cannot be imported from this file's import roots ({roots}): left alone; if its "
-    "process can import {name}, rerun with --runtime-module {name}"
-)
-UNRESOLVED = (
-    "--runtime-module {name} is neither a module of this repository nor importable here; "
-    "nothing was written"
-)
-OFFLOADED = (
-    "{recv}.{method}() is not a task of an app this run wires ({why}): rewritten to "
-    "`await run_blocking({recv}.{method}, ...)`, which works on any app"
-)
-
-
-class PlanFailed(Exception):
-    """Planning could not finish: nothing is written. ``status`` is the exit status."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Plan:
-    outcomes: list[Outcome] = field(default_factory=list)
-    """Files that change (``new_data`` set), in path order."""
-    runtimes: list[RuntimeWrite] = field(default_factory=list)
-    summary: Summary = field(default_factory=Summary)
-
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -105,7 +73,6 @@ class Planner:
         self.vendor = bool(args.vendor)
         self.stem = str(args.runtime_module or runtime.PACKAGE).rpartition(".")[2]
         self.summary = Summary()
-        self.data: dict[str, bytes] = {}
         self.modules_used: set[str] = set()
         self._base_app: dict[str, str] = {}  # task base file -> the app it was needed for
 
@@ -168,7 +135,10 @@ class Planner:
         name = self.args.runtime_module
         if not name:
             return
-        if self.layout.resolve(os.path.join(self.repo, "__main__.py"), name) is not None:
+        if (
+            self.survey.layout.resolve(os.path.join(self.survey.repo, "__main__.py"), name)
+            is not None
+        ):
             return  # a module of the repository (from any folder that holds its top name)
         try:
             if importlib.util.find_spec(name) is not None:
@@ -179,61 +149,8 @@ class Planner:
 
     def _context(self, given: list[str]) -> None:
         """The whole repository, cheaply: its layout, tasks, apps and runtimes of ours."""
-        self.repo = repository_root(self.args.paths)
-        self.summary.repository = self.repo
-        given_abs = {os.path.abspath(p): p for p in given}
-        walked = list(discover([self.repo], self.exclude, base=self.base, gitignore=True))
-        seen = {os.path.abspath(p) for p in walked}
-        walked += [p for p in given if os.path.abspath(p) not in seen]  # given, though excluded
-        texts: dict[str, str] = {}
-        modules: dict[str, project.Module] = {}
-        self.ours: list[str] = []
-        self.frameworks: dict[str, set[str]] = {}  # file -> web frameworks it imports
-        self.names: dict[str, str] = {}  # absolute path -> the path as the user gave it
-        for path in walked:
-            absolute = os.path.abspath(path)
-            shown = given_abs.get(absolute) or _shown(absolute, self.args.paths)
-            self.names[absolute] = shown
-            try:
-                with open(absolute, "rb") as f:
-                    data = f.read()
-            except OSError:
-                continue
-            self.data[absolute] = data
-            if factory.is_ours(data) or runtime.is_vendored(data):
-                if _is_runtime_init(absolute) and runtime.is_vendored(data):
-                    self.ours.append(absolute)
-                continue
-            text = data.decode("utf-8", errors="replace")
-            texts[absolute] = text
-            found = set(_FRAMEWORK.findall(text))
-            if found:
-                self.frameworks[absolute] = found
-            if _CONTEXT.search(data) or (absolute.endswith("__init__.py") and b"import" in data):
-                module = project.scan(absolute, data)
-                if module is not None:
-                    modules[absolute] = module
-        self.layout = Layout.build(self.repo, list(self.names), texts)
-        self.project = project.Project(self.layout, modules, self.data)
-
-    def show(self, path: str) -> str:
-        return self.names.get(path) or _shown(path, self.args.paths)
-
-    def _runtime_for_app(self, app: str) -> tuple[str, str | None]:
-        """(runtime path, why it cannot be used) for the app constructed in ``app``."""
-        folder = os.path.join(os.path.dirname(app), runtime.PACKAGE)
-        beside = os.path.join(folder, "__init__.py")
-        if beside in self.ours:
-            return beside, None
-        reachable = [r for r in self.ours if self.layout.module_for(r, app)]
-        if reachable:
-            return min(reachable, key=_depth), None
-        if os.path.lexists(folder) or os.path.lexists(folder + ".py"):
-            return beside, (
-                f"--vendor: {self.show(folder)} exists and is not the runtime this tool vendors "
-                f"(its __init__.py does not start with {runtime.MARKER.decode()!r})"
-            )
-        return beside, None
+        self.survey = Survey(self.args.paths, given, self.exclude, self.base)
+        self.summary.repository = self.survey.repo
 
     def _import(self, where: str | None, importer: str, app: str | None) -> str | None:
         """The dotted name ``importer`` imports the runtime by (``where``: the vendored
@@ -244,8 +161,8 @@ class Planner:
             return runtime.PACKAGE
         if where is None:
             return None
-        prefer = self.layout.roots_of(app) if app else ()
-        return self.layout.module_for(where, importer, prefer)
+        prefer = self.survey.layout.roots_of(app) if app else ()
+        return self.survey.layout.module_for(where, importer, prefer)
 
     def _decide(self, fixable: list[Scan], plan: Plan) -> Plan:
         s = plan.summary
@@ -264,7 +181,7 @@ class Planner:
                     recv = facts.receiver or facts.text
                     note = OFFLOADED.format(recv=recv, method=finding.method, why=why)
                     s.notes.append((sc.path, finding.line, note))
-                    finding = _offloaded(finding)
+                    finding = offloaded(finding)
                 items.append((finding, app))
             decided[sc.path] = items
         work: list[tuple[str, str, list[Finding], list[Rename], str]] = []
@@ -282,9 +199,9 @@ class Planner:
                     NO_RUNTIME
                     if where is None
                     else NOT_IMPORTABLE.format(
-                        runtime=self.show(where),
-                        roots=", ".join(r or "." for r in self.layout.search_roots(path)),
-                        name=self._runtime_name(where),
+                        runtime=self.survey.show(where),
+                        roots=", ".join(r or "." for r in self.survey.layout.search_roots(path)),
+                        name=self.survey.runtime_name(where),
                     )
                 )
                 s.unfixable += [
@@ -308,50 +225,41 @@ class Planner:
             self.modules_used.add(module)
             self._todo(path, by_path[path], findings)
         for app, where in {**wired, **bases}.items():
-            path = self.show(app)
+            path = self.survey.show(app)
             if path in importers:
                 continue
             module = self._import(where, app, app)
             assert module is not None  # checked when the app was chosen
             module = self._relative(app, module)
             renames = self._renames(path, wired, bases)
-            work.append((path, digest(self.data[os.path.abspath(app)]), [], renames, module))
+            work.append((path, digest(self.survey.data[os.path.abspath(app)]), [], renames, module))
             importers[path] = where
         for app, why in sorted(blocked.items()):
-            s.notes.append((self.show(app), 1, f"Celery app not wired: {why}"))
+            s.notes.append((self.survey.show(app), 1, f"Celery app not wired: {why}"))
         if any(u.reason == NO_RUNTIME for _, u in s.unfixable):
-            s.instructions = _instructions()
+            s.instructions = instructions()
         if not work:
             return plan
         scan = self.scan_job
         fix = FixJob(self.settings, scan.select, scan.ignore, scan.per_file)
         outcomes = list(self._map(fix, sorted(work), FIX_POOL_THRESHOLD))
-        wiring = {self.show(a) for a in {**wired, **bases}}
+        wiring = {self.survey.show(a) for a in {**wired, **bases}}
         for outcome in outcomes:
             self._record(outcome, outcome.path in wiring, plan)
         used = {importers[o.path] for o in plan.outcomes} - {""}
-        self._runtimes(used, plan)
-        s.frameworks = _frameworks(self._frameworks_near([o.path for o in plan.outcomes]))
+        installs.runtimes(used, plan, self.survey, self.args.runtime_module, self.vendor)
+        s.frameworks = frameworks(self.survey.frameworks_near([o.path for o in plan.outcomes]))
         s.wired = sorted(o.path for o in plan.outcomes if o.renamed)
         s.notes.sort()
         return plan
 
-    def _runtime_name(self, init: str) -> str:
-        """The vendored runtime's dotted name as the modules beside it (its app's) import it."""
-        here = os.path.dirname(os.path.dirname(init))
-        for path in sorted(p for p in self.data if os.path.dirname(p) == here):
-            name = self.layout.module_for(init, path)
-            if name:
-                return name
-        return runtime.PACKAGE
-
     def _relative(self, path: str, module: str) -> str:
         """``.celery_async`` for a module of the runtime's package (or below it) that already
         imports its package relatively: it is never run as a script, and that is its style."""
-        text = self.data.get(os.path.abspath(path), b"")
+        text = self.survey.data.get(os.path.abspath(path), b"")
         if not self.vendor or not _RELATIVE.search(text):
             return module
-        own = self.layout.module_for(path, path)
+        own = self.survey.layout.module_for(path, path)
         if own is None:
             return module
         package = own if path.endswith("__init__.py") else own.rpartition(".")[0]
@@ -360,25 +268,6 @@ class Planner:
             return module
         up = package.count(".") - runtime_package.count(".")
         return "." * (up + 1) + name
-
-    def _frameworks_near(self, changed: list[str]) -> set[str]:
-        """The web frameworks of the rewritten files, else of their top folders, else of the
-        repository (a vendored library's framework is not the app's)."""
-        paths = [os.path.abspath(p) for p in changed]
-
-        def top(path: str) -> str:
-            return os.path.relpath(path, self.repo).split(os.sep)[0]
-
-        tops = {top(p) for p in paths}
-
-        for near in (
-            [v for f, v in self.frameworks.items() if f in paths],
-            [v for f, v in self.frameworks.items() if top(f) in tops],
-            list(self.frameworks.values()),
-        ):
-            if near:
-                return set().union(*near)
-        return set()
 
     def _app_of(
         self,
@@ -392,23 +281,24 @@ class Planner:
         """The app file whose task ``finding`` dispatches, if this run can wire it."""
         if facts.receiver is None:
             return None, "not a plain name"
-        found = self.project.task_app(
+        found = self.survey.project.task_app(
             os.path.abspath(path), facts.receiver, send_task=finding.method == "send_task"
         )
         if isinstance(found, str):
             return None, found
         app = found.app_path
         if app not in wired and app not in blocked:
-            where, why = self._runtime_for_app(app) if self.vendor else ("", None)
+            where, why = self.survey.runtime_for_app(app) if self.vendor else ("", None)
             if why is not None:
                 raise PlanFailed(2, f"{why}; nothing was written")
-            scan = factory.scan_source(self.data[app], self.stem, self.layout.tops)
+            scan = factory.scan_source(self.survey.data[app], self.stem, self.survey.layout.tops)
             if self._import(where, app, app) is None:
-                why = f"no import root of {self.show(app)} holds {where}"
+                why = f"no import root of {self.survey.show(app)} holds {where}"
             elif not scan.app_site:
-                why = f"the app's construction in {self.show(app)} is not one this tool rewires"
+                shown = self.survey.show(app)
+                why = f"the app's construction in {shown} is not one this tool rewires"
             elif self.args.no_factory and any(r.new == "CeleryAsync" for r in scan.renames):
-                why = f"--no-factory, and the app in {self.show(app)} is a stock Celery"
+                why = f"--no-factory, and the app in {self.survey.show(app)} is a stock Celery"
             if why is None:
                 wired[app] = where
             else:
@@ -431,9 +321,11 @@ class Planner:
         (nearest first); else the nearest one (the caller says it is not importable), or None
         when the repository constructs no app. Every runtime a later run could find is a
         candidate here already, so a later run rewrites nothing this one left alone."""
-        sites = self.project.by_nearness(os.path.abspath(path))
-        beside = [w for w, why in map(self._runtime_for_app, sites) if why is None]  # not a user's
-        candidates = [*sorted(set(wired.values())), *sorted(self.ours, key=_depth), *beside]
+        sites = self.survey.project.by_nearness(os.path.abspath(path))
+        beside = [
+            w for w, why in map(self.survey.runtime_for_app, sites) if why is None
+        ]  # not a user's
+        candidates = [*sorted(set(wired.values())), *sorted(self.survey.ours, key=depth), *beside]
         for where in candidates:
             if self._import(where, path, None):
                 return where
@@ -443,7 +335,7 @@ class Planner:
         absolute = os.path.abspath(path)
         if self.args.no_factory or (absolute not in wired and absolute not in bases):
             return []
-        app = factory.scan_source(self.data[absolute], self.stem, self.layout.tops)
+        app = factory.scan_source(self.survey.data[absolute], self.stem, self.survey.layout.tops)
         if absolute in wired:
             self.summary.notes += [(path, line, text) for line, text in app.notes]
             return app.renames
@@ -485,97 +377,3 @@ class Planner:
             for notes in (s.notes, s.waits, s.in_tasks):
                 notes[:] = [(p, n + delta if p == path and n > 1 else n, t) for p, n, t in notes]
         s.unfixable += [(path, u) for u in outcome.unfixable]
-
-    def _runtimes(self, used: set[str], plan: Plan) -> None:
-        s = plan.summary
-        if self.args.runtime_module:
-            s.runtime_import = str(self.args.runtime_module)
-            return
-        if not self.vendor:
-            if plan.outcomes:
-                s.runtime_import = runtime.PACKAGE
-                s.requirement = runtime.REQUIREMENT
-                self._add_requirement(plan)
-            return
-        files = runtime.vendored_files()
-        for init in sorted(used):
-            folder = os.path.dirname(init)
-            for rel, new in files.items():
-                path = os.path.join(folder, *rel.split("/"))
-                old = self.data.get(path)
-                if old is None and os.path.lexists(path):
-                    if not path.endswith(".py"):
-                        with open(path, "rb") as f:
-                            old = f.read()
-                    else:
-                        raise PlanFailed(2, f"{path} appeared while planning: nothing written")
-                if old == new:
-                    continue
-                plan.runtimes.append(RuntimeWrite(self.show(path), old, new))
-            s.runtime.append(self.show(folder))
-        if used:
-            s.runtime_import = self._runtime_name(sorted(used)[0])
-
-    def _add_requirement(self, plan: Plan) -> None:
-        """The requirement line, where the repository has exactly one place for it."""
-        data = requirement.read_files({self.repo, *(os.path.dirname(p) for p in self.data)})
-        found = requirement.candidates(data)
-        s = plan.summary
-        if any(requirement.already_listed(data[p]) for p in found):
-            s.requirement_added = "listed"
-            return
-        if len(found) != 1:
-            return
-        path = found[0]
-        new = requirement.add(path, data[path])
-        if new is None or read_only(path):
-            return
-        shown = self.show(path)
-        plan.outcomes.append(Outcome(shown, data[path], new))
-        s.changed.append(shown)
-        s.requirement_added = shown
-
-
-def items_of(items: list[tuple[Finding, str | None]]) -> list[Finding]:
-    return [f for f, _ in items]
-
-
-def _depth(path: str) -> tuple[int, str]:
-    return path.count(os.sep), path
-
-
-def _shown(path: str, given: Sequence[str]) -> str:
-    """A path as the user would write it: relative when they gave relative paths."""
-    if any(os.path.isabs(p) for p in given):
-        return path
-    rel = os.path.relpath(path)
-    return path if rel.startswith(os.pardir) else rel
-
-
-def _offloaded(finding: Finding) -> Finding:
-    """The same finding, fixed with ``await run_blocking(t.delay, ...)``."""
-    f = finding
-    return Finding(
-        f.line, f.col, f.end_line, f.end_col, f.code, f.message, f.method, "", "helper", None
-    )
-
-
-def _frameworks(found: set[str]) -> list[str]:
-    if "fastapi" in found:
-        found = found - {"starlette"}
-    return [f for f in HANDLERS if f in found]
-
-
-def _instructions() -> str:
-    return (
-        "--vendor found no Celery app construction (Celery(...) or a Celery subclass) and no "
-        "vendored runtime to import for the files listed with that reason, so they were left "
-        f"alone. Run {PROG} without --vendor: the rewritten files then import the "
-        f"{runtime.DISTRIBUTION} library ({runtime.REQUIREMENT}).\n"
-    )
-
-
-def _is_runtime_init(path: str) -> bool:
-    return os.path.basename(path) == "__init__.py" and (
-        os.path.basename(os.path.dirname(path)) == runtime.PACKAGE
-    )

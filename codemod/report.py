@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .command import Unfixable
+from .edits import Unfixable
 
 PROG = "celery-async-codemod"
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from cel_support import EVAL_FILES, eval_args
-from celery_async_codemod.command import UNLOCATED, CeleryAsyncCommand, LineIndex
+from celery_async_codemod.command import CeleryAsyncCommand
+from celery_async_codemod.edits import UNLOCATED, LineIndex
 from celery_async_codemod.fixer import fix_source, is_generated
 from libcst.codemod import CodemodTest
 

@@ -15,7 +15,7 @@ from collections import Counter
 
 import hypothesmith
 import pytest
-from celery_async_codemod.command import UNLOCATED
+from celery_async_codemod.edits import UNLOCATED
 from celery_async_codemod.fixer import fix_source
 from fuzz_strategies import FUZZ, mutations
 from hypothesis import HealthCheck, given, settings

@@ -1,0 +1,332 @@
+"""The edits themselves: the libcst transformer that rewrites exactly the calls the checker
+reported as fixable (see :mod:`celery_async_codemod.command` for how findings are matched).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+
+import libcst as cst
+from libcst.metadata import CodeRange
+
+from flake8_celery_async.analysis.analyzer import Finding
+from flake8_celery_async.settings import Settings
+
+from .bindings import bound_elsewhere, imports_celery, local_celery_import, names_outside_imports
+from .edits import (
+    HELPER_TAKEN,
+    NESTED_QUOTES,
+    READ_HELPER,
+    UNLOCATED,
+    LineIndex,
+    Rename,
+    Span,
+    Unfixable,
+)
+
+
+def _span(pos: CodeRange) -> Span:
+    # PositionProvider's range of a node excludes its own parentheses, like ast's.
+    return (pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+
+
+def _parenthesize(node: cst.Await) -> cst.Await:
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+class Rewriter(cst.CSTTransformer):
+    """The edits themselves, on one parsed module with its positions.
+
+    A plain transformer rather than the command itself: it visits only the subtrees that hold
+    an edit (libcst's matcher-aware codemod transformer rebuilds every node of a module, which
+    took seconds on a 3,000-line file), and the file fixer runs it without copying the tree.
+    """
+
+    def __init__(
+        self,
+        tree: cst.Module,
+        positions: Mapping[cst.CSTNode, CodeRange],
+        settings: Settings,
+        runtime_module: str,
+        findings: Sequence[Finding],
+        renames: Sequence[Rename] = (),
+        code: str | None = None,
+    ) -> None:
+        """``code`` is ``tree.code`` when the caller has it (saves a codegen of the module)."""
+        super().__init__()
+        self.settings = settings
+        self.runtime_module = runtime_module
+        self.fixed: list[Finding] = []
+        self.unfixable: list[Unfixable] = []
+        self.renamed: list[Rename] = []
+        self.taken = bound_elsewhere(tree, {settings.helper, READ_HELPER}, runtime_module)
+        """Runtime helper names this module binds to something else (those fixes are skipped)."""
+        self._positions = positions
+        self._index = index = LineIndex(tree.code if code is None else code)
+        self._targets: dict[Span, Finding] = {}
+        self._rename_at: dict[Span, Rename] = {}
+        self.refused: dict[tuple[str, str], str] = {}
+        """(code, message) -> why a fixable finding was left alone."""
+        self._fstring_quotes: list[str] = []  # the quote of each f-string we are inside
+        self._ours: set[int] = set()  # ids of the Await nodes this transform created
+        self._parenthesized: set[int] = set()  # ... and of those it then parenthesised
+        for finding in findings:
+            needs = self.helper_for(finding)
+            if finding.fix is None:
+                self.unfixable.append(Unfixable(finding, finding.reason or "not fixable"))
+            elif needs in self.taken:
+                self.unfixable.append(Unfixable(finding, HELPER_TAKEN.format(helper=needs)))
+            else:
+                span = index.span(finding.line, finding.col, finding.end_line, finding.end_col)
+                self._targets.setdefault(span, finding)
+        for rename in renames:
+            span = index.span(rename.line, rename.col, rename.end_line, rename.end_col)
+            self._rename_at[span] = rename
+        self._lines = sorted({span[0] for span in (*self._targets, *self._rename_at)})
+        self._module_needs: set[str] = set()
+        self._local_needs: list[set[str]] = []  # per enclosing function
+        self._module_imports_celery = any(imports_celery(statement) for statement in tree.body)
+
+    def rewrite(self, tree: cst.Module) -> cst.Module:
+        if not self._lines:
+            return tree
+        new = tree.visit(self)
+        fixed = {id(f) for f in self.fixed}
+        self.unfixable += [
+            Unfixable(f, self.refused.get((f.code, f.message), UNLOCATED))
+            for f in self._targets.values()
+            if id(f) not in fixed
+        ]
+        self.unfixable.sort(key=lambda u: (u.finding.line, u.finding.col, u.finding.code))
+        return new
+
+    def helper_for(self, finding: Finding) -> str | None:
+        """The runtime name a fix needs imported."""
+        if finding.fix == "helper":
+            return self.settings.helper
+        return READ_HELPER if finding.fix == "read" else None
+
+    def imports_needed(self) -> list[str]:
+        """The runtime names the module must import at its top (not those imported locally,
+        beside a function's own local Celery import)."""
+        return sorted(self._module_needs)
+
+    def _need(self, name: str | None) -> None:
+        if name is not None:
+            (self._local_needs[-1] if self._local_needs else self._module_needs).add(name)
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        """A function that imports Celery itself, in a module that does not, gets its runtime
+        import there too, right after its own (the module imports Celery lazily)."""
+        needs = self._local_needs.pop()
+        body = updated_node.body
+        at = local_celery_import(body) if needs and not self._module_imports_celery else None
+        if at is None or not isinstance(body, cst.IndentedBlock):
+            for name in needs:
+                self._need(name)
+            return updated_node
+        aliases = [cst.ImportAlias(cst.Name(n)) for n in sorted(needs)]
+        dots = len(self.runtime_module) - len(self.runtime_module.lstrip("."))
+        module = cst.parse_expression(self.runtime_module[dots:])
+        assert isinstance(module, cst.Name | cst.Attribute)
+        new = cst.SimpleStatementLine(
+            [cst.ImportFrom(module=module, names=aliases, relative=[cst.Dot()] * dots)]
+        )
+        statements = [*body.body[: at + 1], new, *body.body[at + 1 :]]
+        return updated_node.with_changes(body=body.with_changes(body=statements))
+
+    def removable_imports(self, new: cst.Module) -> list[Rename]:
+        """Renames whose old import may now be unused.
+
+        RemoveImportsVisitor runs a full scope analysis (~0.2 s a file): only ask it when the
+        old name is no longer used as a name outside import statements (words in docstrings
+        and comments do not count), i.e. when it will remove something.
+        """
+        if not self.renamed:
+            return []
+        used = names_outside_imports(new.code)
+        result = []
+        for rename in self.renamed:
+            local = rename.old_asname or rename.old_name or rename.old_module.partition(".")[0]
+            if local not in used:
+                result.append(rename)
+        return result
+
+    # -- where to look -------------------------------------------------------------------------
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Descend only into nodes whose lines hold the start of an edit."""
+        descend = self._descend(node)
+        if isinstance(node, cst.FunctionDef):
+            self._local_needs.append(set())
+        if isinstance(node, cst.FormattedString):
+            self._fstring_quotes.append(node.end[:1] if descend else "")
+        return descend
+
+    def leave_FormattedString(
+        self, original_node: cst.FormattedString, updated_node: cst.FormattedString
+    ) -> cst.FormattedString:
+        self._fstring_quotes.pop()
+        return updated_node
+
+    def _descend(self, node: cst.CSTNode) -> bool:
+        position = self._positions.get(node)
+        if position is None or isinstance(node, cst.IndentedBlock):
+            return True  # a block's range starts after a decorator of its first statement
+        start = position.start.line
+        if isinstance(node, cst.FunctionDef | cst.ClassDef) and node.decorators:
+            start = self._positions[node.decorators[0]].start.line  # the range starts at `def`
+        i = bisect.bisect_left(self._lines, start)
+        return i < len(self._lines) and self._lines[i] <= position.end.line
+
+    # -- the rewrites --------------------------------------------------------------------------
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        updated_node = updated_node.with_changes(func=self._receiver(updated_node.func))
+        if not self._targets:
+            return updated_node
+        span = _span(self._positions[original_node])
+        finding = self._targets.get(span)
+        if finding is None:
+            return updated_node
+        func = updated_node.func
+        if finding.fix == "method":
+            if not (isinstance(func, cst.Attribute) and func.attr.value == finding.method):
+                return updated_node  # not the node the checker saw: left, listed as unlocated
+            call = updated_node.with_changes(
+                func=func.with_changes(attr=cst.Name(finding.new)), lpar=[], rpar=[]
+            )
+        elif finding.fix == "helper":
+            if finding.method != "__call__" and not (
+                isinstance(func, cst.Attribute) and func.attr.value == finding.method
+            ):
+                return updated_node
+            call = self._helper_call(updated_node)
+        else:  # "read" findings are Attributes: leave_Attribute
+            return updated_node
+        return self._await(finding, span, call, updated_node.lpar, updated_node.rpar)
+
+    def _await(
+        self,
+        finding: Finding,
+        span: Span,
+        call: cst.Call,
+        lpar: Sequence[cst.LeftParen],
+        rpar: Sequence[cst.RightParen],
+    ) -> cst.Await:
+        self.fixed.append(finding)
+        self._need(self.helper_for(finding))
+        awaited = cst.Await(expression=call, lpar=lpar, rpar=rpar)
+        if not awaited.lpar and self._word_follows(span):
+            # `t.delay()if c else d`: `)if` is fine, `await t.delayx()if` is not to libcst.
+            awaited = _parenthesize(awaited)
+        self._ours.add(id(awaited))
+        return awaited
+
+    def _word_follows(self, span: Span) -> bool:
+        """Is the call directly followed by a keyword (``if``, ``else``, ``for``, ``and``...)?"""
+        _, _, end_line, end_col = span
+        lines = self._index.lines
+        if not 1 <= end_line <= len(lines):
+            return False
+        rest = lines[end_line - 1][end_col : end_col + 1]
+        return rest.isidentifier() or rest.isdigit()
+
+    def _helper_call(self, node: cst.Call) -> cst.Call:
+        """``recv.m(a, k=v)`` -> ``run_blocking(recv.m, a, k=v)``;
+        ``canvas()`` -> ``run_blocking(canvas)``."""
+        space = node.whitespace_before_args
+        after_comma: cst.BaseParenthesizableWhitespace = (
+            space if isinstance(space, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace(" ")
+        )
+        # What stood between the callee and "(" (a comment, a line break) stays after it.
+        between = node.whitespace_after_func
+        if node.args:
+            comma = cst.Comma(whitespace_before=between, whitespace_after=after_comma)
+            first = cst.Arg(value=node.func, comma=comma)
+        else:
+            first = cst.Arg(value=node.func, whitespace_after_arg=between)
+        return cst.Call(
+            func=cst.Name(self.settings.helper),
+            args=[first, *node.args],
+            whitespace_before_args=space,
+        )
+
+    def _receiver(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """``await`` binds looser than ``.``, ``[]`` and ``()``: parenthesise ours there."""
+        if isinstance(node, cst.Await) and id(node) in self._ours and not node.lpar:
+            node = _parenthesize(node)
+            self._parenthesized.add(id(node))
+        return node
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        updated_node = updated_node.with_changes(value=self._receiver(updated_node.value))
+        if self._targets:
+            span = _span(self._positions[original_node])
+            finding = self._targets.get(span)
+            if (
+                finding is not None
+                and finding.fix == "read"
+                and updated_node.attr.value == finding.method
+            ):
+                return self._read(finding, span, updated_node)
+        return self._rename(original_node, updated_node)
+
+    def _read(self, finding: Finding, span: Span, node: cst.Attribute) -> cst.BaseExpression:
+        """``res.state`` -> ``await read_result(res, "state")``."""
+        value = node.value
+        if id(value) in self._parenthesized:  # an argument now: our receiver parens can go
+            value = value.with_changes(lpar=[], rpar=[])
+        # The dot's surroundings (a comment, a line break) move to the comma.
+        dot = node.dot
+        after: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
+        if isinstance(dot, cst.Dot) and isinstance(
+            dot.whitespace_after, cst.ParenthesizedWhitespace
+        ):
+            after = dot.whitespace_after
+        before = dot.whitespace_before if isinstance(dot, cst.Dot) else cst.SimpleWhitespace("")
+        # Inside an f-string the name takes the other quote: the same one ends the string
+        # before Python 3.12. Inside f-strings of both quotes it is left alone.
+        quotes = [q for q in ('"', "'") if q not in self._fstring_quotes]
+        if not quotes:
+            self.refused[(finding.code, finding.message)] = NESTED_QUOTES
+            return node
+        call = cst.Call(
+            func=cst.Name(READ_HELPER),
+            args=[
+                cst.Arg(value, comma=cst.Comma(whitespace_before=before, whitespace_after=after)),
+                cst.Arg(cst.SimpleString(f"{quotes[0]}{finding.method}{quotes[0]}")),
+            ],
+        )
+        return self._await(finding, span, call, node.lpar, node.rpar)
+
+    def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.Await:
+        # `await res.state` (nonsense, but valid) -> `await (await read_result(...))`
+        return updated_node.with_changes(expression=self._receiver(updated_node.expression))
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.BaseExpression:
+        return updated_node.with_changes(value=self._receiver(updated_node.value))
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self._rename(original_node, updated_node)
+
+    def _rename(
+        self, original_node: cst.Name | cst.Attribute, updated_node: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        if not self._rename_at:
+            return updated_node
+        rename = self._rename_at.get(_span(self._positions[original_node]))
+        if rename is None:
+            return updated_node
+        self.renamed.append(rename)
+        self._need(rename.new)
+        lpar = getattr(updated_node, "lpar", ())
+        rpar = getattr(updated_node, "rpar", ())
+        return cst.Name(rename.new, lpar=lpar, rpar=rpar)
