@@ -53,7 +53,8 @@ exit status: 0 nothing to change and no finding left; 1 files changed (or would,
 changed files alone exit 0; 2 usage or config error (e.g. a --runtime-module that resolves
 nowhere: nothing written); 3 a file could not be read, parsed or written (others were still
 processed, unless it was needed to wire the app: then nothing is written); 4 internal error
-(the message names the file; nothing is written). Options are also read from the [flake8]
+(the message names the file; nothing is written). Findings silenced by # noqa are listed
+as left alone and alone exit 0. Options are also read from the [flake8]
 section of setup.cfg, tox.ini or .flake8, like flake8-celery-async.
 """
 

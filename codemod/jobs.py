@@ -23,6 +23,8 @@ class Scan:
     path: str
     digest: str = ""
     findings: list[Finding] = field(default_factory=list)
+    silenced: list[tuple[Finding, str]] = field(default_factory=list)
+    """What the checker would report but for a ``# noqa`` comment (and the comment's kind)."""
     facts: list[project.CallFacts] = field(default_factory=list)
     parsed: bool = False
     generated: bool = False
@@ -51,11 +53,12 @@ class ScanJob:
         try:
             # The checker's own check, project index included: what it reports, we account for.
             ignore = ignores_for(path, self.ignore, self.per_file)
-            result = check_source(data, self.settings, self.select, ignore, path)
+            result = check_source(data, self.settings, self.select, ignore, path, silenced=True)
             if result.parsed and is_generated(data):
                 scan.generated = True
                 return scan
             scan.parsed, scan.error, scan.findings = result.parsed, result.error, result.findings
+            scan.silenced = result.silenced
             spans = [(f.line, f.col, f.end_line, f.end_col) for f in scan.findings]
             if any(f.fix for f in scan.findings):
                 scan.facts = project.call_facts(data, spans)

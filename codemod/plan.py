@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flake8_celery_async.analysis.analyzer import Finding
 
 from . import runtime
+from .edits import Unfixable
 from .fixer import Outcome
 from .report import HANDLERS, PROG, Summary
 from .writer import RuntimeWrite
@@ -49,6 +50,15 @@ class Plan:
 
 def items_of(items: list[tuple[Finding, str | None]]) -> list[Finding]:
     return [f for f, _ in items]
+
+
+def moved(item: Unfixable, delta: int) -> Unfixable:
+    """The same finding ``delta`` lines further down (imports added at the top moved it)."""
+    f = item.finding
+    if f.line <= 1:
+        return item
+    at = Finding(f.line + delta, f.col, f.end_line + delta, *f.as_tuple()[3:])
+    return Unfixable(at, item.reason)
 
 
 def offloaded(finding: Finding) -> Finding:

@@ -47,6 +47,7 @@ from .plan import (
     frameworks,
     instructions,
     items_of,
+    moved,
     offloaded,
 )
 from .report import Summary
@@ -112,6 +113,7 @@ class Planner:
         if s.internal:
             raise PlanFailed(4, "an internal error while reading the files: nothing written")
         valid = [sc for sc in scans if not sc.error]
+        s.silenced = [(sc.path, Unfixable(f, why)) for sc in valid for f, why in sc.silenced]
         fixable = [sc for sc in valid if any(f.fix for f in sc.findings)]
         pending = {
             os.path.abspath(sc.path): [(sc.path, Unfixable(f, f.reason or "")) for f in sc.findings]
@@ -376,4 +378,5 @@ class Planner:
             delta = outcome.new_data.count(b"\n") - outcome.data.count(b"\n")
             for notes in (s.notes, s.waits, s.in_tasks):
                 notes[:] = [(p, n + delta if p == path and n > 1 else n, t) for p, n, t in notes]
+            s.silenced = [(p, moved(u, delta) if p == path else u) for p, u in s.silenced]
         s.unfixable += [(path, u) for u in outcome.unfixable]

@@ -70,6 +70,9 @@ class Summary:
     changed: list[str] = field(default_factory=list)
     fixed: Counter[str] = field(default_factory=Counter)
     unfixable: list[tuple[str, Unfixable]] = field(default_factory=list)
+    silenced: list[tuple[str, Unfixable]] = field(default_factory=list)
+    """Findings the checker would report but for a ``# noqa`` comment: the user's decision,
+    listed, left alone, and no reason for exit status 1."""
     errors: list[tuple[str, str]] = field(default_factory=list)
     internal: list[tuple[str, str]] = field(default_factory=list)
     runtime: list[str] = field(default_factory=list)
@@ -101,17 +104,8 @@ class Summary:
             "skipped_generated": self.skipped_generated,
             "rewritten": self.changed,
             "fixed": dict(sorted(self.fixed.items())),
-            "unfixable": [
-                {
-                    "path": path,
-                    "line": u.finding.line,
-                    "col": u.finding.col + 1,
-                    "code": u.finding.code,
-                    "reason": u.reason,
-                    "message": u.finding.message,
-                }
-                for path, u in self.unfixable
-            ],
+            "unfixable": [_finding(path, u) for path, u in self.unfixable],
+            "silenced": [_finding(path, u) for path, u in self.silenced],
             "errors": [{"path": p, "error": e} for p, e in self.errors],
             "internal_errors": [{"path": p, "error": e} for p, e in self.internal],
             "runtime_module": self.runtime,
@@ -152,6 +146,18 @@ class Summary:
         return f"from {module} import BrokerUnavailable\n\n{HANDLERS[framework][1]}"
 
 
+def _finding(path: str, u: Unfixable) -> dict[str, Any]:
+    f = u.finding
+    return {
+        "path": path,
+        "line": f.line,
+        "col": f.col + 1,
+        "code": f.code,
+        "reason": u.reason,
+        "message": f.message,
+    }
+
+
 def print_summary(s: Summary, write: bool, out: TextIO | None = None) -> None:
     out = out or sys.stderr
 
@@ -171,10 +177,15 @@ def print_summary(s: Summary, write: bool, out: TextIO | None = None) -> None:
         say(f"app wired in: {', '.join(s.wired)}")
     if s.skipped_generated:
         say(f"skipped (@generated): {len(s.skipped_generated)}")
-    if s.unfixable:
-        say(f"unfixable findings: {len(s.unfixable)}")
+    for title, items in (
+        ("unfixable findings", s.unfixable),
+        ("left alone, silenced in the source (nothing to do)", s.silenced),
+    ):
+        if not items:
+            continue
+        say(f"{title}: {len(items)}")
         by_reason: dict[str, list[str]] = {}
-        for path, u in s.unfixable:
+        for path, u in items:
             by_reason.setdefault(u.reason, []).append(f"{path}:{u.finding.line} {u.finding.code}")
         for reason, where in sorted(by_reason.items()):
             say(f"  {reason} ({len(where)}):")

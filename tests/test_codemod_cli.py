@@ -770,3 +770,69 @@ def test_a_test_helper_is_fixed_by_the_first_run_and_left_by_the_second(
     written = snapshot(tmp_path)
     assert run(capsys, *mode, tmp_path).status == 0
     assert snapshot(tmp_path) == written
+
+
+def codemod_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed command line, as a user runs it (not ``main`` in this process)."""
+    command = [sys.executable, "-m", "celery_async_codemod", "--isolated", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+NOQA_VIEW = (
+    "from proj.tasks import add\n\n\n"
+    "async def view(x):\n"
+    "    add.delay(x)  # noqa: CEL001\n"
+    "    add.apply_async((x,))  # noqa\n"
+    "    return add.delay(  # noqa: CEL\n"
+    "        x,\n"
+    "    )\n"
+)
+
+
+def test_noqa_lines_are_listed_left_alone_and_need_nothing(tmp_path: Path) -> None:
+    """Findings a ``# noqa`` silences: the checker reports none of them; the codemod leaves
+    them alone, names each with file:line and the comment, and exits 0 for them alone."""
+    write(tmp_path / "view.py", NOQA_VIEW)
+    write(tmp_path / "quiet.py", "# flake8: noqa\n" + VIEW)
+    checker = subprocess.run(
+        [sys.executable, "-m", "flake8_celery_async", "--isolated", "."],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (checker.returncode, checker.stdout) == (0, "")
+    before = snapshot(tmp_path)
+    r = codemod_cli(tmp_path, "--check", "--report", "../r.json", ".")
+    assert r.returncode == 0, r.stderr
+    assert "left alone, silenced in the source (nothing to do): 4" in r.stderr
+    noqa = "  # noqa (3):\n    ./view.py:5 CEL001\n    ./view.py:6 CEL002\n    ./view.py:7 CEL001\n"
+    assert noqa in r.stderr
+    assert "  # flake8: noqa (1):\n    ./quiet.py:6 CEL001\n" in r.stderr
+    assert "unfixable" not in r.stderr
+    data = json.loads((tmp_path.parent / "r.json").read_text())
+    assert data["unfixable"] == [] and data["exit_status"] == 0
+    left = [(f["path"], f["line"], f["code"], f["reason"]) for f in data["silenced"]]
+    assert left == [
+        ("./quiet.py", 6, "CEL001", "# flake8: noqa"),
+        ("./view.py", 5, "CEL001", "# noqa"),
+        ("./view.py", 6, "CEL002", "# noqa"),
+        ("./view.py", 7, "CEL001", "# noqa"),
+    ]
+    assert snapshot(tmp_path) == before
+
+
+def test_noqa_lines_are_named_where_the_rewritten_file_has_them(tmp_path: Path) -> None:
+    """A rewrite in the same file adds an import above them: the lines named are the ones
+    the file has after the run, and they still carry their comment."""
+    view = write(tmp_path / "view.py", NOQA_VIEW + "\n\nasync def other(x):\n    add.delay(x)\n")
+    r = codemod_cli(tmp_path, "--no-factory", "--report", "../r.json", ".")
+    assert r.returncode == 1, r.stderr  # a file changed
+    assert "Rewriting ./view.py" in r.stderr
+    data = json.loads((tmp_path.parent / "r.json").read_text())
+    assert data["rewritten"] == ["./view.py"] and data["unfixable"] == []
+    lines = view.read_text().splitlines()
+    assert lines[0] == "from celery_asyncx import run_blocking"
+    named = [(f["line"], f["code"]) for f in data["silenced"]]
+    assert named == [(7, "CEL001"), (8, "CEL002"), (9, "CEL001")]
+    assert all("# noqa" in lines[n - 1] for n, _ in named)
+    again = codemod_cli(tmp_path, "--no-factory", ".")
+    assert again.returncode == 0, again.stderr  # only the noqa'd findings are left
+    assert "left alone, silenced in the source (nothing to do): 3" in again.stderr

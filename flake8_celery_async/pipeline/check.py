@@ -21,7 +21,7 @@ if False:  # for type checkers only: the analysis is imported once a file passes
 class FileResult:
     """What checking one file came to."""
 
-    __slots__ = ("cached", "error", "findings", "internal_error", "parsed", "path")
+    __slots__ = ("cached", "error", "findings", "internal_error", "parsed", "path", "silenced")
 
     def __init__(
         self,
@@ -31,9 +31,14 @@ class FileResult:
         internal_error: str | None = None,
         parsed: bool = False,
         cached: bool = False,
+        silenced: list[tuple[Finding, str]] | None = None,
     ) -> None:
         self.path = path
         self.findings = findings if findings is not None else []
+        self.silenced = silenced if silenced is not None else []
+        """The findings a ``# noqa`` comment silenced, each with the comment's kind (``# noqa``
+        or ``# flake8: noqa``); complete only when asked for (``check_source(silenced=True)``):
+        findings from the cache carry none."""
         self.error = error
         """Why the file could not be read, decoded or parsed (it was left alone)."""
         self.internal_error = internal_error
@@ -49,16 +54,21 @@ class FileResult:
     def as_tuple(self) -> tuple[object, ...]:
         """Plain data (for ``marshal``, from the CLI's forked children)."""
         findings = [f.as_tuple() for f in self.findings]
-        return self.path, findings, self.error, self.internal_error, self.parsed, self.cached
+        silenced = [(f.as_tuple(), why) for f, why in self.silenced]
+        return (
+            *(self.path, findings, self.error, self.internal_error, self.parsed, self.cached),
+            silenced,
+        )
 
     @classmethod
     def from_tuple(cls, data: Any) -> FileResult:
         """The inverse of :meth:`as_tuple`."""
         from ..findings import Finding
 
-        path, findings, error, internal_error, parsed, cached = data
+        path, findings, error, internal_error, parsed, cached, silenced = data
         found = [Finding(*f) for f in findings]
-        return cls(path, found, error, internal_error, parsed, cached)
+        quiet = [(Finding(*f), why) for f, why in silenced]
+        return cls(path, found, error, internal_error, parsed, cached, quiet)
 
 
 def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
@@ -178,9 +188,12 @@ def check_source(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     path: str = "<source>",
+    silenced: bool = False,
 ) -> FileResult:
     """Check one file's bytes. With a real ``path`` the project index of its root is used
-    (built once per process, see ``project``), so the CLI, the codemod and flake8 agree."""
+    (built once per process, see ``project``), so the CLI, the codemod and flake8 agree.
+    ``silenced``: also say which findings a ``# noqa`` comment silenced (the codemod lists
+    them); the cache holds only what is reported, so a file that mentions noqa is analysed."""
     result = FileResult(path)
     if not may_run_on_loop(data):
         return result
@@ -194,7 +207,9 @@ def check_source(
     from ..syntax.source import content_hash
 
     sha, key = content_hash(data), cache_key(settings, select, ignore)
-    cached = index.cached_findings(context.path, sha, key)
+    cached = None
+    if not (silenced and b"noqa" in data.lower()):  # the cache holds no silenced findings
+        cached = index.cached_findings(context.path, sha, key)
     if cached is not None:
         result.parsed = result.cached = True
         result.findings = [Finding(*f) for f in cached]  # type: ignore[arg-type]
@@ -242,21 +257,29 @@ def _check(
     assert isinstance(tree, ast.Module)
     findings = [f for f in analyze(tree, settings, context) if selected(f.code, select, ignore)]
     if findings and b"noqa" in data.lower():  # no "noqa" anywhere: nothing to look up
-        from ..syntax import noqa
-
-        text = decode(data)
-        lines = split_lines(text)
-        if noqa.file_is_ignored(lines):
-            findings = []
-        else:
-            logical = noqa.logical_line_map(text, lines)
-            findings = [
-                f
-                for f in findings
-                if not noqa.is_ignored(
-                    f.code,
-                    logical.get(f.line) or (lines[f.line - 1] if f.line <= len(lines) else ""),
-                )
-            ]
+        findings, result.silenced = apply_noqa(findings, data)
     result.findings = findings
     return result
+
+
+def apply_noqa(
+    findings: list[Finding], data: bytes
+) -> tuple[list[Finding], list[tuple[Finding, str]]]:
+    """(the findings reported, the findings a comment silenced with its kind): ``# noqa`` as
+    flake8 reads it, on the finding's logical line, or ``# flake8: noqa`` for the file."""
+    from ..syntax import noqa
+
+    text = decode(data)
+    lines = split_lines(text)
+    if noqa.file_is_ignored(lines):
+        return [], [(f, "# flake8: noqa") for f in findings]
+    logical = noqa.logical_line_map(text, lines)
+    kept: list[Finding] = []
+    quiet: list[tuple[Finding, str]] = []
+    for f in findings:
+        line = logical.get(f.line) or (lines[f.line - 1] if f.line <= len(lines) else "")
+        if noqa.is_ignored(f.code, line):
+            quiet.append((f, "# noqa"))
+        else:
+            kept.append(f)
+    return kept, quiet
