@@ -1,0 +1,266 @@
+"""Waiting for results on the Redis backend's pub/sub channels, without a thread.
+
+Celery's Redis backend stores a result with ``SET key value`` and, in the same pipeline,
+``PUBLISH key value``. A :class:`Subscriber` holds one subscriber connection per event loop
+and backend (``redis.asyncio``, which redis-py ships), subscribes to the keys of every
+waiting task on it, and reads each key once its subscription is confirmed, so a result
+stored before that is not missed. Commands are coalesced: many waits starting together
+cost one ``SUBSCRIBE`` and one ``MGET``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from redis.asyncio import connection as aio_connection
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+__all__ = ["Subscriber", "Watcher", "connection_params"]
+
+LINGER = 2.0  # seconds an idle subscriber keeps its connections for the next wait
+_PARAMS = ("host", "port", "db", "username", "password", "path", "credential_provider")
+
+
+class Watcher(Protocol):
+    """What a :class:`Subscriber` tells a wait about its keys."""
+
+    keys: Iterable[bytes]
+
+    def deliver(self, key: bytes, value: bytes | None) -> None:
+        """The stored value of ``key`` (None: nothing stored yet), or a published one."""
+
+    def fail(self, error: BaseException) -> None:
+        """The connection failed: no more values will come."""
+
+
+def connection_params(backend: Any) -> dict[str, Any] | None:
+    """Keyword arguments for a ``redis.asyncio`` connection to ``backend`` (Celery's
+    ``RedisBackend``), or None if it has no asyncio twin (a custom connection class)."""
+    params: dict[str, Any] = getattr(backend, "connparams", None) or {}
+    cls = params.get("connection_class")
+    name = cls.__name__ if cls is not None else "Connection"
+    async_cls = getattr(aio_connection, name, None)
+    if async_cls is None or not isinstance(params.get("db", 0), int):
+        return None
+    kept = {k: v for k, v in params.items() if k in _PARAMS or k.startswith("ssl_")}
+    return {"connection_class": async_cls, **kept}
+
+
+class Subscriber:
+    """One subscriber connection and one command connection to a Redis server, on one
+    event loop, shared by every wait on it."""
+
+    def __init__(self, params: dict[str, Any], timeout: float) -> None:
+        self._params = dict(params)
+        self._timeout = timeout  # connect and each command
+        self._reply_timeout = max(4 * timeout, 1.0)  # subscription confirmed, or broken
+        self._watchers: dict[bytes, set[Watcher]] = {}
+        self._sent: set[bytes] = set()  # the last command sent for these was SUBSCRIBE
+        self._unconfirmed: collections.Counter[bytes] = collections.Counter()
+        self._to_subscribe: set[bytes] = set()
+        self._to_unsubscribe: set[bytes] = set()
+        self._to_read: set[bytes] = set()
+        self._listener: Any = None  # the subscriber connection
+        self._commands: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._flushing: asyncio.Task[None] | None = None
+        self._reading: asyncio.Task[None] | None = None
+        self._idle: asyncio.TimerHandle | None = None
+
+    @property
+    def active(self) -> bool:
+        """Connected or waited on (for tests: nothing is left once this is False)."""
+        return bool(self._watchers or self._listener or self._reader or self._flushing)
+
+    def add(self, watcher: Watcher) -> None:
+        """Start delivering ``watcher``'s keys: their stored values, then what is published."""
+        self._cancel_idle()
+        for key in watcher.keys:
+            watchers = self._watchers.setdefault(key, set())
+            watchers.add(watcher)
+            if len(watchers) > 1 or key in self._to_unsubscribe:
+                self._to_unsubscribe.discard(key)
+                if key in self._sent and not self._unconfirmed[key]:
+                    self._to_read.add(key)  # subscribed already: read what is stored
+            else:
+                self._to_subscribe.add(key)
+        self._schedule(flush=True)
+
+    def remove(self, watcher: Watcher) -> None:
+        """Stop delivering to ``watcher``; unsubscribe keys nobody waits for any more."""
+        for key in watcher.keys:
+            watchers = self._watchers.get(key)
+            if watchers is None:
+                continue
+            watchers.discard(watcher)
+            if not watchers:
+                del self._watchers[key]
+                self._to_subscribe.discard(key)
+                self._to_read.discard(key)
+                if key in self._sent:
+                    self._to_unsubscribe.add(key)
+        self._schedule(flush=True)
+
+    def _schedule(self, flush: bool = False) -> None:
+        if flush and self._flushing is None and (self._to_subscribe or self._to_unsubscribe):
+            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+        if self._reading is None and self._to_read:
+            self._reading = asyncio.get_running_loop().create_task(self._read_stored())
+        if not self._watchers and self._flushing is None and self._idle is None:
+            self._idle = asyncio.get_running_loop().call_later(LINGER, self._close_if_idle)
+
+    async def _connect(self) -> Any:
+        """A new connection, fail-fast (no retries; connecting and its handshake bounded)."""
+        cls = self._params["connection_class"]
+        params = {k: v for k, v in self._params.items() if k != "connection_class"}
+        options = {"socket_timeout": None, "socket_connect_timeout": self._timeout}
+        options.update(params, retry=Retry(NoBackoff(), 0))
+        try:  # RESP2: RESP3 (redis-py 8's default) delivers messages as pushes
+            connection = cls(**options, protocol=2)
+        except TypeError:  # redis-py before 5 speaks only RESP2
+            connection = cls(**options)
+        try:
+            await asyncio.wait_for(connection.connect(), self._timeout)
+        except BaseException:
+            await _disconnect(connection)
+            raise
+        return connection
+
+    async def _flush(self) -> None:
+        """Send the subscriptions and unsubscriptions that wait (in one command each)."""
+        try:
+            while self._to_subscribe or self._to_unsubscribe:
+                if self._listener is None:
+                    self._listener = await self._connect()
+                    self._reader = asyncio.get_running_loop().create_task(
+                        self._listen(self._listener)
+                    )
+                listener = self._listener
+                subscribe, self._to_subscribe = self._to_subscribe, set()
+                unsubscribe, self._to_unsubscribe = self._to_unsubscribe, set()
+                if unsubscribe:
+                    self._sent -= unsubscribe
+                    await listener.send_command("UNSUBSCRIBE", *unsubscribe, check_health=False)
+                if subscribe:
+                    self._sent |= subscribe
+                    self._unconfirmed.update(subscribe)
+                    await listener.send_command("SUBSCRIBE", *subscribe, check_health=False)
+                    asyncio.get_running_loop().call_later(
+                        self._reply_timeout, self._check_confirmed, listener, subscribe
+                    )
+        except Exception as exc:
+            self._broken(exc)
+        finally:
+            self._flushing = None
+            self._schedule()
+
+    def _check_confirmed(self, listener: Any, keys: set[bytes]) -> None:
+        if listener is self._listener and any(self._unconfirmed[key] for key in keys):
+            self._broken(TimeoutError(f"no reply to SUBSCRIBE in {self._reply_timeout} s"))
+
+    async def _listen(self, listener: Any) -> None:
+        """Read the subscriber connection until it fails or is closed."""
+        try:
+            while True:
+                kind, key, data = await listener.read_response()
+                if kind == b"message":
+                    for watcher in list(self._watchers.get(key, ())):
+                        watcher.deliver(key, data)
+                elif kind == b"subscribe" and self._unconfirmed[key]:
+                    self._unconfirmed[key] -= 1
+                    if not self._unconfirmed[key]:
+                        del self._unconfirmed[key]
+                        if key in self._sent and key in self._watchers:
+                            self._to_read.add(key)
+                            self._schedule()
+        except Exception as exc:
+            self._broken(exc)
+        finally:
+            if self._reader is asyncio.current_task():  # cancelled by the loop's shutdown
+                self._reader = None
+                self._drop_connections()
+
+    async def _read_stored(self) -> None:
+        """``MGET`` the keys whose subscriptions are confirmed, for their watchers."""
+        try:
+            while self._to_read:
+                keys, self._to_read = list(self._to_read), set()
+                if self._commands is None:
+                    self._commands = await self._connect()
+                commands = self._commands
+                try:
+                    await commands.send_command("MGET", *keys, check_health=False)
+                    values = await asyncio.wait_for(commands.read_response(), self._timeout)
+                except BaseException:
+                    self._commands = None
+                    await _disconnect(commands)
+                    raise
+                for key, value in zip(keys, values, strict=True):
+                    for watcher in list(self._watchers.get(key, ())):
+                        watcher.deliver(key, value)
+        except Exception as exc:
+            self._broken(exc)
+        finally:
+            self._reading = None
+
+    def _broken(self, error: BaseException) -> None:
+        """The server is unreachable: fail every wait, drop both connections."""
+        watchers = {w for ws in self._watchers.values() for w in ws}
+        self._watchers.clear()
+        self._sent.clear()
+        self._unconfirmed.clear()
+        self._to_subscribe.clear()
+        self._to_unsubscribe.clear()
+        self._to_read.clear()
+        self._drop_connections()
+        for watcher in watchers:
+            watcher.fail(error)
+
+    def _drop_connections(self) -> None:
+        listener, self._listener = self._listener, None
+        commands, self._commands = self._commands, None
+        reader, self._reader = self._reader, None
+        if reader is not None and reader is not asyncio.current_task():
+            reader.cancel()
+        for connection in (listener, commands):
+            if connection is not None:
+                _close_now(connection)
+
+    def _cancel_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+
+    def _close_if_idle(self) -> None:
+        self._idle = None
+        if not self._watchers and self._flushing is None and self._reading is None:
+            self._sent.clear()
+            self._unconfirmed.clear()
+            self._to_unsubscribe.clear()
+            self._drop_connections()
+
+    def close(self) -> None:
+        """Drop the connections now (the event loop is closing)."""
+        self._cancel_idle()
+        self._broken(ConnectionError("closed"))
+
+
+def _close_now(connection: Any) -> None:
+    """Close a connection's socket without waiting: what redis-py does when one is
+    garbage collected (its ``disconnect`` is a coroutine, the writer's ``close`` is not)."""
+    writer = getattr(connection, "_writer", None)
+    with contextlib.suppress(Exception):
+        if writer is not None:
+            writer.close()
+    with contextlib.suppress(Exception):
+        connection._reader = connection._writer = None
+
+
+async def _disconnect(connection: Any) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(connection.disconnect(nowait=True), 1.0)
