@@ -1,5 +1,6 @@
 """Shared by the runtime benchmarks (outage.py, dispatch.py): the test suite's real-server
-helpers, the runtime laid out as the codemod lays it out, and result output."""
+helpers, the service the runtime tests run (on the installed ``celery_asyncx``), and result
+output."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ __all__ = ["REPO", "fmt", "percentile", "project", "table", "write_json"]
 
 
 def project() -> Path:
-    """A temp directory with ``celery_async.py`` and the FastAPI/Celery ``runtime_app.py``."""
+    """A temp directory with the FastAPI/Celery ``runtime_app.py``."""
     return write_runtime_project(Path(tempfile.mkdtemp(prefix="celery-async-bench-")))
 
 

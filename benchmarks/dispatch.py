@@ -35,7 +35,7 @@ from typing import Any
 import redis
 from _runtime import fmt, percentile, table, write_json  # first: it sets sys.path
 from celery import Celery
-from celery_async_codemod.celery_async import CeleryAsync
+from celery_asyncx import CeleryAsync
 from servers import RabbitMQServer, RedisServer
 
 BUDGET = {

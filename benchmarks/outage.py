@@ -12,7 +12,7 @@ dispatch), ``restart`` (restarted while the app is idle, then dispatching resume
 Variants: (i) ``plain`` ``record.apply_async(...)`` on the event loop; (ii) ``to_thread``
 ``await asyncio.to_thread(record.apply_async, ...)``, the widely shared "FastAPI and Celery"
 article's approach, stock Celery settings; (iii) ``x`` ``await record.apply_asyncx(...)``
-with codemod/celery_async.py. Default: all three for Redis paused, else (iii).
+with the celery_asyncx package. Default: all three for Redis paused, else (iii).
 
 Each variant gets a fresh broker (Redis: also the result backend, as the article sets it up,
 with an fsync-always append-only file so a killed Redis keeps what it acknowledged; RabbitMQ:
@@ -68,7 +68,7 @@ from storm import PROBES, Outcome, Prober, _client, _request
 VARIANTS = {
     "plain": "(i) plain .delay()",
     "to_thread": "(ii) asyncio.to_thread",
-    "x": "(iii) celery_async",
+    "x": "(iii) celery_asyncx",
 }
 FAULTS = ("pause", "kill", "drop", "alarm", "cold", "restart")
 BUDGET = {"lost": 0, "failure_p99": 1.0, "probe_p99": 0.050, "recovery": 1.0}

@@ -77,20 +77,21 @@ def rabbitmq(rabbitmq_node: RabbitMQServer) -> Iterator[RabbitMQServer]:
 
 
 def copy_runtime(directory: Path) -> Path:
-    """Put the runtime module into ``directory`` as ``celery_async.py``, as the codemod does."""
+    """Put the codemod's runtime module into ``directory`` as ``celery_async.py``, as the
+    codemod does (its own tests; the runtime's tests import the installed ``celery_asyncx``)."""
     target = directory / "celery_async.py"
     shutil.copyfile(REPO / "codemod" / "celery_async.py", target)
     return target
 
 
 def write_runtime_project(directory: Path) -> Path:
-    """Lay out ``celery_async.py`` and ``runtime_app.py`` (FastAPI + Celery) in ``directory``."""
-    copy_runtime(directory)
+    """Put ``runtime_app.py`` (FastAPI + Celery on the installed ``celery_asyncx``) in
+    ``directory``."""
     shutil.copyfile(REPO / "tests" / "runtime_app.py", directory / "runtime_app.py")
     return directory
 
 
 @pytest.fixture
 def runtime_project(tmp_path: Path) -> Path:
-    """A directory holding ``celery_async.py`` and ``runtime_app.py`` (FastAPI + Celery)."""
+    """A directory holding ``runtime_app.py`` (FastAPI + Celery on ``celery_asyncx``)."""
     return write_runtime_project(tmp_path)

@@ -1,7 +1,7 @@
 """A FastAPI service and its Celery app, for the runtime's end-to-end tests and benchmarks.
 
-Copied into a temporary directory next to ``celery_async.py`` (as the codemod would lay them
-out), then served by uvicorn and consumed by a Celery worker. Environment:
+Copied into a temporary directory (it imports the installed ``celery_asyncx``), then served by
+uvicorn and consumed by a Celery worker. Environment:
 
 ``BROKER_URL``   the broker; ``BACKEND_URL`` the result backend (default: a Redis broker,
                  none for RabbitMQ; ``none``: none)
@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from celery import Celery, signals
-from celery_async import BrokerUnavailable, CeleryAsync, create_celery_app, run_blocking
+from celery_asyncx import BrokerUnavailable, CeleryAsync, create_celery_app, run_blocking
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 

@@ -11,6 +11,13 @@ def test_mypy_strict() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_runtime_mypy_strict() -> None:
+    """celery-asyncx on its own, with its own configuration (as its users' CI would)."""
+    runtime = ROOT / "celery-asyncx"
+    result = run(tool("mypy"), "--strict", "src/celery_asyncx", cwd=runtime)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=" ".join)
 def test_ruff(command: list[str]) -> None:
     result = run(tool("ruff"), *command, ".", cwd=ROOT)
@@ -20,3 +27,4 @@ def test_ruff(command: list[str]) -> None:
 def test_package_is_typed() -> None:
     assert (ROOT / "flake8_celery_async" / "py.typed").is_file()
     assert (ROOT / "codemod" / "py.typed").is_file()
+    assert (ROOT / "celery-asyncx" / "src" / "celery_asyncx" / "py.typed").is_file()

@@ -19,13 +19,14 @@ from typing import Any
 import amqp.transport
 import pytest
 from celery.signals import before_task_publish
-from celery_async_codemod import celery_async
-from celery_async_codemod.celery_async import (
+from celery_asyncx import (
+    DEFAULTS,
     BrokerUnavailable,
     CeleryAsync,
     create_celery_app,
     run_blocking,
 )
+from celery_asyncx.dispatcher import dispatcher_for
 from kombu import Exchange, Queue
 from servers import RabbitMQServer
 
@@ -83,7 +84,7 @@ def test_the_pool_publishes_with_confirms_and_bounded_sockets(
             }
 
     async def main() -> dict[str, Any]:
-        return await celery_async._dispatcher(app).run(options)
+        return await dispatcher_for(app).run(options)
 
     inside = asyncio.run(main())
     assert inside == {
@@ -436,7 +437,7 @@ def test_a_dead_broker_gets_one_connection_attempt_per_cooldown(
         monkeypatch.undo()
         rabbitmq.restart()
     assert all(isinstance(e, BrokerUnavailable) for e in errors), errors[:1]
-    cooldown = celery_async.DEFAULTS["async_dispatch_cooldown"]
+    cooldown = DEFAULTS["async_dispatch_cooldown"]
     attempts.sort()
     gaps = [later[0] - earlier[1] for earlier, later in itertools.pairwise(attempts)]
     # never two at once, and each one at least a cooldown after the one before it failed

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import celery
-from conftest import copy_runtime
 from servers import CeleryWorker, RedisServer
 
 PROJECT = '''
@@ -17,7 +16,7 @@ import asyncio
 import os
 
 from celery import current_task, signals
-from celery_async import create_celery_app, run_blocking
+from celery_asyncx import create_celery_app, run_blocking
 
 app = create_celery_app(os.environ["BROKER_URL"], main="ctx")
 
@@ -53,7 +52,6 @@ def parent(self):
 def test_children_sent_through_the_pool_know_their_parent(
     tmp_path: Path, spawn: Callable[[Any], Any]
 ) -> None:
-    copy_runtime(tmp_path)
     (tmp_path / "ctx_app.py").write_text(textwrap.dedent(PROJECT))
     redis = spawn(RedisServer())
     spawn(CeleryWorker("ctx_app:app", cwd=tmp_path, env={"BROKER_URL": redis.url()}))

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from celery import chain
-from celery_async_codemod.celery_async import (
+from celery_asyncx import (
     AsyncTask,
     CeleryAsync,
     create_celery_app,

@@ -1,0 +1,28 @@
+"""Dispatch Celery tasks from ``async def`` code without stalling the loop.
+
+``CeleryAsync`` (tasks get ``delayx`` / ``apply_asyncx``, the app
+``send_taskx``), ``run_blocking`` for any other blocking Celery call,
+``read_result`` for result properties, and one exception,
+``BrokerUnavailable``. See the README for the settings and guarantees.
+"""
+
+from __future__ import annotations
+
+from .app import AsyncTask, CeleryAsync, create_celery_app
+from .blocking import run_blocking
+from .dispatcher import DEFAULTS
+from .errors import BrokerUnavailable
+from .results import read_result
+
+__all__ = [
+    "DEFAULTS",
+    "AsyncTask",
+    "BrokerUnavailable",
+    "CeleryAsync",
+    "__version__",
+    "create_celery_app",
+    "read_result",
+    "run_blocking",
+]
+
+__version__ = "0.2.0"
