@@ -75,7 +75,7 @@ def _no_join_guard() -> Iterator[None]:
 def test_many_waits_hold_no_thread_and_each_gets_its_own_value(
     backend_url: str, redis_server: RedisServer, start_worker: Callable[[str], CeleryWorker]
 ) -> None:
-    app, echo, _ = make_app(redis_server.url(), backend_url)
+    _, echo, _ = make_app(redis_server.url(), backend_url)
 
     async def main() -> None:
         results = await asyncio.gather(*(echo.delayx(n) for n in range(200)))
@@ -96,7 +96,7 @@ def test_many_waits_hold_no_thread_and_each_gets_its_own_value(
 def test_failure_propagates_as_get_does_and_is_cached(
     backend_url: str, redis_server: RedisServer, start_worker: Callable[[str], CeleryWorker]
 ) -> None:
-    app, echo, boom = make_app(redis_server.url(), backend_url)
+    app, _, boom = make_app(redis_server.url(), backend_url)
 
     async def main() -> None:
         failed = await boom.delayx("bad input")
@@ -195,7 +195,7 @@ def test_redis_down_gives_broker_unavailable_not_a_hang(redis_server: RedisServe
 def test_group_results_in_order(
     backend_url: str, redis_server: RedisServer, start_worker: Callable[[str], CeleryWorker]
 ) -> None:
-    app, echo, _ = make_app(redis_server.url(), backend_url)
+    _, echo, _ = make_app(redis_server.url(), backend_url)
 
     async def main() -> None:
         results = await run_blocking(group(echo.s(n) for n in range(5)).apply_async)
@@ -213,7 +213,7 @@ def test_disable_sync_subtasks_as_get(redis_server: RedisServer) -> None:
 
     async def main() -> None:
         _set_task_join_will_block(True)  # as inside a worker's task
-        with pytest.raises(RuntimeError, match="Never call result.get"):
+        with pytest.raises(RuntimeError, match=r"Never call result\.get"):
             await run_blocking(app.AsyncResult(stored).get, timeout=5)
         result = app.AsyncResult(stored)
         assert await run_blocking(result.get, timeout=5, disable_sync_subtasks=False) == 7

@@ -13,6 +13,7 @@ from .blocking import run_blocking
 from .dispatcher import DEFAULTS
 from .errors import BrokerUnavailable
 from .results import read_result
+from .waits import wait_result
 
 __all__ = [
     "DEFAULTS",
@@ -23,6 +24,7 @@ __all__ = [
     "create_celery_app",
     "read_result",
     "run_blocking",
+    "wait_result",
 ]
 
 __version__ = "0.2.0"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import Celery, current_app
 
 from .dispatcher import dispatcher_for
+from .waits import routed
 
 __all__ = ["app_of", "run_blocking"]
 
@@ -33,8 +34,11 @@ async def run_blocking(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs)
     ``await run_blocking(chain(a.s(), b.s()).apply_async)``,
     ``await run_blocking(res.get, timeout=5)``,
     ``await run_blocking(app.control.inspect().active)``. Same pool, cap
-    and :class:`BrokerUnavailable` as :meth:`AsyncTask.delayx`.
+    and :class:`BrokerUnavailable` as :meth:`AsyncTask.delayx`. A result
+    wait (``res.get``/``res.wait``, a group's ``get``/``join``) holds no
+    thread: see :func:`celery_asyncx.waits.wait_result`.
     """
-    app = app_of(fn)
-    # Result waits (a bound AsyncResult.get / wait) are routed here.
-    return await dispatcher_for(app).run(fn, *args, **kwargs)
+    wait = routed(fn, args, kwargs)  # a result's get/wait, a group's get/join
+    if wait is not None:
+        return cast(R, await wait)  # without holding a thread
+    return await dispatcher_for(app_of(fn)).run(fn, *args, **kwargs)

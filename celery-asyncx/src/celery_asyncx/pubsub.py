@@ -23,13 +23,16 @@ from redis.backoff import NoBackoff
 __all__ = ["Subscriber", "Watcher", "connection_params"]
 
 LINGER = 2.0  # seconds an idle subscriber keeps its connections for the next wait
+TIDY = 0.1  # seconds until keys no wait needs any more are unsubscribed
 _PARAMS = ("host", "port", "db", "username", "password", "path", "credential_provider")
 
 
 class Watcher(Protocol):
     """What a :class:`Subscriber` tells a wait about its keys."""
 
-    keys: Iterable[bytes]
+    @property
+    def keys(self) -> Iterable[bytes]:
+        """The Redis keys (channels) it waits on."""
 
     def deliver(self, key: bytes, value: bytes | None) -> None:
         """The stored value of ``key`` (None: nothing stored yet), or a published one."""
@@ -75,7 +78,9 @@ class Subscriber:
     @property
     def active(self) -> bool:
         """Connected or waited on (for tests: nothing is left once this is False)."""
-        return bool(self._watchers or self._listener or self._reader or self._flushing)
+        return bool(
+            self._watchers or self._listener or self._reader or self._flushing or self._reading
+        )
 
     def add(self, watcher: Watcher) -> None:
         """Start delivering ``watcher``'s keys: their stored values, then what is published."""
@@ -92,7 +97,10 @@ class Subscriber:
         self._schedule(flush=True)
 
     def remove(self, watcher: Watcher) -> None:
-        """Stop delivering to ``watcher``; unsubscribe keys nobody waits for any more."""
+        """Stop delivering to ``watcher``. Keys nobody waits for any more are unsubscribed
+        shortly (or, when no wait is left, by closing the connection after ``LINGER``),
+        from a timer: this runs when a wait ends, also while the event loop shuts down,
+        when a task started now would be destroyed pending."""
         for key in watcher.keys:
             watchers = self._watchers.get(key)
             if watchers is None:
@@ -104,21 +112,34 @@ class Subscriber:
                 self._to_read.discard(key)
                 if key in self._sent:
                     self._to_unsubscribe.add(key)
-        self._schedule(flush=True)
+        if self._idle is None:
+            delay = TIDY if self._watchers else LINGER
+            self._idle = asyncio.get_running_loop().call_later(delay, self._tidy)
 
     def _schedule(self, flush: bool = False) -> None:
+        loop = asyncio.get_running_loop()
         if flush and self._flushing is None and (self._to_subscribe or self._to_unsubscribe):
-            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+            self._flushing = loop.create_task(self._flush())
         if self._reading is None and self._to_read:
-            self._reading = asyncio.get_running_loop().create_task(self._read_stored())
-        if not self._watchers and self._flushing is None and self._idle is None:
-            self._idle = asyncio.get_running_loop().call_later(LINGER, self._close_if_idle)
+            self._reading = loop.create_task(self._read_stored())
+
+    def _tidy(self) -> None:
+        self._idle = None
+        if self._watchers:
+            self._schedule(flush=True)
+        elif self._flushing is None and self._reading is None:
+            self._sent.clear()
+            self._unconfirmed.clear()
+            self._to_unsubscribe.clear()
+            self._drop_connections()
+        else:  # busy: look again later
+            self._idle = asyncio.get_running_loop().call_later(TIDY, self._tidy)
 
     async def _connect(self) -> Any:
         """A new connection, fail-fast (no retries; connecting and its handshake bounded)."""
         cls = self._params["connection_class"]
         params = {k: v for k, v in self._params.items() if k != "connection_class"}
-        options = {"socket_timeout": None, "socket_connect_timeout": self._timeout}
+        options: dict[str, Any] = {"socket_timeout": None, "socket_connect_timeout": self._timeout}
         options.update(params, retry=Retry(NoBackoff(), 0))
         try:  # RESP2: RESP3 (redis-py 8's default) delivers messages as pushes
             connection = cls(**options, protocol=2)
@@ -127,7 +148,7 @@ class Subscriber:
         try:
             await asyncio.wait_for(connection.connect(), self._timeout)
         except BaseException:
-            await _disconnect(connection)
+            _close_now(connection)
             raise
         return connection
 
@@ -158,6 +179,8 @@ class Subscriber:
         finally:
             self._flushing = None
             self._schedule()
+            if not self._watchers and self._idle is None:
+                self._idle = asyncio.get_running_loop().call_later(LINGER, self._tidy)
 
     def _check_confirmed(self, listener: Any, keys: set[bytes]) -> None:
         if listener is self._listener and any(self._unconfirmed[key] for key in keys):
@@ -198,7 +221,7 @@ class Subscriber:
                     values = await asyncio.wait_for(commands.read_response(), self._timeout)
                 except BaseException:
                     self._commands = None
-                    await _disconnect(commands)
+                    _close_now(commands)
                     raise
                 for key, value in zip(keys, values, strict=True):
                     for watcher in list(self._watchers.get(key, ())):
@@ -236,19 +259,6 @@ class Subscriber:
             self._idle.cancel()
             self._idle = None
 
-    def _close_if_idle(self) -> None:
-        self._idle = None
-        if not self._watchers and self._flushing is None and self._reading is None:
-            self._sent.clear()
-            self._unconfirmed.clear()
-            self._to_unsubscribe.clear()
-            self._drop_connections()
-
-    def close(self) -> None:
-        """Drop the connections now (the event loop is closing)."""
-        self._cancel_idle()
-        self._broken(ConnectionError("closed"))
-
 
 def _close_now(connection: Any) -> None:
     """Close a connection's socket without waiting: what redis-py does when one is
@@ -259,8 +269,3 @@ def _close_now(connection: Any) -> None:
             writer.close()
     with contextlib.suppress(Exception):
         connection._reader = connection._writer = None
-
-
-async def _disconnect(connection: Any) -> None:
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(connection.disconnect(nowait=True), 1.0)

@@ -9,6 +9,7 @@ from celery.result import AsyncResult
 from kombu.common import maybe_declare
 
 from .dispatcher import dispatcher_for
+from .waits import wait_result
 
 __all__ = ["LoopSafeResult", "fail_fast_backend", "read_result"]
 
@@ -59,6 +60,12 @@ class LoopSafeResult(AsyncResult):  # type: ignore[misc]
     @backend.setter
     def backend(self, value: Any) -> None:
         self._backend = value
+
+    async def getx(self, timeout: float | None = None, **options: Any) -> Any:
+        """``get(timeout, ...)``, awaited without holding a thread: same
+        arguments, value, exceptions and cache (see
+        :func:`celery_asyncx.waits.wait_result`)."""
+        return await wait_result(self, timeout, **options)
 
     def __del__(self) -> None:
         try:

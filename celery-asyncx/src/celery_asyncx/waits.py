@@ -18,6 +18,7 @@ A wait that is cancelled unsubscribes (or stops being polled) at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import weakref
 from collections.abc import Callable, Coroutine, Iterable
@@ -45,7 +46,7 @@ class _Watch:
 
     def __init__(self, results: Iterable[AsyncResult]) -> None:
         self.results = {_key(result): result for result in results}
-        self.keys = list(self.results)
+        self.keys: list[bytes] = list(self.results)
         self.queue: asyncio.Queue[tuple[AsyncResult, dict[str, Any] | None] | BaseException]
         self.queue = asyncio.Queue()
         self._unseen = set(self.keys)
@@ -63,7 +64,7 @@ class _Watch:
         """A stored or published value (Redis): decoded as the result's backend does."""
         try:
             meta = None if value is None else self.results[key].backend.decode_result(value)
-        except Exception as exc:  # noqa: BLE001 - the wait raises it
+        except Exception as exc:  # the wait raises it
             self.fail(exc)
             return
         self.put(key, meta)
@@ -72,10 +73,10 @@ class _Watch:
         self.queue.put_nowait(error)
 
 
-def _key(result: AsyncResult) -> Any:
+def _key(result: AsyncResult) -> bytes:
     """The backend's key for ``result`` (a Redis channel), else its id."""
     key_for = getattr(result.backend, "get_key_for_task", None)
-    return result.id if key_for is None else key_for(result.id)
+    return str(result.id).encode() if key_for is None else bytes(key_for(result.id))
 
 
 class _Poller:
@@ -111,10 +112,8 @@ class _Poller:
                 if not due:
                     self._wake.clear()
                     soonest = min(when for when, _, _ in self._due.values())
-                    try:
+                    with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), soonest - now)
-                    except asyncio.TimeoutError:
-                        pass
                     continue
                 await self._poll(due[:POLL_BATCH])
         finally:
@@ -123,8 +122,9 @@ class _Poller:
     async def _poll(self, watches: list[_Watch]) -> None:
         ids = list({r.id: None for w in watches for r in w.results.values()})
         try:
-            metas = dict(zip(ids, await dispatcher_for(self._app).run(self._fetch, self._app, ids)))
-        except Exception as exc:  # noqa: BLE001 - each wait raises it
+            found = await dispatcher_for(self._app).run(self._fetch, self._app, ids)
+            metas = dict(zip(ids, found, strict=True))
+        except Exception as exc:  # each wait raises it
             for watch in watches:
                 watch.fail(exc)
             metas = {}
@@ -290,10 +290,9 @@ async def wait_results(
 def _wait_any(
     result: Any, timeout: float | None, propagate: bool, interval: float
 ) -> Coroutine[Any, Any, Any]:
-    options = {"timeout": timeout, "propagate": propagate, "interval": interval}
     if isinstance(result, ResultSet):
-        return wait_results(result, disable_sync_subtasks=False, **options)
-    return wait_result(result, disable_sync_subtasks=False, **options)
+        return wait_results(result, timeout, propagate, interval, disable_sync_subtasks=False)
+    return wait_result(result, timeout, propagate, interval, disable_sync_subtasks=False)
 
 
 _WAITS: dict[Any, Callable[..., Coroutine[Any, Any, Any]]] = {
