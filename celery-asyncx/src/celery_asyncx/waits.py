@@ -18,7 +18,6 @@ A wait that is cancelled unsubscribes (or stops being polled) at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import weakref
 from collections.abc import Callable, Coroutine, Iterable
@@ -32,12 +31,10 @@ from celery.result import AsyncResult, ResultSet, assert_will_not_block
 
 from .dispatcher import dispatcher_for
 from .errors import BrokerUnavailable, is_unavailable
+from .polling import Poller
 from .pubsub import Subscriber, connection_params
 
 __all__ = ["routed", "wait_result", "wait_results"]
-
-FIRST_POLL = 0.02  # seconds until the second poll; doubling up to ``interval``
-POLL_BATCH = 100  # most task ids one poll call reads
 
 
 class _Watch:
@@ -57,6 +54,11 @@ class _Watch:
         return not self._unseen
 
     def put(self, key: bytes, meta: dict[str, Any] | None) -> None:
+        """What was read for ``key``. "Nothing stored yet" wakes the wait only the first
+        time (it then knows the state was read): a poll finding a thousand results still
+        pending must not wake a thousand waits."""
+        if meta is None and key not in self._unseen:
+            return
         self._unseen.discard(key)
         self.queue.put_nowait((self.results[key], meta))
 
@@ -79,73 +81,7 @@ def _key(result: AsyncResult) -> bytes:
     return str(result.id).encode() if key_for is None else bytes(key_for(result.id))
 
 
-class _Poller:
-    """Polls one app's result backend for the waits of one event loop: every wait that is
-    due, in one call on the app's dispatch pool, one call at a time."""
-
-    def __init__(self, app: Any, fetch: Callable[[Any, list[str]], list[dict[str, Any]]]):
-        self._app, self._fetch = app, fetch
-        self._due: dict[_Watch, list[float]] = {}  # watch -> [when, interval, most]
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
-
-    @property
-    def active(self) -> bool:
-        return bool(self._due or self._task)
-
-    def add(self, watch: _Watch, interval: float) -> None:
-        loop = asyncio.get_running_loop()
-        self._due[watch] = [loop.time(), FIRST_POLL, max(interval, FIRST_POLL)]
-        self._wake.set()
-        if self._task is None:
-            self._task = loop.create_task(self._run())
-
-    def remove(self, watch: _Watch) -> None:
-        self._due.pop(watch, None)
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while self._due:
-                now = loop.time()
-                due = [w for w, (when, _, _) in self._due.items() if when <= now]
-                if not due:
-                    self._wake.clear()
-                    soonest = min(when for when, _, _ in self._due.values())
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), soonest - now)
-                    continue
-                await self._poll(due[:POLL_BATCH])
-        finally:
-            self._task = None
-
-    async def _poll(self, watches: list[_Watch]) -> None:
-        ids = list({r.id: None for w in watches for r in w.results.values()})
-        try:
-            found = await dispatcher_for(self._app).run(self._fetch, self._app, ids)
-            metas = dict(zip(ids, found, strict=True))
-        except Exception as exc:  # each wait raises it
-            for watch in watches:
-                watch.fail(exc)
-            metas = {}
-        now = asyncio.get_running_loop().time()
-        for watch in watches:
-            schedule = self._due.get(watch)
-            if schedule is None or not metas:
-                continue
-            for key, result in watch.results.items():
-                watch.put(key, metas[result.id])
-            schedule[0] = now + schedule[1]
-            schedule[1] = min(schedule[1] * 2, schedule[2])
-
-
-def _fetch(app: Any, ids: list[str]) -> list[dict[str, Any]]:
-    """In a pool thread: the state of each task (the backend there is fail-fast)."""
-    backend = app.backend
-    return [backend.get_task_meta(task_id) for task_id in ids]
-
-
-_Source = Subscriber | _Poller
+_Source = Subscriber | Poller
 _sources: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, _Source]] = (
     weakref.WeakKeyDictionary()
 )
@@ -166,7 +102,7 @@ def _source(result: Any) -> _Source | None:
     source = sources.get(key)
     if source is None:
         timeout = dispatcher_for(result.app).timeout
-        source = Subscriber(params, timeout) if params else _Poller(result.app, _fetch)
+        source = Subscriber(params, timeout) if params else Poller(result.app)
         sources[key] = source
     return source
 
