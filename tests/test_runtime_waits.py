@@ -50,11 +50,16 @@ def make_app(broker: str, backend: str) -> tuple[CeleryAsync, Any, Any]:
     return app, echo, boom
 
 
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One database per test process: Celery before 5.7 creates the tables once per process
+    (its session manager is a default argument), so a second database would have none."""
+    return f"db+sqlite:///{tmp_path_factory.mktemp('results') / 'results.sqlite'}"
+
+
 @pytest.fixture(params=["redis", "sqlite"])
-def backend_url(request: pytest.FixtureRequest, redis_server: RedisServer, tmp_path: Path) -> str:
-    if request.param == "redis":
-        return redis_server.url(1)
-    return f"db+sqlite:///{tmp_path / 'results.sqlite'}"
+def backend_url(request: pytest.FixtureRequest, redis_server: RedisServer, sqlite_url: str) -> str:
+    return redis_server.url(1) if request.param == "redis" else sqlite_url
 
 
 @pytest.fixture
