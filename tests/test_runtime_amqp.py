@@ -26,7 +26,7 @@ from celery_asyncx import (
     create_celery_app,
     run_blocking,
 )
-from celery_asyncx.dispatcher import dispatcher_for
+from celery_asyncx.routing import pool_of
 from kombu import Exchange, Queue
 from servers import RabbitMQServer
 
@@ -84,7 +84,7 @@ def test_the_pool_publishes_with_confirms_and_bounded_sockets(
             }
 
     async def main() -> dict[str, Any]:
-        return await dispatcher_for(app).run(options)
+        return await pool_of(app).run(options)
 
     inside = asyncio.run(main())
     assert inside == {
