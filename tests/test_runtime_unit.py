@@ -38,8 +38,9 @@ from celery_asyncx import (
     run_blocking,
 )
 from celery_asyncx.blocking import app_of
-from celery_asyncx.dispatcher import THREAD_NAME_PREFIX, dispatcher_for
+from celery_asyncx.dispatcher import THREAD_NAME_PREFIX
 from celery_asyncx.results import LoopSafeResult
+from celery_asyncx.routing import pool_of
 from conftest import REPO, copy_runtime
 from kombu.exceptions import EncodeError, OperationalError
 from servers import RedisServer, wait_until
@@ -306,7 +307,7 @@ def test_the_pool_has_fail_fast_handles_of_its_own(
     )
 
     async def main() -> tuple[dict[str, Any], dict[str, Any]]:
-        pool = dispatcher_for(app)  # run_blocking(f) would pick f.__self__.app
+        pool = pool_of(app)  # run_blocking(f) would pick f.__self__.app
         return await pool.run(handles, app), handles(app)
 
     inside, outside = asyncio.run(main())
@@ -884,3 +885,7 @@ def test_run_blocking_finds_the_app_of_a_bound_app_method() -> None:
     assert app_of(mine.send_task) is mine
     assert app_of(mine.control.revoke) is mine
     assert app_of(print) is other
+    # run_blocking(getattr, result, "state"); run_blocking(group(...)) called as it is
+    assert app_of(getattr, mine.AsyncResult("x"), "state") is mine
+    assert app_of(celery.group(mine.signature("a"), mine.signature("b"))) is mine
+    assert app_of(print, object()) is other

@@ -9,10 +9,9 @@
 from __future__ import annotations
 
 from .app import AsyncTask, CeleryAsync, create_celery_app
-from .blocking import run_blocking
+from .blocking import read_result, run_blocking
 from .dispatcher import DEFAULTS
 from .errors import BrokerUnavailable
-from .results import read_result
 from .waits import wait_result
 
 __all__ = [

@@ -11,7 +11,7 @@ from kombu.common import maybe_declare
 from .dispatcher import dispatcher_for
 from .waits import wait_result
 
-__all__ = ["LoopSafeResult", "fail_fast_backend", "read_result"]
+__all__ = ["LoopSafeResult", "fail_fast_backend"]
 
 
 def fail_fast_backend(app: Any, timeout: float) -> Any:
@@ -32,12 +32,6 @@ def fail_fast_backend(app: Any, timeout: float) -> Any:
     return backend
 
 
-async def read_result(result: Any, attribute: str) -> Any:
-    """Await a result property that queries the backend:
-    ``await read_result(res, "state")``."""
-    return await dispatcher_for(result.app).run(getattr, result, attribute)
-
-
 class LoopSafeResult(AsyncResult):  # type: ignore[misc]
     """The app's ``AsyncResult``.
 
@@ -51,6 +45,10 @@ class LoopSafeResult(AsyncResult):  # type: ignore[misc]
 
     def __init__(self, id: str, backend: Any = None, *a: Any, **k: Any):
         super().__init__(id, backend, *a, **k)
+        # A task's AsyncResult passes the backend of the thread that made
+        # it; only a backend other than the app's is the result's own.
+        if backend is not None and backend is self.app.backend:
+            backend = None
         self._backend = backend
 
     @property
