@@ -550,6 +550,55 @@ def test_no_threads_leak_across_app_instances(redis_server: RedisServer) -> None
     wait_until(collected, 5, "pool threads to stop")
 
 
+QUIET_EXIT = """
+import asyncio, gc, os, signal, sys
+from celery import Celery
+from celery.exceptions import TimeoutError
+from celery_asyncx import create_celery_app, run_blocking
+
+url, kind, when = sys.argv[1:4]
+app = create_celery_app(url) if kind == "CeleryAsync" else Celery("plain", broker=url, backend=url)
+
+@app.task(name="quiet.t")
+def t(): ...
+
+kept = []
+
+async def main():
+    results = [await run_blocking(t.delay) for _ in range(10)]
+    for result in results[:4]:  # waits that subscribe, and time out: nothing stores a result
+        try:
+            await run_blocking(result.get, timeout=0.2)
+        except TimeoutError:
+            pass
+    if when != "up":
+        os.kill(int(sys.argv[4]), signal.SIGKILL)  # the Redis server goes away
+    if when == "gc":  # collected while the loop runs: the cleanup meets the dead server
+        del results
+        gc.collect()
+        await asyncio.sleep(1.0)
+    else:  # still referenced at interpreter exit
+        kept.extend(results)
+
+asyncio.run(main())
+print("done")
+"""
+
+
+@pytest.mark.parametrize("when", ["up", "gone", "gc"])
+@pytest.mark.parametrize("kind", ["CeleryAsync", "Celery"])
+def test_nothing_is_printed_at_garbage_collection_or_exit(
+    tmp_path: Path, redis_server: RedisServer, kind: str, when: str
+) -> None:
+    """0.1.0 printed ``Exception ignored in _LoopSafeResult.__del__ ... Retry limit exceeded``
+    (or ``sys.meta_path is None``) for every result still around at exit after result waits."""
+    script = tmp_path / "quiet.py"
+    script.write_text(QUIET_EXIT)
+    argv = [sys.executable, str(script), redis_server.url(), kind, when, str(redis_server.pid)]
+    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "done\n", "")
+
+
 def test_pool_shuts_down_at_interpreter_exit(tmp_path: Path, redis_server: RedisServer) -> None:
     script = tmp_path / "main.py"
     script.write_text(

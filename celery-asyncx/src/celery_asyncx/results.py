@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import sys
 from typing import Any, cast
 
 from celery.result import AsyncResult
@@ -40,16 +43,19 @@ class LoopSafeResult(AsyncResult):  # type: ignore[misc]
     garbage collected on an event loop thread, its cleanup (the Redis
     backend unsubscribes, and reconnects if it must) runs in the pool, or
     is skipped if the pool refuses (Celery then unsubscribes when the
-    result arrives).
+    result arrives). The cleanup never raises, and is skipped at
+    interpreter exit (the connections close with the process).
     """
 
     def __init__(self, id: str, backend: Any = None, *a: Any, **k: Any):
         super().__init__(id, backend, *a, **k)
+        # What Celery set: the backend passed, or this thread's. Its result
+        # consumer is the one that may be subscribed to this result.
+        home = self.__dict__["_backend"]
+        self._home = home
         # A task's AsyncResult passes the backend of the thread that made
         # it; only a backend other than the app's is the result's own.
-        if backend is not None and backend is self.app.backend:
-            backend = None
-        self._backend = backend
+        self._backend = None if home is self.app.backend else home
 
     @property
     def backend(self) -> Any:
@@ -66,12 +72,21 @@ class LoopSafeResult(AsyncResult):  # type: ignore[misc]
         return await wait_result(self, timeout, **options)
 
     def __del__(self) -> None:
+        home = self.__dict__.get("_home")
+        if home is None or sys.is_finalizing():
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop in this thread: blocking is fine
-            super().__del__()
+            self._forget(home)
             return
         # __del__ runs wherever garbage is collected, even inside the
         # pool's own locks: hand the cleanup over from the next turn.
-        app, cleanup = self.app, super().__del__
-        loop.call_soon(lambda: dispatcher_for(app).run_soon(cleanup))
+        app, forget = self.app, functools.partial(self._forget, home)
+        loop.call_soon(lambda: dispatcher_for(app).run_soon(forget))
+
+    def _forget(self, backend: Any) -> None:
+        """What ``AsyncResult.__del__`` does, without raising: nothing is
+        left to tell anyone if the backend cannot be reached."""
+        with contextlib.suppress(Exception):
+            backend.remove_pending_result(self)
