@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import redis
-from celery import group
+from celery import Celery, chain, group
 from celery._state import _set_task_join_will_block
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery_asyncx import BrokerUnavailable, CeleryAsync, run_blocking
@@ -101,7 +101,7 @@ def test_many_waits_hold_no_thread_and_each_gets_its_own_value(
 def test_failure_propagates_as_get_does_and_is_cached(
     backend_url: str, redis_server: RedisServer, start_worker: Callable[[str], CeleryWorker]
 ) -> None:
-    app, _, boom = make_app(redis_server.url(), backend_url)
+    app, echo, boom = make_app(redis_server.url(), backend_url)
 
     async def main() -> None:
         failed = await boom.delayx("bad input")
@@ -117,6 +117,10 @@ def test_failure_propagates_as_get_does_and_is_cached(
             assert (again.state, again.result) == ("FAILURE", error)
         finally:
             redis_server.resume()
+        # follow_parents: the chain stops at its failed first task, as get() reports
+        chained = await run_blocking(chain(boom.si("parent failed"), echo.si(1)).apply_async)
+        with pytest.raises(ValueError, match="parent failed"):
+            await chained.getx(timeout=GENEROUS)
 
     asyncio.run(main())
 
@@ -131,6 +135,23 @@ def test_a_result_stored_before_the_wait_is_not_missed(
     async def main() -> None:
         assert await run_blocking(app.AsyncResult(stored).get, timeout=5) == {"answer": 42}
         assert await wait_result(app.AsyncResult(stored), timeout=5) == {"answer": 42}
+
+    asyncio.run(main())
+
+
+def test_a_plain_celery_app_waits_the_same_way(
+    backend_url: str, redis_server: RedisServer, start_worker: Callable[[str], CeleryWorker]
+) -> None:
+    app = Celery("waits_app", broker=redis_server.url(), backend=backend_url)
+
+    async def main() -> None:
+        results = [await run_blocking(app.send_task, "waits.echo", (n,)) for n in range(50)]
+        before = thread_count(os.getpid())
+        waits = [asyncio.ensure_future(run_blocking(r.get, timeout=600)) for r in results]
+        await asyncio.sleep(0.5)
+        assert thread_count(os.getpid()) - before <= 24 and not any(w.done() for w in waits)
+        start_worker(backend_url)
+        assert await asyncio.wait_for(asyncio.gather(*waits), GENEROUS) == list(range(50))
 
     asyncio.run(main())
 
