@@ -60,8 +60,10 @@ class Subscriber:
 
     def __init__(self, params: dict[str, Any], timeout: float) -> None:
         self._params = dict(params)
-        self._timeout = timeout  # connect and each command
-        self._reply_timeout = max(4 * timeout, 1.0)  # subscription confirmed, or broken
+        self._timeout = timeout  # the TCP connect
+        # connecting, a command's reply, a subscription's confirmation: a busy event loop
+        # may read a reply late, which must not count as an outage
+        self._reply_timeout = max(4 * timeout, 1.0)
         self._watchers: dict[bytes, set[Watcher]] = {}
         self._sent: set[bytes] = set()  # the last command sent for these was SUBSCRIBE
         self._unconfirmed: collections.Counter[bytes] = collections.Counter()
@@ -145,8 +147,8 @@ class Subscriber:
             connection = cls(**options, protocol=2)
         except TypeError:  # redis-py before 5 speaks only RESP2
             connection = cls(**options)
-        try:
-            await asyncio.wait_for(connection.connect(), self._timeout)
+        try:  # bounded as a reply is: the socket's own timeout bounds only the TCP connect
+            await asyncio.wait_for(connection.connect(), self._reply_timeout)
         except BaseException:
             _close_now(connection)
             raise
@@ -154,6 +156,7 @@ class Subscriber:
 
     async def _flush(self) -> None:
         """Send the subscriptions and unsubscriptions that wait (in one command each)."""
+        listener = None
         try:
             while self._to_subscribe or self._to_unsubscribe:
                 if self._listener is None:
@@ -175,7 +178,7 @@ class Subscriber:
                         self._reply_timeout, self._check_confirmed, listener, subscribe
                     )
         except Exception as exc:
-            self._broken(exc)
+            self._broken(exc, listener)
         finally:
             self._flushing = None
             self._schedule()
@@ -202,7 +205,7 @@ class Subscriber:
                             self._to_read.add(key)
                             self._schedule()
         except Exception as exc:
-            self._broken(exc)
+            self._broken(exc, listener)
         finally:
             if self._reader is asyncio.current_task():  # cancelled by the loop's shutdown
                 self._reader = None
@@ -210,29 +213,28 @@ class Subscriber:
 
     async def _read_stored(self) -> None:
         """``MGET`` the keys whose subscriptions are confirmed, for their watchers."""
+        commands = None
         try:
             while self._to_read:
                 keys, self._to_read = list(self._to_read), set()
+                commands = None  # an error connecting is the current connection's
                 if self._commands is None:
                     self._commands = await self._connect()
                 commands = self._commands
-                try:
-                    await commands.send_command("MGET", *keys, check_health=False)
-                    values = await asyncio.wait_for(commands.read_response(), self._timeout)
-                except BaseException:
-                    self._commands = None
-                    _close_now(commands)
-                    raise
+                values = await asyncio.wait_for(_mget(commands, keys), self._reply_timeout)
                 for key, value in zip(keys, values, strict=True):
                     for watcher in list(self._watchers.get(key, ())):
                         watcher.deliver(key, value)
         except Exception as exc:
-            self._broken(exc)
+            self._broken(exc, commands)
         finally:
             self._reading = None
 
-    def _broken(self, error: BaseException) -> None:
-        """The server is unreachable: fail every wait, drop both connections."""
+    def _broken(self, error: BaseException, connection: Any = None) -> None:
+        """The server is unreachable: fail every wait, drop both connections. Unless the
+        error came from a ``connection`` dropped already (then it was dealt with)."""
+        if connection is not None and connection not in (self._listener, self._commands):
+            return
         watchers = {w for ws in self._watchers.values() for w in ws}
         self._watchers.clear()
         self._sent.clear()
@@ -258,6 +260,12 @@ class Subscriber:
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
+
+
+async def _mget(connection: Any, keys: list[bytes]) -> list[bytes | None]:
+    await connection.send_command("MGET", *keys, check_health=False)
+    values: list[bytes | None] = await connection.read_response()
+    return values
 
 
 def _close_now(connection: Any) -> None:
