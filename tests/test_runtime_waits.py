@@ -12,6 +12,7 @@ bounds only on how long to wait for an event.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -286,3 +287,20 @@ def test_nothing_is_printed_at_exit_after_waits(redis_server: RedisServer) -> No
     )
     assert done.returncode == 0, done.stderr
     assert (done.stdout, done.stderr) == ("TimeoutError\n", "")
+
+
+def test_results_benchmark_runs(tmp_path: Path) -> None:
+    """``benchmarks/results.py`` end to end, small: every figure it reports is there."""
+    out = tmp_path / "results.json"
+    script = TESTS.parent / "benchmarks" / "results.py"
+    argv = [sys.executable, str(script), "--waits", "5", "--probes", "20", "--json", str(out)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    for backend in ("redis", "sqlite"):
+        (run,) = report["results"][backend]
+        assert run["waits"] == 5 and run["threads_added"] <= 24
+        assert run["store_to_return"]["p50"] > 0 and run["dispatch_ratio"]["p99"] > 0
+    assert set(report["within_budget"]) == {
+        "threads_flat", "dispatch_p99_ratio_at_most_waits", "redis_store_to_return_p50"
+    }  # fmt: skip
