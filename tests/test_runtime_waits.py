@@ -205,6 +205,19 @@ def test_a_cancelled_wait_unsubscribes_and_leaves_nothing(
     asyncio.run(main())
 
 
+def test_dispatch_leaves_no_subscription_that_nobody_reads(redis_server: RedisServer) -> None:
+    """Celery subscribes to a result as its task is sent; in the pool's threads nothing would
+    ever read that subscription, and every result would pile up on its connection."""
+    app, echo, _ = make_app(redis_server.url(), redis_server.url(1))
+    probe = redis.Redis(port=redis_server.port)
+
+    async def main() -> list[Any]:
+        return [await echo.delayx(n) for n in range(20)]
+
+    keys = [app.backend.get_key_for_task(result.id) for result in asyncio.run(main())]
+    assert {count for _, count in probe.pubsub_numsub(*keys)} == {0}
+
+
 def test_redis_down_gives_broker_unavailable_not_a_hang(redis_server: RedisServer) -> None:
     app, _, _ = make_app(redis_server.url(), redis_server.url(1))
 

@@ -25,6 +25,10 @@ def fail_fast_backend(app: Any, timeout: float) -> Any:
     if isinstance(params, dict):  # Redis, Sentinel: 120 s, 20 retries
         params.update(socket_timeout=timeout, socket_connect_timeout=timeout)
         backend.__dict__["retry_policy"] = {**backend.retry_policy, "max_retries": 0}
+        # Celery subscribes to each task's result as it is sent, for a get() in the sending
+        # thread: a pool thread never waits there (waits use their own subscriber), so the
+        # results would pile up unread on this connection. get() elsewhere subscribes then.
+        backend.on_task_call = lambda producer, task_id: None
     if hasattr(backend, "binding"):  # rpc://: retries the declare forever
 
         def on_task_call(producer: Any, task_id: str) -> None:
