@@ -27,8 +27,8 @@ import redis
 from celery import Celery, chain, group
 from celery._state import _set_task_join_will_block
 from celery.exceptions import TimeoutError as CeleryTimeoutError
-from celery_asyncx import BrokerUnavailable, CeleryAsync, run_blocking
-from celery_asyncx.waits import active_sources, routed, wait_result
+from celery_asyncx import BrokerUnavailable, CeleryAsync, run_blocking, wait_result
+from celery_asyncx.waits import active_sources, routed
 from servers import CeleryWorker, RedisServer, thread_count
 
 TESTS = Path(__file__).resolve().parent
@@ -153,6 +153,8 @@ def test_a_plain_celery_app_waits_the_same_way(
         assert thread_count(os.getpid()) - before <= 24 and not any(w.done() for w in waits)
         start_worker(backend_url)
         assert await asyncio.wait_for(asyncio.gather(*waits), GENEROUS) == list(range(50))
+        again = app.AsyncResult(results[7].id)
+        assert await wait_result(again, timeout=GENEROUS) == 7
 
     asyncio.run(main())
 

@@ -9,10 +9,9 @@
 from __future__ import annotations
 
 from .app import AsyncTask, CeleryAsync, create_celery_app
-from .blocking import read_result, run_blocking
+from .blocking import read_result, run_blocking, wait_result
 from .dispatcher import DEFAULTS
 from .errors import BrokerUnavailable
-from .waits import wait_result
 
 __all__ = [
     "DEFAULTS",

@@ -8,10 +8,11 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import Celery, current_app
 
+from . import waits
 from .routing import pool_of
 from .waits import routed
 
-__all__ = ["app_of", "read_result", "run_blocking"]
+__all__ = ["app_of", "read_result", "run_blocking", "wait_result"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -66,3 +67,10 @@ async def read_result(result: Any, attribute: str) -> Any:
     """Await a result property that queries the backend:
     ``await read_result(res, "state")``."""
     return await pool_of(result.app).run(getattr, result, attribute)
+
+
+async def wait_result(result: Any, timeout: float | None = None, **options: Any) -> Any:
+    """``result.get(timeout, **options)``, awaited without holding a thread,
+    on any Celery app (see :mod:`celery_asyncx.waits`)."""
+    pool_of(result.app)  # a plain app's pool threads get its fail-fast backend
+    return await waits.wait_result(result, timeout, **options)

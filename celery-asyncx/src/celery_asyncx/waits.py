@@ -12,7 +12,9 @@ result cached on ``res``. While it waits no thread is held:
 * ``rpc://`` (results are delivered to the thread that sent the task) and a disabled
   backend: ``get`` runs on the dispatch pool, as any other blocking call.
 
-A wait that is cancelled unsubscribes (or stops being polled) at once.
+A wait that ends or is cancelled is forgotten at once; the keys nobody waits for are
+unsubscribed within 0.1 s, and a subscriber with no wait left closes its connections (which
+ends every subscription) after 2 s.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 from celery import states
 from celery.backends.asynchronous import AsyncBackendMixin
 from celery.backends.base import DisabledBackend
+from celery.backends.redis import RedisBackend, SentinelBackend
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import AsyncResult, ResultSet, assert_will_not_block
 
@@ -109,8 +112,6 @@ def _source(result: Any) -> _Source | None:
 
 def _is_redis(backend: Any) -> bool:
     """Celery's Redis backend (not Sentinel, whose master can move: it is polled)."""
-    from celery.backends.redis import RedisBackend, SentinelBackend
-
     return isinstance(backend, RedisBackend) and not isinstance(backend, SentinelBackend)
 
 
