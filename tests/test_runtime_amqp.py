@@ -361,6 +361,7 @@ def test_a_batch_the_broker_stops_answering_in_fails_fast_and_loses_nothing(
     assert slowest < FAIL_FAST, slowest
 
 
+@pytest.mark.celery_matrix_amqp  # pipelined confirms on the oldest py-amqp claimed, too
 def test_a_nacked_publish_is_an_error_not_a_success(
     make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
 ) -> None:
@@ -458,7 +459,7 @@ def test_the_installed_py_amqp_internals_are_known() -> None:
     assert _internals.pipelining_supported()
 
 
-@pytest.mark.celery_matrix
+@pytest.mark.celery_matrix_amqp
 def test_unknown_py_amqp_internals_fall_back_to_one_confirm_at_a_time(
     make_app: Callable[..., CeleryAsync],
     rabbitmq: RabbitMQServer,

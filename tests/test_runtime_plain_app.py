@@ -26,9 +26,7 @@ from celery import Celery, chain, group
 from celery_asyncx import BrokerUnavailable, read_result, run_blocking
 from celery_asyncx.routing import pool_of
 from kombu.pools import ProducerPool
-from servers import RabbitMQServer, RedisServer, free_port
-
-pytestmark = pytest.mark.celery_matrix  # noxfile.py runs these on every Celery we claim
+from servers import RabbitMQServer, RedisServer, free_port, wait_until
 
 FAIL_FAST = 2.0  # seconds; expected 0.25-0.5
 
@@ -107,7 +105,13 @@ def dropping(port: int) -> Iterator[None]:
 # --- Redis: broker and result backend -------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", ["refused", "paused", "dropped"])
+MATRIX = pytest.mark.celery_matrix  # noxfile.py runs these on every Celery line we claim
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [pytest.param("refused", marks=MATRIX), pytest.param("paused", marks=MATRIX), "dropped"],
+)
 def test_every_blocking_call_on_a_plain_app_fails_fast_on_redis(
     redis_server: RedisServer, fault: str
 ) -> None:
@@ -126,6 +130,7 @@ def test_every_blocking_call_on_a_plain_app_fails_fast_on_redis(
     elif fault == "paused":
         redis_server.pause()
         try:
+            wait_until(lambda: not redis_server.ping(), 10, "the paused server to stop answering")
             assert_all_fail_fast(kinds)
         finally:
             redis_server.resume()
@@ -178,6 +183,7 @@ def test_every_blocking_call_on_a_plain_app_fails_fast_on_rabbitmq(
     try:
         if fault == "paused":
             rabbitmq.pause()
+            wait_until(lambda: not rabbitmq.answers(0.2), 10, "the paused node to stop answering")
             assert_all_fail_fast(kinds)
         elif fault == "dropped":
             rabbitmq.drop()
