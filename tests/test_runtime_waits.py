@@ -32,6 +32,7 @@ from celery_asyncx.waits import active_sources, routed
 from servers import CeleryWorker, RedisServer, thread_count
 
 TESTS = Path(__file__).resolve().parent
+MATRIX = pytest.mark.celery_matrix  # noxfile.py runs these on every Celery line we claim
 GENEROUS = 60.0  # seconds: only how long to wait for an event on a busy machine
 Spawn = Callable[[Any], Any]
 
@@ -78,6 +79,7 @@ def _no_join_guard() -> Iterator[None]:
     _set_task_join_will_block(False)
 
 
+@MATRIX
 def test_many_waits_hold_no_thread_and_each_gets_its_own_value(
     backend_url: str, redis_server: RedisServer, start_worker: Callable[[str], CeleryWorker]
 ) -> None:
@@ -99,6 +101,7 @@ def test_many_waits_hold_no_thread_and_each_gets_its_own_value(
     asyncio.run(main())
 
 
+@MATRIX
 def test_failure_propagates_as_get_does_and_is_cached(
     backend_url: str, redis_server: RedisServer, start_worker: Callable[[str], CeleryWorker]
 ) -> None:
@@ -159,6 +162,7 @@ def test_a_plain_celery_app_waits_the_same_way(
     asyncio.run(main())
 
 
+@MATRIX
 def test_timeout_raises_celerys_timeout_error(backend_url: str, redis_server: RedisServer) -> None:
     app, _, _ = make_app(redis_server.url(), backend_url)
 
@@ -220,6 +224,7 @@ def test_dispatch_leaves_no_subscription_that_nobody_reads(redis_server: RedisSe
     assert {count for _, count in probe.pubsub_numsub(*keys)} == {0}
 
 
+@MATRIX
 def test_redis_down_gives_broker_unavailable_not_a_hang(redis_server: RedisServer) -> None:
     app, _, _ = make_app(redis_server.url(), redis_server.url(1))
 
@@ -275,6 +280,7 @@ def test_only_result_waits_are_routed(redis_server: RedisServer) -> None:
     assert routed(echo.apply_async, (), {}) is None
 
 
+@MATRIX
 def test_nothing_is_printed_at_exit_after_waits(redis_server: RedisServer) -> None:
     script = textwrap.dedent(
         f"""
