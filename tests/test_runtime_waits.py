@@ -280,6 +280,29 @@ def test_only_result_waits_are_routed(redis_server: RedisServer) -> None:
     assert routed(echo.apply_async, (), {}) is None
 
 
+def test_redis_paused_during_a_wait_fails_it_before_its_timeout(
+    redis_server: RedisServer,
+) -> None:
+    """The subscriber PINGs while waits are pending: a server that stops answering fails them
+    (in about 6 s) with BrokerUnavailable, not after their own timeout."""
+    app, _, _ = make_app(redis_server.url(), redis_server.url(1))
+    probe = redis.Redis(port=redis_server.port)
+    result = app.AsyncResult(str(uuid.uuid4()))
+
+    async def main() -> None:
+        wait = asyncio.ensure_future(wait_result(result, timeout=600))
+        while not probe.pubsub_numsub(app.backend.get_key_for_task(result.id))[0][1]:
+            await asyncio.sleep(0.05)
+        redis_server.pause()
+        try:
+            with pytest.raises(BrokerUnavailable, match="PING"):
+                await asyncio.wait_for(wait, GENEROUS)
+        finally:
+            redis_server.resume()
+
+    asyncio.run(main())
+
+
 @MATRIX
 def test_nothing_is_printed_at_exit_after_waits(redis_server: RedisServer) -> None:
     script = textwrap.dedent(

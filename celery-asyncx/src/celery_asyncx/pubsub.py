@@ -24,6 +24,7 @@ __all__ = ["Subscriber", "Watcher", "connection_params"]
 
 LINGER = 2.0  # seconds an idle subscriber keeps its connections for the next wait
 TIDY = 0.1  # seconds until keys no wait needs any more are unsubscribed
+HEALTH = 5.0  # seconds between PINGs while waits are pending: a silent server fails them
 _PARAMS = ("host", "port", "db", "username", "password", "path", "credential_provider")
 
 
@@ -76,6 +77,9 @@ class Subscriber:
         self._flushing: asyncio.Task[None] | None = None
         self._reading: asyncio.Task[None] | None = None
         self._idle: asyncio.TimerHandle | None = None
+        self._health: asyncio.TimerHandle | None = None
+        self._ping_due = False
+        self._pinged = self._ponged = 0  # PINGs sent, replies read, on this connection
 
     @property
     def active(self) -> bool:
@@ -120,7 +124,8 @@ class Subscriber:
 
     def _schedule(self, flush: bool = False) -> None:
         loop = asyncio.get_running_loop()
-        if flush and self._flushing is None and (self._to_subscribe or self._to_unsubscribe):
+        pending = self._to_subscribe or self._to_unsubscribe or self._ping_due
+        if flush and self._flushing is None and pending:
             self._flushing = loop.create_task(self._flush())
         if self._reading is None and self._to_read:
             self._reading = loop.create_task(self._read_stored())
@@ -158,12 +163,13 @@ class Subscriber:
         """Send the subscriptions and unsubscriptions that wait (in one command each)."""
         listener = None
         try:
-            while self._to_subscribe or self._to_unsubscribe:
+            while self._to_subscribe or self._to_unsubscribe or self._ping_due:
                 if self._listener is None:
                     self._listener = await self._connect()
                     self._reader = asyncio.get_running_loop().create_task(
                         self._listen(self._listener)
                     )
+                    self._health = asyncio.get_running_loop().call_later(HEALTH, self._ping)
                 listener = self._listener
                 subscribe, self._to_subscribe = self._to_subscribe, set()
                 unsubscribe, self._to_unsubscribe = self._to_unsubscribe, set()
@@ -177,6 +183,13 @@ class Subscriber:
                     asyncio.get_running_loop().call_later(
                         self._reply_timeout, self._check_confirmed, listener, subscribe
                     )
+                if self._ping_due:
+                    self._ping_due = False
+                    self._pinged += 1
+                    await listener.send_command("PING", check_health=False)
+                    asyncio.get_running_loop().call_later(
+                        self._reply_timeout, self._check_pong, listener, self._pinged
+                    )
         except Exception as exc:
             self._broken(exc, listener)
         finally:
@@ -189,11 +202,28 @@ class Subscriber:
         if listener is self._listener and any(self._unconfirmed[key] for key in keys):
             self._broken(TimeoutError(f"no reply to SUBSCRIBE in {self._reply_timeout} s"))
 
+    def _ping(self) -> None:
+        """Every ``HEALTH`` seconds: is the server still answering?"""
+        self._health = None
+        if self._listener is not None and self._watchers:
+            self._ping_due = True
+            self._schedule(flush=True)
+        if self._listener is not None:
+            self._health = asyncio.get_running_loop().call_later(HEALTH, self._ping)
+
+    def _check_pong(self, listener: Any, pinged: int) -> None:
+        if listener is self._listener and self._ponged < pinged:
+            self._broken(TimeoutError(f"no reply to PING in {self._reply_timeout} s"))
+
     async def _listen(self, listener: Any) -> None:
         """Read the subscriber connection until it fails or is closed."""
         try:
             while True:
-                kind, key, data = await listener.read_response()
+                reply = await listener.read_response()
+                if reply[0] == b"pong":  # a subscribed connection's PING reply
+                    self._ponged += 1
+                    continue
+                kind, key, data = reply
                 if kind == b"message":
                     for watcher in list(self._watchers.get(key, ())):
                         watcher.deliver(key, data)
@@ -250,6 +280,11 @@ class Subscriber:
         listener, self._listener = self._listener, None
         commands, self._commands = self._commands, None
         reader, self._reader = self._reader, None
+        if self._health is not None:
+            self._health.cancel()
+            self._health = None
+        self._ping_due = False
+        self._pinged = self._ponged = 0
         if reader is not None and reader is not asyncio.current_task():
             reader.cancel()
         for connection in (listener, commands):
