@@ -9,11 +9,12 @@ For each backend (``redis``: redis-server as broker and result backend; ``sqlite
 broker, Celery's database backend on SQLite, which is polled) and each number of waits N,
 in one process:
 
-* idle: ``--probes`` sequential ``await t.delayx()``, p50/p99 (before the waits and after
-  they returned, pooled: drift hits both sides);
-* N concurrent ``await run_blocking(res.get, timeout=60)`` on results not yet stored, the
-  form the codemod writes; while they are pending, the same probes again, and the process's
-  thread count (``/proc``) against the count before the waits;
+* dispatch latency, in 5 rounds (drift hits both sides): sequential ``await t.delayx()``
+  probes with no wait pending (idle); then N concurrent
+  ``await run_blocking(res.get, timeout=60)`` on results not yet stored, the form the codemod
+  writes, and while they are pending the same number of probes again, and the process's
+  thread count (``/proc``) against the count before the first round; then the waits are
+  cancelled (all but the last round's). ``--probes`` in all, per side; p50/p99 of each side;
 * then another process stores the N results (its own value for each, at most one per
   millisecond, as a worker would) and notes when it stored each; store-to-return is the time
   from just before a result was stored to its wait returning (``time.monotonic`` is one
@@ -50,6 +51,7 @@ from celery_asyncx import CeleryAsync, run_blocking
 from servers import RedisServer, thread_count
 
 BUDGET = {"threads_added": 24, "dispatch_p99_ratio": 2.0, "redis_store_to_return_p50": 0.005}
+ROUNDS = 5  # idle probes, then waits started and probes while they are pending; cancelled
 CHECK = {"waits": 200, "timeout": 8.0, "dispatch_p99": 0.1, "threads_added": 24, "returned": 2.0}
 
 # The other process: stores the results it is given, notes when (one JSON line per batch).
@@ -133,7 +135,6 @@ async def scenario(
     queue = redis.Redis.from_url(broker)
     try:
         await dispatch_latency(noop, 100)  # warm-up: connections, pool threads
-        idle = await dispatch_latency(noop, probes // 2)
         ids = [str(uuid.uuid4()) for _ in range(waits)]
         returned: dict[str, float] = {}
 
@@ -142,16 +143,23 @@ async def scenario(
             returned[task_id] = time.monotonic()
             assert value == task_id, f"wait for {task_id} got {value!r}"
 
-        before = thread_count(os.getpid())
-        pending = [asyncio.ensure_future(wait(task_id)) for task_id in ids]
-        await asyncio.sleep(0.5)  # every wait subscribed, or polled once
-        during = await dispatch_latency(noop, probes)
-        threads = thread_count(os.getpid()) - before
-        assert not any(p.done() for p in pending), "a wait returned before its result was stored"
+        idle: list[float] = []
+        during: list[float] = []
+        before, threads = thread_count(os.getpid()), 0
+        for round_ in range(ROUNDS):  # idle and during in turn: drift hits both
+            idle += await dispatch_latency(noop, probes // ROUNDS)
+            pending = [asyncio.ensure_future(wait(task_id)) for task_id in ids]
+            await asyncio.sleep(0.5)  # every wait subscribed, or polled once
+            during += await dispatch_latency(noop, probes // ROUNDS)
+            threads = max(threads, thread_count(os.getpid()) - before)
+            assert not any(p.done() for p in pending), "a wait returned before its result"
+            if round_ < ROUNDS - 1:  # the next round waits again, from the start
+                for p in pending:
+                    p.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
         stored = await storer.store(ids)
         await asyncio.gather(*pending)
         threads = max(threads, thread_count(os.getpid()) - before)
-        idle += await dispatch_latency(noop, probes - probes // 2)
         store_to_return = [returned[task_id] - stored[task_id] for task_id in ids]
         last = max(returned.values()) - min(stored.values())
     finally:

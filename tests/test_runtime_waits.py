@@ -12,6 +12,7 @@ bounds only on how long to wait for an event.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import subprocess
@@ -28,6 +29,7 @@ from celery import Celery, chain, group
 from celery._state import _set_task_join_will_block
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery_asyncx import BrokerUnavailable, CeleryAsync, run_blocking, wait_result
+from celery_asyncx.dispatcher import dispatcher_for
 from celery_asyncx.waits import active_sources, routed
 from servers import CeleryWorker, RedisServer, thread_count
 
@@ -41,11 +43,11 @@ def make_app(broker: str, backend: str) -> tuple[CeleryAsync, Any, Any]:
     """A client app with the worker's tasks (``tests/waits_app.py``): app, echo, boom."""
     app = CeleryAsync("waits_app", broker=broker, backend=backend)
 
-    @app.task(name="waits.echo")
+    @app.task(name="waits.echo", shared=False)
     def echo(value: object) -> object:
         return value
 
-    @app.task(name="waits.boom")
+    @app.task(name="waits.boom", shared=False)
     def boom(message: str) -> None:
         raise ValueError(message)
 
@@ -225,6 +227,32 @@ def test_dispatch_leaves_no_subscription_that_nobody_reads(redis_server: RedisSe
 
 
 @MATRIX
+def test_results_dropped_after_waits_cost_no_pool_call(
+    backend_url: str, redis_server: RedisServer
+) -> None:
+    """A thousand waits ending (here: cancelled) drop a thousand results on the loop; with
+    nothing to clean up for them, none may take a slot or a thread of the pool dispatch
+    needs (in 0.2.0 each scheduled a pool call: dispatch found the pool at capacity)."""
+    app, echo, _ = make_app(redis_server.url(), backend_url)
+    handed_over: list[object] = []
+
+    async def main() -> None:
+        await echo.delayx("warm-up")
+        pool = dispatcher_for(app)
+        pool.run_soon = handed_over.append  # type: ignore[method-assign]
+        waits = [asyncio.ensure_future(wait_result(app.AsyncResult(str(n)))) for n in range(1000)]
+        await asyncio.sleep(0.5)
+        for wait in waits:
+            wait.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+        del waits
+        gc.collect()
+        await asyncio.sleep(0.1)  # what the results' __del__ scheduled has run
+        assert handed_over == []
+
+    asyncio.run(main())
+
+
 def test_redis_down_gives_broker_unavailable_not_a_hang(redis_server: RedisServer) -> None:
     app, _, _ = make_app(redis_server.url(), redis_server.url(1))
 

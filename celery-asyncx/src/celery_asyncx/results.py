@@ -8,6 +8,7 @@ import functools
 import sys
 from typing import Any, cast
 
+from celery.backends.asynchronous import AsyncBackendMixin
 from celery.result import AsyncResult
 from kombu.common import maybe_declare
 
@@ -37,6 +38,22 @@ def fail_fast_backend(app: Any, timeout: float) -> Any:
 
         backend.on_task_call = on_task_call
     return backend
+
+
+def _nothing_to_forget(backend: Any, task_id: str) -> bool:
+    """True if ``backend`` holds nothing for this result: no wait registered
+    with it and no subscription to it (a database backend never does; nor
+    does the Redis backend when only this package's waits awaited it). Then
+    a result going away costs no pool call: a thousand results dropped at
+    once must not fill the pool that dispatch needs."""
+    if not isinstance(backend, AsyncBackendMixin):  # Celery does nothing
+        return True
+    if any(task_id in mapping for mapping in backend._pending_results):
+        return False
+    subscribed = getattr(getattr(backend, "result_consumer", None), "subscribed_to", None)
+    if subscribed is None:  # rpc://, or one we do not know: as Celery does
+        return False
+    return backend.get_key_for_task(task_id) not in subscribed
 
 
 class LoopSafeResult(AsyncResult):  # type: ignore[misc]
@@ -77,7 +94,7 @@ class LoopSafeResult(AsyncResult):  # type: ignore[misc]
 
     def __del__(self) -> None:
         home = self.__dict__.get("_home")
-        if home is None or sys.is_finalizing():
+        if home is None or sys.is_finalizing() or _nothing_to_forget(home, self.id):
             return
         try:
             loop = asyncio.get_running_loop()
