@@ -69,6 +69,6 @@ def test_pip_install_from_a_git_url_with_subdirectory(tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     cloned = run("git", "clone", "--quiet", "--depth", "1", f"file://{ROOT}", clone)
     assert cloned.returncode == 0, cloned.stderr
-    spec = f"celery-asyncx @ git+file://{clone}#subdirectory=celery-asyncx"
+    spec = f"git+file://{clone}#subdirectory=celery-asyncx"
     out = _installed(spec, tmp_path / "site")
     assert out.startswith(str(tmp_path / "site" / "celery_asyncx")) and "CeleryAsync" in out
