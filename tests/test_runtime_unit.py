@@ -37,8 +37,9 @@ from celery_asyncx import (
     run_blocking,
 )
 from celery_asyncx.blocking import app_of
-from celery_asyncx.dispatcher import THREAD_NAME_PREFIX, dispatcher_for
+from celery_asyncx.dispatcher import THREAD_NAME_PREFIX
 from celery_asyncx.results import LoopSafeResult
+from celery_asyncx.routing import pool_of
 from kombu.exceptions import EncodeError, OperationalError
 from servers import RedisServer, wait_until
 
@@ -233,7 +234,7 @@ def test_the_pool_has_fail_fast_handles_of_its_own(
     )
 
     async def main() -> tuple[dict[str, Any], dict[str, Any]]:
-        pool = dispatcher_for(app)  # run_blocking(f) would pick f.__self__.app
+        pool = pool_of(app)  # run_blocking(f) would pick f.__self__.app
         return await pool.run(handles, app), handles(app)
 
     inside, outside = asyncio.run(main())
@@ -474,6 +475,55 @@ def test_no_threads_leak_across_app_instances(redis_server: RedisServer) -> None
         return not new_pool_threads()
 
     wait_until(collected, 5, "pool threads to stop")
+
+
+QUIET_EXIT = """
+import asyncio, gc, os, signal, sys
+from celery import Celery
+from celery.exceptions import TimeoutError
+from celery_asyncx import create_celery_app, run_blocking
+
+url, kind, when = sys.argv[1:4]
+app = create_celery_app(url) if kind == "CeleryAsync" else Celery("plain", broker=url, backend=url)
+
+@app.task(name="quiet.t")
+def t(): ...
+
+kept = []
+
+async def main():
+    results = [await run_blocking(t.delay) for _ in range(10)]
+    for result in results[:4]:  # waits that subscribe, and time out: nothing stores a result
+        try:
+            await run_blocking(result.get, timeout=0.2)
+        except TimeoutError:
+            pass
+    if when != "up":
+        os.kill(int(sys.argv[4]), signal.SIGKILL)  # the Redis server goes away
+    if when == "gc":  # collected while the loop runs: the cleanup meets the dead server
+        del results
+        gc.collect()
+        await asyncio.sleep(1.0)
+    else:  # still referenced at interpreter exit
+        kept.extend(results)
+
+asyncio.run(main())
+print("done")
+"""
+
+
+@pytest.mark.parametrize("when", ["up", "gone", "gc"])
+@pytest.mark.parametrize("kind", ["CeleryAsync", "Celery"])
+def test_nothing_is_printed_at_garbage_collection_or_exit(
+    tmp_path: Path, redis_server: RedisServer, kind: str, when: str
+) -> None:
+    """0.1.0 printed ``Exception ignored in _LoopSafeResult.__del__ ... Retry limit exceeded``
+    (or ``sys.meta_path is None``) for every result still around at exit after result waits."""
+    script = tmp_path / "quiet.py"
+    script.write_text(QUIET_EXIT)
+    argv = [sys.executable, str(script), redis_server.url(), kind, when, str(redis_server.pid)]
+    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "done\n", "")
 
 
 def test_pool_shuts_down_at_interpreter_exit(tmp_path: Path, redis_server: RedisServer) -> None:
@@ -811,3 +861,7 @@ def test_run_blocking_finds_the_app_of_a_bound_app_method() -> None:
     assert app_of(mine.send_task) is mine
     assert app_of(mine.control.revoke) is mine
     assert app_of(print) is other
+    # run_blocking(getattr, result, "state"); run_blocking(group(...)) called as it is
+    assert app_of(getattr, mine.AsyncResult("x"), "state") is mine
+    assert app_of(celery.group(mine.signature("a"), mine.signature("b"))) is mine
+    assert app_of(print, object()) is other

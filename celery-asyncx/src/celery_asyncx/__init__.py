@@ -9,10 +9,9 @@
 from __future__ import annotations
 
 from .app import AsyncTask, CeleryAsync, create_celery_app
-from .blocking import run_blocking
+from .blocking import read_result, run_blocking, wait_result
 from .dispatcher import DEFAULTS
 from .errors import BrokerUnavailable
-from .results import read_result
 
 __all__ = [
     "DEFAULTS",
@@ -23,6 +22,7 @@ __all__ = [
     "create_celery_app",
     "read_result",
     "run_blocking",
+    "wait_result",
 ]
 
 __version__ = "0.2.0"

@@ -3,13 +3,11 @@ the reference article's :func:`create_celery_app`."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from celery import Celery, Task
 
-from .dispatcher import dispatcher_for, own_dispatcher
-from .results import LoopSafeResult, fail_fast_backend
+from .routing import PoolRouting, pool_of
 
 __all__ = ["AsyncTask", "CeleryAsync", "create_celery_app"]
 
@@ -27,7 +25,7 @@ class AsyncTask(Task):  # type: ignore[misc]
         **options: Any,
     ) -> Any:
         """``apply_async(args, kwargs, **options)`` off the event loop."""
-        dispatcher = dispatcher_for(self.app)
+        dispatcher = pool_of(self.app)
         return await dispatcher.publish(self.apply_async, args, kwargs, **options)
 
     async def delayx(self, *args: Any, **kwargs: Any) -> Any:
@@ -35,40 +33,16 @@ class AsyncTask(Task):  # type: ignore[misc]
         return await self.apply_asyncx(args, kwargs)
 
 
-class CeleryAsync(Celery):  # type: ignore[misc]
+class CeleryAsync(PoolRouting, Celery):  # type: ignore[misc]
     """A Celery app whose tasks are :class:`AsyncTask` unless ``task_cls``
     says otherwise, with ``send_taskx``. In its pool's threads it uses
     the pool's fail-fast producers and result backends."""
 
     task_cls = AsyncTask
 
-    @functools.cached_property
-    def AsyncResult(self) -> Any:
-        """This app's result class (Celery's hook)."""
-        return self.subclass_with_self(LoopSafeResult)
-
-    @property
-    def backend(self) -> Any:
-        """Celery's backend; in the pool's threads, one of their own
-        (Celery's are per thread) that fails fast."""
-        dispatcher = own_dispatcher(self)
-        if dispatcher is None:
-            return super().backend
-        backend = getattr(self._local, "async_backend", None)
-        if backend is None:
-            backend = fail_fast_backend(self, dispatcher.timeout)
-            self._local.async_backend = backend
-        return backend
-
-    def producer_or_acquire(self, producer: Any = None) -> Any:
-        dispatcher = own_dispatcher(self)
-        if producer is not None or dispatcher is None:
-            return super().producer_or_acquire(producer)
-        return dispatcher.calls.producer()
-
     async def send_taskx(self, *args: Any, **kwargs: Any) -> Any:
         """``send_task(*args, **kwargs)`` off the event loop."""
-        return await dispatcher_for(self).publish(self.send_task, *args, **kwargs)
+        return await pool_of(self).publish(self.send_task, *args, **kwargs)
 
     def close(self) -> None:
         """Close the app and stop its dispatch threads (waiting for

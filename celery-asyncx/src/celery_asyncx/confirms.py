@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from amqp.exceptions import MessageNacked
-
 from ._internals import PipelinedConfirms, pipelining_supported
-from .errors import NACKED, BrokerUnavailable, Outcome
+from .errors import NACKED, BrokerUnavailable, Outcome, nacked
 
 __all__ = ["OneAtATime", "PipelinedConfirms", "pipelined"]
 
@@ -27,7 +25,8 @@ def pipelined() -> bool:
 class OneAtATime:
     """The public API's confirms: the connection was opened with
     ``confirm_publish``, so each publish returned after its ack (or raised
-    py-amqp's ``MessageNacked``). Nothing to wait for at the end."""
+    py-amqp's ``MessageNacked``, which kombu may wrap). Nothing to wait for
+    at the end."""
 
     sent = 0  # no delivery tags: every publish is settled when it returns
 
@@ -50,9 +49,8 @@ class OneAtATime:
         """Turn a nack into :class:`BrokerUnavailable`; note whether any
         message reached the broker (a batch is then not sent again)."""
         for n, (result, failure) in enumerate(outcomes):
-            if failure is None:
+            if failure is None or nacked(failure):
                 self.written = True
-            elif isinstance(failure, MessageNacked):
-                self.written = True
+            if nacked(failure):
                 outcomes[n] = (result, BrokerUnavailable(NACKED))
         return error

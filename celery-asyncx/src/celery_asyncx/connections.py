@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
-from .errors import is_unavailable
+from .errors import is_unavailable, timed_out
 
 __all__ = ["BrokerConnections", "batched"]
 
@@ -81,7 +81,35 @@ class BrokerConnections:
                 return self._idle.pop(), True
         producer = self._app().amqp.Producer(self.connect(), auto_declare=False)
         producer.maybe_declare = _declared_once(producer)
+        producer.publish = self._resent_at_most_once(producer)
         return producer, False
+
+    def _resent_at_most_once(self, producer: Any) -> Callable[..., Any]:
+        """``producer.publish``, with the app's publish retries replaced by
+        one immediate resend on a fresh connection, and only when the
+        connection was found closed (the broker restarted while it was
+        idle): retries with pauses would outlast the socket timeout many
+        times over. A ``retry_policy`` the caller chose is kept, and so is
+        ``retry=False``."""
+        publish = producer.publish
+        app_policy = self._app().conf.task_publish_retry_policy
+
+        def publish_once(*args: Any, **kwargs: Any) -> Any:
+            policy = kwargs.get("retry_policy")
+            if not kwargs.get("retry") or (policy and policy != app_policy):
+                return publish(*args, **kwargs)
+            kwargs.update(retry=False, retry_policy=None)
+            try:
+                return publish(*args, **kwargs)
+            except Exception as exc:
+                if not is_unavailable(exc) or timed_out(exc):
+                    raise
+            with contextlib.suppress(Exception):
+                producer.connection.collect()
+            producer.revive(self.connect())
+            return publish(*args, **kwargs)
+
+        return publish_once
 
     def release(self, producer: Any, broken: bool) -> None:
         if broken:  # drop the socket without a closing handshake

@@ -20,10 +20,12 @@ from .connections import BrokerConnections, batched
 from .context import as_if_in, running_tasks
 from .errors import (
     AT_LEAST_ONCE,
+    NACKED,
     BrokerUnavailable,
     Outcome,
     capture,
     is_unavailable,
+    nacked,
     timed_out,
 )
 
@@ -292,6 +294,8 @@ class Dispatcher:
     def _failed(self, exc: BaseException) -> Outcome:
         """The outcome of a call that raised ``exc``; starts the cooldown
         on an outage."""
+        if nacked(exc):  # run_blocking on RabbitMQ: no cooldown, the broker is up
+            return None, BrokerUnavailable(NACKED)
         if isinstance(exc, BrokerUnavailable) or not is_unavailable(exc):
             return None, exc
         self._failed_at, self._failure = time.monotonic(), exc

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from amqp.exceptions import MessageNacked
 from kombu.exceptions import OperationalError
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "Outcome",
     "capture",
     "is_unavailable",
+    "nacked",
     "timed_out",
 ]
 
@@ -60,8 +62,20 @@ with contextlib.suppress(ImportError):
     _WRAPPERS = (RuntimeError, BatchPublishError)
 
 
+def nacked(exc: BaseException | None) -> bool:
+    """True if the broker refused the message (``basic.nack``: py-amqp's
+    ``MessageNacked``, as it is or wrapped by kombu)."""
+    while exc is not None:
+        if isinstance(exc, MessageNacked):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """True for the errors meaning "broker or backend unreachable"."""
+    if nacked(exc):  # the broker is up and said no
+        return False
     if isinstance(exc, _CONNECTION_ERRORS):
         return True
     return type(exc) in _WRAPPERS and isinstance(exc.__cause__, _CONNECTION_ERRORS)
