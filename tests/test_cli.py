@@ -35,6 +35,32 @@ def test_exit_codes_and_default_format(tmp_path: Path) -> None:
     assert cli("--exit-zero", cwd=tmp_path)[0] == 0
 
 
+def test_exit_zero_means_what_it_means_in_flake8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Findings and files that cannot be checked (unparsable, a dangling link) exit 0 and are
+    still reported; a usage error keeps 2 and an internal error keeps 4."""
+    (tmp_path / "bad.py").write_text(BAD)
+    (tmp_path / "broken.py").write_text("async def view(:\n    t.delay(1)\n")
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    assert cli(".", cwd=tmp_path)[0] == 3
+    code, out, err = cli("--exit-zero", ".", cwd=tmp_path)
+    assert code == 0
+    assert out.startswith("./bad.py:5:5: CEL001 ")
+    assert "./broken.py: error: cannot parse" in err
+    assert "./dangling.py: error: dangling symlink" in err
+    assert cli("--exit-zero", "--config", "missing.cfg", ".", cwd=tmp_path)[0] == 2
+    assert cli("--exit-zero", "--format", "nonsense", ".", cwd=tmp_path)[0] == 2
+
+    def bug(*args: object) -> FileResult:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(cli_module, "check_source", bug)  # the one way to have a bug on call
+    monkeypatch.setenv("CELERY_ASYNC_CACHE_DIR", "off")
+    assert cli_module.main(["--exit-zero", str(tmp_path / "bad.py")]) == 4
+    assert "internal error: ZeroDivisionError: a bug" in capsys.readouterr().err
+
+
 def test_walk_skips_vcs_virtualenvs_build_output_and_excludes(tmp_path: Path) -> None:
     for d in (".git", "node_modules", "build", "dist", "__pycache__", "env", "src", "src/gen"):
         (tmp_path / d).mkdir()
