@@ -25,6 +25,7 @@ from celery_async_codemod.celery_async import (
 )
 from conftest import write_runtime_project
 from servers import (
+    PATIENCE,
     CeleryWorker,
     FaultyServer,
     ManagedProcess,
@@ -151,7 +152,7 @@ def test_dispatch_runs_in_the_worker_and_results_come_back(
         assert "socket_timeout" not in worker_conf.get("broker_transport_options", {})
 
     asyncio.run(main())
-    wait_until(lambda: service.executed()["h-link"] == 1, 10, "the linked task")
+    wait_until(lambda: service.executed()["h-link"] == 1, PATIENCE, "the linked task to run")
     for token in ("h-delayx", "h-options", "h-send-task", "h-chain-1", "h-chain-2"):
         assert service.executed()[token] == 1
 
@@ -243,7 +244,12 @@ def recover(http: httpx.Client, name: str, sent: dict[str, int]) -> float:
 def assert_accounted_for(service: Service, sent: dict[str, int]) -> None:
     """Every 200 ran exactly once; a 503 ran at most once; nothing else ran."""
     succeeded = {token for token, status in sent.items() if status == 200}
-    wait_until(lambda: succeeded <= set(service.executed()), 30, "the worker to run them all")
+    service.worker.wait_ready(
+        lambda: succeeded <= set(service.executed()),
+        PATIENCE,
+        f"the worker to run all {len(succeeded)} dispatches answered 200",
+        progress=lambda: f"not run yet: {sorted(succeeded - set(service.executed()))[:10]}",
+    )
     executed = service.executed()
     assert {token: executed[token] for token in succeeded} == dict.fromkeys(succeeded, 1)
     assert set(executed) <= set(sent), set(executed) - set(sent)
