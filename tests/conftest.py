@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 # --- Real servers (runtime e2e tests; see tests/servers.py) -----------------------------------
+import fcntl
 import importlib
 import importlib.metadata
 import os
@@ -99,6 +100,29 @@ def write_runtime_project(directory: Path) -> Path:
 def runtime_project(tmp_path: Path) -> Path:
     """A directory holding ``celery_async.py`` and ``runtime_app.py`` (FastAPI + Celery)."""
     return write_runtime_project(tmp_path)
+
+
+# --- The distributions of this checkout ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The sdist and the wheel of this checkout, built once per test run: pytest-xdist's
+    workers share one build (the first to ask builds it, under a lock)."""
+    from cel_support import ROOT, run, tool
+
+    if worker_id == "master":  # not under xdist
+        shared = tmp_path_factory.mktemp("shared")
+    else:  # this run's base folder, common to its workers
+        shared = tmp_path_factory.getbasetemp().parent
+    out = shared / "dist"
+    with (shared / "dist.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "dist.built").exists():
+            result = run(tool("python"), "-m", "build", "--outdir", out, ROOT)
+            assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+            (shared / "dist.built").touch()
+    return out
 
 
 # --- Running our tools as another user ----------------------------------------------------------
