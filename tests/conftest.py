@@ -24,6 +24,28 @@ _Proc = TypeVar("_Proc", bound=ManagedProcess)
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that share a costly server run on one pytest-xdist worker (``--dist loadgroup``
+    in pyproject.toml), so it starts once per run: the RabbitMQ node (seconds of CPU to
+    boot), and a module's ``spawn_module`` servers (a Celery worker, uvicorn, Redis)."""
+    for item in items:
+        names = getattr(getattr(item, "_fixtureinfo", None), "names_closure", ())
+        if "rabbitmq_node" in names:
+            item.add_marker(pytest.mark.xdist_group("rabbitmq"))
+        elif "spawn_module" in names:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder common to every pytest-xdist worker of this test run, for what is made once
+    per run (take a lock while making it)."""
+    if worker_id == "master":  # not under xdist
+        return tmp_path_factory.mktemp("run")
+    return tmp_path_factory.getbasetemp().parent  # this run's base folder, above the workers'
+
+
 def _spawner() -> Iterator[Callable[[_Proc], _Proc]]:
     started: list[ManagedProcess] = []
 
@@ -106,22 +128,18 @@ def runtime_project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def dist(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The sdist and the wheel of this checkout, built once per test run: pytest-xdist's
-    workers share one build (the first to ask builds it, under a lock)."""
+def dist(run_folder: Path) -> Path:
+    """The sdist and the wheel of this checkout, built once per test run (the first worker
+    to ask builds them, under a lock; the others wait and share them)."""
     from cel_support import ROOT, run, tool
 
-    if worker_id == "master":  # not under xdist
-        shared = tmp_path_factory.mktemp("shared")
-    else:  # this run's base folder, common to its workers
-        shared = tmp_path_factory.getbasetemp().parent
-    out = shared / "dist"
-    with (shared / "dist.lock").open("w") as lock:
+    out = run_folder / "dist"
+    with (run_folder / "dist.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (shared / "dist.built").exists():
+        if not (run_folder / "dist.built").exists():
             result = run(tool("python"), "-m", "build", "--outdir", out, ROOT)
             assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-            (shared / "dist.built").touch()
+            (run_folder / "dist.built").touch()
     return out
 
 
