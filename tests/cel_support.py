@@ -36,18 +36,41 @@ def eval_args(path: Path) -> list[str]:
 
 
 def run(
-    *cmd: str | os.PathLike[str], cwd: Path | None = None, check: bool = False
+    *cmd: str | os.PathLike[str],
+    cwd: Path | None = None,
+    check: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    """Run a command (``env`` adds to ours), capturing its output as text."""
     return subprocess.run(
         [str(c) for c in cmd],
         cwd=cwd,
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})},
         check=check,
         timeout=600,
     )
+
+
+def findings_and_diff(bin_dir: Path, work: Path) -> tuple[list[str], str]:
+    """What the tools in ``bin_dir`` make of a copy of ``examples/`` in ``work``: the
+    standalone checker's findings (flake8's must be the same) and the codemod's diff; the
+    rewrite itself must then leave nothing for a second run."""
+    import shutil
+
+    shutil.copytree(ROOT / "examples", work / "examples")
+    lint = run(bin_dir / "flake8-celery-async", "examples", cwd=work)
+    assert lint.returncode == 1 and "CEL001" in lint.stdout, lint.stdout + lint.stderr
+    flake8 = run(bin_dir / "flake8", "--select", "CEL", "examples", cwd=work)
+    assert sorted(flake8.stdout.splitlines()) == sorted(lint.stdout.splitlines())
+    diff = run(bin_dir / "celery-async-codemod", "--diff", "examples", cwd=work)
+    assert diff.returncode == 1 and "+++ " in diff.stdout, diff.stderr
+    fix = run(bin_dir / "celery-async-codemod", "examples", cwd=work)
+    assert fix.returncode == 1 and "Rewriting" in fix.stderr, fix.stderr
+    again = run(bin_dir / "celery-async-codemod", "examples", cwd=work)
+    assert again.returncode == 0, again.stderr
+    return sorted(lint.stdout.splitlines()), diff.stdout
 
 
 def tool(name: str) -> str:

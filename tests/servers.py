@@ -28,12 +28,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, TypeVar
 
 __all__ = [
+    "PATIENCE",
     "CeleryWorker",
     "ManagedProcess",
     "RabbitMQServer",
@@ -59,8 +60,20 @@ def free_port() -> int:
         return port
 
 
-def wait_until(predicate: object, timeout: float, what: str, interval: float = 0.02) -> None:
-    """Poll ``predicate()`` until it is true; TimeoutError naming ``what`` otherwise."""
+# How long a test waits for an event (a server answering, a worker running what was sent)
+# before it fails: generous, since a loaded machine is slow; an event that comes returns at once.
+PATIENCE = 180.0
+
+
+def wait_until(
+    predicate: object,
+    timeout: float,
+    what: str,
+    interval: float = 0.02,
+    progress: Callable[[], object] | None = None,
+) -> None:
+    """Poll ``predicate()`` until it is true; TimeoutError naming ``what`` (and, if given, what
+    ``progress()`` says was still missing) otherwise."""
     assert callable(predicate)
     deadline = time.monotonic() + timeout
     while True:
@@ -68,7 +81,8 @@ def wait_until(predicate: object, timeout: float, what: str, interval: float = 0
             if predicate():
                 return
         if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+            seen = f" ({progress()})" if progress is not None else ""
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}{seen}")
         time.sleep(interval)
 
 
@@ -170,7 +184,16 @@ class ManagedProcess:
             self._log.close()
             self._log = None
 
-    def wait_ready(self, predicate: object, timeout: float, what: str) -> None:
+    def wait_ready(
+        self,
+        predicate: object,
+        timeout: float,
+        what: str,
+        progress: Callable[[], object] | None = None,
+    ) -> None:
+        """``wait_until`` while this process runs: it exiting fails at once, and a timeout
+        shows the end of its log."""
+
         def ready() -> bool:
             if not self.alive():
                 raise RuntimeError(f"{self.name} exited:\n{self.log()[-3000:]}")
@@ -178,7 +201,7 @@ class ManagedProcess:
             return bool(predicate())
 
         try:
-            wait_until(ready, timeout, what)
+            wait_until(ready, timeout, what, progress=progress)
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}\n{self.name} log:\n{self.log()[-3000:]}") from None
 
@@ -257,7 +280,7 @@ class RedisServer(FaultyServer):
 
     def start(self) -> None:
         super().start()
-        self.wait_ready(self.ping, 10, f"redis-server on port {self.port}")
+        self.wait_ready(self.ping, PATIENCE, f"redis-server on port {self.port}")
 
     def restart(self) -> None:
         self.kill()
@@ -410,7 +433,7 @@ class RabbitMQServer(FaultyServer):
         if not self.epmd.alive():
             self.epmd.start()
         super().start()
-        self.wait_ready(self.answers, 60, f"RabbitMQ on port {self.port}")
+        self.wait_ready(self.answers, PATIENCE, f"RabbitMQ on port {self.port}")
 
     def stop(self, timeout: float = 5.0) -> None:
         self.undrop()
@@ -444,7 +467,7 @@ class RabbitMQServer(FaultyServer):
 
     def restart(self) -> None:
         self.kill()
-        wait_until(lambda: not _listening(self.port), 10, f"port {self.port} to close")
+        wait_until(lambda: not _listening(self.port), PATIENCE, f"port {self.port} to close")
         self.start()
 
     def alarm(self) -> None:
@@ -585,7 +608,7 @@ class CeleryWorker(ManagedProcess):
 
     def start(self) -> None:
         super().start()
-        self.wait_ready(lambda: " ready." in self.log(), 30, "the Celery worker to be ready")
+        self.wait_ready(lambda: " ready." in self.log(), PATIENCE, "the Celery worker to be ready")
 
 
 class UvicornServer(ManagedProcess):
@@ -623,7 +646,7 @@ class UvicornServer(ManagedProcess):
 
     def start(self) -> None:
         super().start()
-        self.wait_ready(self._answers, 30, f"uvicorn on port {self.port}")
+        self.wait_ready(self._answers, PATIENCE, f"uvicorn on port {self.port}")
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ from codemod_layouts import (
     Layout,
     codemod,
 )
-from servers import CeleryWorker, RedisServer, UvicornServer, wait_until
+from servers import PATIENCE, CeleryWorker, RedisServer, UvicornServer, wait_until
 
 from flake8_celery_async.project.layout import Layout as Roots
 
@@ -104,7 +104,7 @@ def test_layout_is_rewired_and_runs(
         assert response.status == 200
         body = json.loads(response.read())
     assert body["id"]
-    wait_until(lambda: (marks / "t1").exists(), 30, "the task to run in the worker")
+    wait_until(lambda: (marks / "t1").exists(), PATIENCE, "the task to run in the worker")
 
 
 def test_nothing_to_fix_leaves_the_repository_byte_for_byte(tmp_path: Path) -> None:

@@ -18,10 +18,11 @@ APP = "from celery import Celery\n\napp = Celery('proj', broker='memory://')\n"
 TASKS = "from proj.celery_app import app\n\n\n@app.task\ndef send_email(n):\n    return n\n"
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One pre-commit home for both hooks: the hook environment is built once."""
-    return tmp_path_factory.mktemp("pre-commit-home")
+@pytest.fixture(scope="session")
+def cache(run_folder: Path) -> Path:
+    """One pre-commit home for both hooks, whichever xdist worker runs them: the hook
+    environment is built once (pre-commit locks its home while it builds one)."""
+    return run_folder / "pre-commit-home"
 
 
 def _repo(path: Path) -> Path:

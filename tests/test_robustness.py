@@ -14,6 +14,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -193,7 +194,9 @@ def test_codemod_bad_or_odd_input(
         assert after.count(b"\r\n") - content.count(b"\r\n") == (added if b"\r\n" in content else 0)
 
 
-def test_codemod_paths_it_must_not_follow_or_cannot_write(tmp_path: Path) -> None:
+def test_codemod_paths_it_must_not_follow_or_cannot_write(
+    tmp_path: Path, as_nobody: Callable[[str], list[str]]
+) -> None:
     """A directory named x.py, a dangling symlink, a link out of the tree, and (as an
     unprivileged user, since CI runs as root) a read-only directory."""
     root = Path(tempfile.mkdtemp())
@@ -211,9 +214,7 @@ def test_codemod_paths_it_must_not_follow_or_cannot_write(tmp_path: Path) -> Non
         for path in (root, locked, locked / "view.py", root / "open.py"):
             os.chown(path, 65534, 65534) if os.geteuid() == 0 else None
         locked.chmod(0o555)  # no temp file can be created here
-        as_user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        prefix = as_user if os.geteuid() == 0 and shutil.which("setpriv") else []
-        result = _run(*prefix, tool("celery-async-codemod"), "--no-factory", ".", cwd=root)
+        result = _run(*as_nobody("celery-async-codemod"), "--no-factory", ".", cwd=root)
         assert result.returncode == 3, result.stderr
         assert "./dangling.py: error: dangling symlink" in result.stderr
         assert "locked/view.py: error:" in result.stderr

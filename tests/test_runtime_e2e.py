@@ -25,6 +25,7 @@ from celery_asyncx import (
 )
 from conftest import write_runtime_project
 from servers import (
+    PATIENCE,
     CeleryWorker,
     FaultyServer,
     ManagedProcess,
@@ -41,7 +42,8 @@ POOL_SIZE = 8  # the module's default async_dispatch_pool_size
 # 0.5 s per dropped result. Limits: these, or 3 x the same percentile under the same load with
 # Redis healthy, whichever is larger (a busy 2-core CI box is slow either way).
 TYPICAL, SLOW = 0.25, 0.5  # p50, p99 in seconds
-FAIL_FAST = 2.0  # every failing dispatch must have answered within this
+FAIL_FAST = 2.0  # every failing dispatch must have answered within this (see slow_limit)
+RECOVERY = 1.0  # from mending the fault to the first dispatch that succeeds again
 
 
 @dataclass
@@ -151,7 +153,7 @@ def test_dispatch_runs_in_the_worker_and_results_come_back(
         assert "socket_timeout" not in worker_conf.get("broker_transport_options", {})
 
     asyncio.run(main())
-    wait_until(lambda: service.executed()["h-link"] == 1, 10, "the linked task")
+    wait_until(lambda: service.executed()["h-link"] == 1, PATIENCE, "the linked task to run")
     for token in ("h-delayx", "h-options", "h-send-task", "h-chain-1", "h-chain-2"):
         assert service.executed()[token] == 1
 
@@ -218,6 +220,15 @@ def assert_stayed_responsive(result: StormResult, baseline: Baseline) -> None:
     assert all(p.body["pool_threads"] <= POOL_SIZE for p in result.probes["/ping"] if p.body)
 
 
+def slow_limit(seconds: float, baseline: Baseline) -> float:
+    """``seconds``, or 3 x the slowest healthy dispatch of the same storm on this machine,
+    whichever is larger: a loaded machine is slow at everything, and no verdict may depend on
+    its speed. A dispatch that hangs (stock Celery: 20 s, or as long as the broker is paused)
+    still fails: the storm stops waiting after its 15 s window, and such a request has no
+    status."""
+    return max(seconds, 3 * max(request.seconds for request in baseline.control.requests))
+
+
 def run_storm(service: Service, tokens: list[str], **options: Any) -> StormResult:
     """The requests at once, probes every 50 ms until 1 s after they all answered."""
     return asyncio.run(
@@ -243,7 +254,12 @@ def recover(http: httpx.Client, name: str, sent: dict[str, int]) -> float:
 def assert_accounted_for(service: Service, sent: dict[str, int]) -> None:
     """Every 200 ran exactly once; a 503 ran at most once; nothing else ran."""
     succeeded = {token for token, status in sent.items() if status == 200}
-    wait_until(lambda: succeeded <= set(service.executed()), 30, "the worker to run them all")
+    service.worker.wait_ready(
+        lambda: succeeded <= set(service.executed()),
+        PATIENCE,
+        f"the worker to run all {len(succeeded)} dispatches answered 200",
+        progress=lambda: f"not run yet: {sorted(succeeded - set(service.executed()))[:10]}",
+    )
     executed = service.executed()
     assert {token: executed[token] for token in succeeded} == dict.fromkeys(succeeded, 1)
     assert set(executed) <= set(sent), set(executed) - set(sent)
@@ -273,12 +289,12 @@ def test_broker_outage(outage: str, spawn: Callable[[Any], Any], runtime_project
         assert_stayed_responsive(result, baseline)
         for request in result.requests:
             assert request.status == 503, (request.status, request.body)
-            assert request.seconds < FAIL_FAST
+            assert request.seconds < slow_limit(FAIL_FAST, baseline)
             assert "unavailable" in request.body["detail"]
             sent[request.key] = 503
         fix(service)
         assert isinstance(service.broker, RedisServer) and service.broker.ping()
-        assert recover(http, outage, sent) < 1.0
+        assert recover(http, outage, sent) < slow_limit(RECOVERY, baseline)
     assert_accounted_for(service, sent)
 
 
@@ -293,7 +309,7 @@ def test_result_backend_outage(spawn: Callable[[Any], Any], runtime_project: Pat
         assert_stayed_responsive(dispatched, baseline)
         # Dispatch needs the backend only to subscribe for the result: it may go through.
         assert {r.status for r in dispatched.requests} <= {200, 503}
-        assert max(r.seconds for r in dispatched.requests) < FAIL_FAST
+        assert max(r.seconds for r in dispatched.requests) < slow_limit(FAIL_FAST, baseline)
         sent.update({r.key: r.status or 0 for r in dispatched.requests})
         time.sleep(0.6)  # past the cooldown: every read below really tries the backend
         reads = run_storm(service, tokens, path="/result/{}?timeout=5", method="GET")
@@ -304,10 +320,10 @@ def test_result_backend_outage(spawn: Callable[[Any], Any], runtime_project: Pat
         # after a socket timeout plus one reconnect attempt (2 x 0.25 s). Later ones are
         # refused at once by the cooldown.
         read_seconds = [read.seconds for read in reads.requests]
-        assert percentile(read_seconds, 50) < FAIL_FAST
-        assert max(read_seconds) < POOL_SIZE * 2 * 0.25 + 1.0
+        assert percentile(read_seconds, 50) < slow_limit(FAIL_FAST, baseline)
+        assert max(read_seconds) < slow_limit(POOL_SIZE * 2 * 0.25 + 1.0, baseline)
         service.backend.resume()
-        assert recover(http, "backend", sent) < 1.0
+        assert recover(http, "backend", sent) < slow_limit(RECOVERY, baseline)
         # including tasks that ran while the backend was paused: the worker retried storing
         ok = [r.key for r in dispatched.requests if r.status == 200][:5]
         for token in [*ok, "backend-warm-0"]:
@@ -338,7 +354,7 @@ def test_rabbitmq_outage(
         assert_stayed_responsive(result, baseline)
         for request in result.requests:
             assert request.status == 503, (request.status, request.body)
-            assert request.seconds < FAIL_FAST
+            assert request.seconds < slow_limit(FAIL_FAST, baseline)
             sent[request.key] = 503
-        assert recover(http, outage, sent) < 1.0
+        assert recover(http, outage, sent) < slow_limit(RECOVERY, baseline)
     assert_accounted_for(service, sent)

@@ -41,7 +41,7 @@ from celery_asyncx.dispatcher import THREAD_NAME_PREFIX
 from celery_asyncx.results import LoopSafeResult
 from celery_asyncx.routing import pool_of
 from kombu.exceptions import EncodeError, OperationalError
-from servers import RedisServer, wait_until
+from servers import PATIENCE, RedisServer, wait_until
 
 
 def pool_threads() -> list[threading.Thread]:
@@ -474,7 +474,7 @@ def test_no_threads_leak_across_app_instances(redis_server: RedisServer) -> None
         gc.collect()  # again and again: a pool thread may still hold the app a moment
         return not new_pool_threads()
 
-    wait_until(collected, 5, "pool threads to stop")
+    wait_until(collected, PATIENCE, "pool threads to stop")
 
 
 QUIET_EXIT = """

@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_arguments(parser, FORMATS)
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even with findings or files that could not be checked, as flake8 does "
+        "(usage errors still exit 2, internal errors 4)",
+    )
     parser.add_argument("--list-rules", action="store_true", help="print the rule table and exit")
     return parser
 
@@ -170,7 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:  # `| head`: the reader left; say nothing more, as grep does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    if rows and not args.exit_zero:
+    if args.exit_zero:  # flake8's meaning: what the run found, a file it could not check too
+        return EXIT_INTERNAL if status == EXIT_INTERNAL else EXIT_OK
+    if rows:
         status = max(status, EXIT_FINDINGS)
     return status
 
