@@ -98,7 +98,8 @@ _pyenv_on_path()
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     wheel = os.environ.get("CEL_WHEEL")
-    session.install(*([wheel] if wheel else ["-e", "."]), *DEPS)
+    # ./celery-asyncx: the codemod tests import what they rewrite, with the runtime installed.
+    session.install(*([wheel] if wheel else ["-e", "."]), "./celery-asyncx", *DEPS)
     # The `pytest` script, not `python -m pytest`: the latter puts the source tree first on
     # sys.path, and the tests would import it instead of the wheel.
     # -n 0: these sessions already run side by side under the main suite's workers.
