@@ -9,6 +9,6 @@ import sys
 if sys.path and os.path.abspath(sys.path[0] or os.curdir) == os.getcwd():
     del sys.path[0]
 
-from .cli import main  # noqa: E402  (after the path is mended)
+from .cli import main  # after the path is mended
 
 sys.exit(main())
