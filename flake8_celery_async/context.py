@@ -45,6 +45,9 @@ class ModuleContext:
     def blocking(self, target: str) -> Via | None:
         return self.index.blocking(target, self.module) if self.index is not None else None
 
+    def made_by(self, target: str) -> str | None:
+        return self.index.made_by(target, self.module) if self.index is not None else None
+
     def kind(self, target: str) -> MaybeKind:
         return self.index.kind(target, self.module) if self.index is not None else None
 

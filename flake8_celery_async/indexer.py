@@ -19,6 +19,7 @@ import warnings
 from . import project
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
+from .kinds import Kind
 from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
 from .project import (
     Index,
@@ -159,14 +160,21 @@ class Indexer:
         pending = [rel for rel, data in datas.items() if self._may_define(data)]
         done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
+        paths = module_paths(python, aliases)
         for _round in range(10):
             for rel in pending:
                 add(rel)
             done.update(pending)
             index = Index(self.root, by_module(summaries), pool, aliases=aliases)
-            if not index.words:
-                break
-            pending = [r for r in datas if r not in done and index.names_found(names_in(r))]
+            # The modules of functions that a summarized call passes a result, a signature or
+            # a canvas: their parameters may get kinds (a helper in a module of no Celery word).
+            called = {p for r in pending if r in summaries for p in passed_to(summaries[r], paths)}
+            pending = sorted(called - done)
+            if index.words:
+                pending += [
+                    r for r in datas if r not in done and r not in called
+                    and index.names_found(names_in(r))
+                ]  # fmt: skip
             if not pending:
                 break
         if index.params or any(s["r"] for s in summaries.values()):
@@ -221,6 +229,37 @@ class Indexer:
             return summarize(tree, self.settings, context, references=index is not None)
         except RecursionError:  # pragma: no cover - the analysis survives these itself
             return None
+
+
+_PASSED = frozenset(int(k) for k in (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS))
+
+
+def module_paths(python: list[str], aliases: dict[str, list[str]]) -> dict[str, str]:
+    """Every name a module may be imported by -> its path (names two modules share: none)."""
+    paths: dict[str, str] = {}
+    shared: set[str] = set()
+    for rel in python:
+        name = module_name(rel)[0]
+        for alias in (name, *aliases.get(name, ())):
+            if alias in paths and paths[alias] != rel:
+                shared.add(alias)
+            paths[alias] = rel
+    return {name: rel for name, rel in paths.items() if name not in shared}
+
+
+def passed_to(summary: Summary, paths: dict[str, str]) -> set[str]:
+    """The paths of the modules whose functions this module's calls pass a Celery kind."""
+    found: set[str] = set()
+    for target, positional, keywords, _star in summary["cs"]:
+        if _PASSED.isdisjoint(positional) and _PASSED.isdisjoint(keywords.values()):
+            continue
+        parts = target.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            rel = paths.get(".".join(parts[:i]))
+            if rel is not None:
+                found.add(rel)
+                break
+    return found
 
 
 def by_module(summaries: dict[str, Summary]) -> dict[str, Summary]:
