@@ -10,8 +10,8 @@ import sys
 from collections.abc import Sequence
 
 from flake8_celery_async import __version__
-from flake8_celery_async.config import ConfigError
-from flake8_celery_async.frontend import Front, add_arguments
+from flake8_celery_async.frontends.arguments import Front, add_arguments
+from flake8_celery_async.frontends.config import ConfigError
 
 from . import factory
 from .planner import PlanFailed, Planner

@@ -31,8 +31,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import CodeRange, PositionProvider
 
-from flake8_celery_async.analysis import Finding
-from flake8_celery_async.check import check_source, split_lines
+from flake8_celery_async.analysis.analyzer import Finding
+from flake8_celery_async.pipeline.check import check_source, split_lines
 from flake8_celery_async.settings import OPTIONS, Settings
 
 DEFAULT_RUNTIME_MODULE = "celery_async"

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flake8_celery_async.analysis import dotted
+from flake8_celery_async.analysis.analyzer import dotted
 
 from .command import Rename
 

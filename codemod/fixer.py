@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from flake8_celery_async.analysis import Finding
-from flake8_celery_async.check import check_source
+from flake8_celery_async.analysis.analyzer import Finding
+from flake8_celery_async.pipeline.check import check_source
 from flake8_celery_async.settings import Settings
 
 from .command import (

@@ -10,9 +10,9 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flake8_celery_async.analysis import Finding
-from flake8_celery_async.check import check_source
-from flake8_celery_async.config import ignores_for
+from flake8_celery_async.analysis.analyzer import Finding
+from flake8_celery_async.frontends.config import ignores_for
+from flake8_celery_async.pipeline.check import check_source
 from flake8_celery_async.settings import Settings
 
 from . import factory, project

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from flake8_celery_async.analysis import Finding
-from flake8_celery_async.files import Skipped, discover
-from flake8_celery_async.frontend import Front
+from flake8_celery_async.analysis.analyzer import Finding
+from flake8_celery_async.frontends.arguments import Front
+from flake8_celery_async.project.files import Skipped, discover
 
 from . import factory, project
 from .command import Rename, Unfixable

@@ -15,7 +15,7 @@ import ast
 import os
 from dataclasses import dataclass, field
 
-from flake8_celery_async.analysis import dotted
+from flake8_celery_async.analysis.analyzer import dotted
 
 from .roots import Layout
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from cel_support import ROOT
 
-from flake8_celery_async.analysis import analyze_source
+from flake8_celery_async.analysis.analyzer import analyze_source
 from flake8_celery_async.rules import RULES, markdown_table
 
 VALID = [(r.code, i, src) for r in RULES for i, src in enumerate(r.valid)]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from cel_support import run, tool
 
-from flake8_celery_async import cli as cli_module
-from flake8_celery_async.check import FileResult
+from flake8_celery_async.frontends import command_line as cli_module
+from flake8_celery_async.pipeline.check import FileResult
 from flake8_celery_async.settings import Settings
 
 BAD = "from proj.tasks import t\n\n\nasync def view():\n    t.delay(1)\n"

@@ -13,8 +13,8 @@ from celery_async_codemod.command import UNLOCATED, CeleryAsyncCommand, LineInde
 from celery_async_codemod.fixer import fix_source, is_generated
 from libcst.codemod import CodemodTest
 
-from flake8_celery_async.analysis import Finding
-from flake8_celery_async.check import check_source
+from flake8_celery_async.analysis.analyzer import Finding
+from flake8_celery_async.pipeline.check import check_source
 from flake8_celery_async.rules import RULES
 from flake8_celery_async.settings import Settings
 

@@ -21,7 +21,7 @@ from fuzz_strategies import FUZZ, mutations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flake8_celery_async.check import check_source
+from flake8_celery_async.pipeline.check import check_source
 from flake8_celery_async.settings import Settings
 
 HEAD = (

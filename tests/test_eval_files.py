@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cel_support import EVAL_FILES, eval_args, expected, run, tool
 
-from flake8_celery_async.analysis import UNFIXABLE_TORNADO, analyze_source
-from flake8_celery_async.cli import build_parser
+from flake8_celery_async.analysis.analyzer import UNFIXABLE_TORNADO, analyze_source
+from flake8_celery_async.frontends.command_line import build_parser
 from flake8_celery_async.settings import OPTIONS, Settings
 
 

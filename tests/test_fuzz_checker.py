@@ -14,8 +14,8 @@ from fuzz_strategies import FUZZ, mutations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from flake8_celery_async.analysis import analyze, analyze_source
-from flake8_celery_async.check import check_source
+from flake8_celery_async.analysis.analyzer import analyze, analyze_source
+from flake8_celery_async.pipeline.check import check_source
 from flake8_celery_async.settings import Settings
 
 # hypothesmith compiles what it generates; its SyntaxWarnings are about the generated code.

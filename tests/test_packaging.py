@@ -36,7 +36,7 @@ def test_sdist_and_wheel_contents(dist: Path) -> None:
         metadata = archive.read(meta).decode()
         entry_points = archive.read(meta.replace("METADATA", "entry_points.txt")).decode()
     for required in (
-        "flake8_celery_async/analysis.py",
+        "flake8_celery_async/analysis/analyzer.py",
         "flake8_celery_async/py.typed",
         "celery_async_codemod/celery_async.py",
         "celery_async_codemod/py.typed",

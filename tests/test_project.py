@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cel_support import tool
 
-from flake8_celery_async.project import build_index, find_root
+from flake8_celery_async.project.index import build_index, find_root
 from flake8_celery_async.settings import Settings
 
 TASKS = (

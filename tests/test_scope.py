@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from flake8_celery_async.analysis import UNFIXABLE_GENEXP, analyze_source
+from flake8_celery_async.analysis.analyzer import UNFIXABLE_GENEXP, analyze_source
 
 HEAD = "from proj.tasks import t\n"
 

@@ -9,8 +9,8 @@ import sysconfig
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from flake8_celery_async.analysis import analyze
-from flake8_celery_async.files import discover
+from flake8_celery_async.analysis.analyzer import analyze
+from flake8_celery_async.project.files import discover
 
 
 def _installed_files() -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from fnmatch import fnmatchcase
 
-from ..kinds import (
+from ..scopes.kinds import (
     NOT_CELERY_MODULES,
     SIG_LIKE,
     TASK_BASE,
@@ -16,15 +16,15 @@ from ..kinds import (
     is_canvas,
     kind_of,
 )  # fmt: skip
-from ..syntax import callee_source, dotted, source
+from ..syntax.nodes import callee_source, dotted, source
 from .base import APP, CANVAS_WORDS, DISPATCH_WORDS, TASK, Example, Rule, Trigger
 from .helpers import project_method
 
 RQ_MODULES = frozenset({"rq", "django_rq", "rq_scheduler", "flask_rq2"})  # jobs with .delay()
 
 if False:  # for type checkers only
-    from ..analysis import Analysis
-    from ..scopes import Frame
+    from ..analysis.analyzer import Analysis
+    from ..scopes.frames import Frame
 
 CEL001 = Rule(
     code="CEL001",

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import ast
 
-from ..syntax import dotted, is_self_attr, source
+from ..syntax.nodes import dotted, is_self_attr, source
 from .base import CANVAS_WORDS, DISPATCH_WORDS, RESULT_WORD, TASK, Example, Rule, Trigger
 
 if False:  # for type checkers only
-    from ..analysis import Analysis
-    from ..scopes import Frame, Func
+    from ..analysis.analyzer import Analysis
+    from ..scopes.frames import Frame, Func
 
 UNFIXABLE_HELPER = "the blocking call is inside another function: make that function async"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from ..kinds import RESULT_METHODS, RESULT_PROPERTIES, Kind, kind_of
-from ..syntax import source
+from ..scopes.kinds import RESULT_METHODS, RESULT_PROPERTIES, Kind, kind_of
+from ..syntax.nodes import source
 from .base import (
     APP,
     APP_RUNTIME,
@@ -18,8 +18,8 @@ from .base import (
 )
 
 if False:  # for type checkers only
-    from ..analysis import Analysis
-    from ..scopes import Frame
+    from ..analysis.analyzer import Analysis
+    from ..scopes.frames import Frame
 
 CEL005 = Rule(
     code="CEL005",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import ast
 
-from ..kinds import APP_LIKE, Kind, kind_of
-from ..syntax import dotted
+from ..scopes.kinds import APP_LIKE, Kind, kind_of
+from ..syntax.nodes import dotted
 from .base import APP, Example, Rule, Trigger
 
 if False:  # for type checkers only
-    from ..analysis import Analysis
+    from ..analysis.analyzer import Analysis
 
 UNFIXABLE_TASK = "the task must be rewritten as a plain def by hand"
 

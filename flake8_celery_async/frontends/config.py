@@ -13,7 +13,7 @@ import os
 import re
 from fnmatch import fnmatch
 
-from .settings import OPTIONS, Settings
+from ..settings import OPTIONS, Settings
 
 CANDIDATES = ("setup.cfg", "tox.ini", ".flake8")
 

@@ -22,11 +22,11 @@ import os
 import re
 from collections.abc import Mapping
 
+from ..analysis.context import ModuleContext
+from ..scopes.kinds import Kind, MaybeKind
+from ..settings import Settings
 from .cache import Cache, FindingsCache, content_hash
-from .context import ModuleContext
-from .kinds import Kind, MaybeKind
-from .roots import ROOT_MARKERS, find_root, module_name, module_names
-from .settings import Settings
+from .modules import ROOT_MARKERS, find_root, module_name, module_names
 
 __all__ = [
     "ROOT_MARKERS", "Index", "ModuleContext", "build_index", "context_for", "find_root",
@@ -36,8 +36,8 @@ __all__ = [
 if False:  # for type checkers only
     from typing import Any
 
-    from .rules.helpers import Via
-    from .summary import Summary
+    from ..analysis.summary import Summary
+    from ..rules.helpers import Via
 
 TORNADO_HANDLERS = frozenset({"tornado.web.RequestHandler", "tornado.websocket.WebSocketHandler"})
 _PARAM_KINDS = (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS)

@@ -11,11 +11,11 @@ import ast
 import re
 from enum import IntEnum
 
-from .syntax import dotted
+from ..syntax.nodes import dotted
 
 if False:  # for type checkers only (the analysis imports this module)
     from .bindings import Bindings as Analysis
-    from .scopes import Frame
+    from .frames import Frame
 
 
 class Kind(IntEnum):

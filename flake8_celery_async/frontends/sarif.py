@@ -11,8 +11,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
-from .rules import RULES
+from .. import __version__
+from ..rules import RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 HOME = "https://github.com/flake8-celery-async/flake8-celery-async"

@@ -17,9 +17,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from .bindings import Bindings, Stack, push_children
-from .findings import UNFIXABLE_GENEXP, UNFIXABLE_TORNADO, Finding
-from .kinds import (
+from ..findings import UNFIXABLE_GENEXP, UNFIXABLE_TORNADO, Finding
+from ..rules import BY_CODE
+from ..rules.dispatch import detect_canvas_call, detect_dispatch, plausible_dispatch
+from ..rules.helpers import UNFIXABLE_HELPER, Via, annotated_class, is_candidate, report_helpers
+from ..rules.results import detect_result_call, detect_result_read
+from ..rules.tasks import UNFIXABLE_TASK, detect_async_task
+from ..scopes.bindings import Bindings, Stack, push_children
+from ..scopes.frames import Frame, Func
+from ..scopes.kinds import (
     CORO_CONSUMERS,
     DISPATCH,
     Kind,
@@ -28,14 +34,8 @@ from .kinds import (
     is_offloading,
     kind_of,
 )
-from .rules import BY_CODE
-from .rules.dispatch import detect_canvas_call, detect_dispatch, plausible_dispatch
-from .rules.helpers import UNFIXABLE_HELPER, Via, annotated_class, is_candidate, report_helpers
-from .rules.results import detect_result_call, detect_result_read
-from .rules.tasks import UNFIXABLE_TASK, detect_async_task
-from .scopes import Frame, Func
-from .settings import Settings
-from .syntax import (
+from ..settings import Settings
+from ..syntax.nodes import (
     defaults,
     dotted,
     parameter_defaults,
@@ -45,7 +45,7 @@ from .syntax import (
 )
 
 if False:  # for type checkers only
-    from .project import ModuleContext
+    from ..project.index import ModuleContext
 
 __all__ = [
     "UNFIXABLE_GENEXP", "UNFIXABLE_HELPER", "UNFIXABLE_TASK", "UNFIXABLE_TORNADO", "Analysis",

@@ -16,12 +16,12 @@ import marshal
 import os
 import warnings
 
-from . import project
+from ..scopes.kinds import Kind
+from ..settings import Settings
+from . import index as project
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
-from .kinds import Kind
-from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
-from .project import (
+from .index import (
     Index,
     ModuleContext,
     identifiers,
@@ -29,12 +29,12 @@ from .project import (
     module_names,
     slim,
 )  # fmt: skip
-from .roots import import_names, seen
-from .settings import Settings
+from .modules import import_names, seen
+from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
 from .stored import Frozen
 
 if False:  # for type checkers only
-    from .summary import Summary
+    from ..analysis.summary import Summary
 
 MAX_FILES = 20_000  # a root this big is not one project (a home folder): no index
 KEEP_TREES = 64 << 20  # bytes of source whose trees stay in memory for the check
@@ -207,7 +207,7 @@ class Indexer:
         )
 
     def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summary | None:
-        from .summary import summarize
+        from ..analysis.summary import summarize
 
         tree = self.trees.get(rel)
         if tree is None:

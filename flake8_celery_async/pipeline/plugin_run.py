@@ -13,14 +13,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from ..settings import Settings
 from .check import may_matter, prepare_index, project_context
-from .settings import Settings
 
 if False:  # for type checkers only
     import ast
 
-    from .context import ModuleContext
-    from .project import Index
+    from ..analysis.context import ModuleContext
+    from ..project.index import Index
 
 PART = "flake8"  # the plugin's findings: before noqa comments and selection (flake8 owns them)
 _PENDING: dict[int, list[Index]] = {}  # by process: a forked worker inherits its parent's
@@ -50,7 +50,7 @@ def findings(
     index = context.index if context is not None else None
     if context is None or index is None or index.cache is None:
         return _analyze(tree, data, settings, context)
-    from .cache import content_hash
+    from ..project.cache import content_hash
 
     sha = content_hash(data)
     cached = index.cached_findings(context.path, sha, settings.key(), PART)
@@ -67,7 +67,7 @@ def _analyze(
 ) -> list[tuple[int, int, str]]:
     if not may_matter(data, settings, context):
         return []
-    from .analysis import analyze  # imported only once a file passes the text check
+    from ..analysis.analyzer import analyze  # imported only once a file passes the text check
 
     return [(f.line, f.col, f.message) for f in analyze(tree, settings, context)]
 

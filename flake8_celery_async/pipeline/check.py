@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .settings import Settings
+from ..settings import Settings
 
 if False:  # for type checkers only: the analysis is imported once a file passes the text check
     from typing import Any
 
-    from .findings import Finding
-    from .project import Index, ModuleContext
+    from ..findings import Finding
+    from ..project.index import Index, ModuleContext
 
 
 class FileResult:
@@ -52,7 +52,7 @@ class FileResult:
     @classmethod
     def from_tuple(cls, data: Any) -> FileResult:
         """The inverse of :meth:`as_tuple`."""
-        from .findings import Finding
+        from ..findings import Finding
 
         path, findings, error, internal_error, parsed, cached = data
         found = [Finding(*f) for f in findings]
@@ -96,7 +96,7 @@ def project_context(path: str, settings: Settings, save: bool = False) -> Module
     """The file's view of its project's index (``None``: no index for this file)."""
     if path == "<source>" or not settings.project_index:
         return None
-    from . import project
+    from ..project import index as project
 
     try:
         return project.context_for(path, settings, save)
@@ -121,7 +121,7 @@ def prepare_index(paths: list[str], settings: Settings) -> list[Index]:
     """Build the project index of these files' projects now (the CLI, before it forks)."""
     if not settings.project_index:
         return []
-    from .indexer import prepare
+    from ..project.indexer import prepare
 
     try:
         return prepare(paths, settings)
@@ -140,7 +140,7 @@ def finish_index(
     """After the CLI's run: cache every file's findings for the next run."""
     if not indexes:
         return
-    from .indexer import finish
+    from ..project.indexer import finish
 
     found = {r.path: [f.as_tuple() for f in r.findings] for r in results}
     # Not remembered: files that failed, and files whose findings came from the cache.
@@ -167,7 +167,7 @@ def unchanged_result(
     )
     if cached is None:
         return None
-    from .findings import Finding
+    from ..findings import Finding
 
     found = [Finding(*f) for f in cached]  # type: ignore[arg-type]
     return FileResult(path, found, parsed=True, cached=True)
@@ -190,8 +190,8 @@ def check_source(
         return result
     sha = key = ""
     if context is not None and context.index is not None:
-        from .cache import content_hash
-        from .findings import Finding
+        from ..findings import Finding
+        from ..project.cache import content_hash
 
         sha, key = content_hash(data), cache_key(settings, select, ignore)
         cached = context.index.cached_findings(context.path, sha, key)
@@ -223,7 +223,7 @@ def _check(
     import ast  # only for files that pass the text check
     import warnings
 
-    from .analysis import analyze
+    from ..analysis.analyzer import analyze
 
     result.parsed = True
     if not isinstance(tree, ast.Module):
@@ -232,7 +232,7 @@ def _check(
                 warnings.simplefilter("ignore")
                 tree = ast.parse(data, filename=path)
         except SyntaxError as e:
-            from .parse_errors import explain
+            from ..syntax.parse_errors import explain
 
             result.error = explain(e, data)
             return result
@@ -245,7 +245,7 @@ def _check(
     assert isinstance(tree, ast.Module)
     findings = [f for f in analyze(tree, settings, context) if selected(f.code, select, ignore)]
     if findings and b"noqa" in data.lower():  # no "noqa" anywhere: nothing to look up
-        from . import noqa
+        from ..syntax import noqa
 
         text = decode(data)
         lines = split_lines(text)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .kinds import Kind, MaybeKind
+from ..scopes.kinds import Kind, MaybeKind
 
 if False:  # for type checkers only
-    from .project import Index
-    from .rules.helpers import Via
+    from ..project.index import Index
+    from ..rules.helpers import Via
 
 
 class ModuleContext:

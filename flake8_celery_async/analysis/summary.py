@@ -21,17 +21,17 @@ from __future__ import annotations
 
 import ast
 
-from .analysis import Analysis
-from .kinds import Kind, annotation_kind
-from .rules.helpers import annotated_class, target_of
-from .scopes import Frame, Func
-from .settings import Settings
-from .syntax import dotted
+from ..rules.helpers import annotated_class, target_of
+from ..scopes.frames import Frame, Func
+from ..scopes.kinds import Kind, annotation_kind
+from ..settings import Settings
+from ..syntax.nodes import dotted
+from .analyzer import Analysis
 
 if False:  # for type checkers only
     from typing import Any
 
-    from .project import ModuleContext
+    from ..project.index import ModuleContext
 
 Summary = dict[str, "Any"]
 _KNOWN = (Kind.APP, Kind.SIG, Kind.CANVAS, Kind.RESULT)

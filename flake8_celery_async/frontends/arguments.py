@@ -13,8 +13,8 @@ import argparse
 import os
 from collections.abc import Sequence
 
+from ..settings import OPTIONS, Settings
 from .config import Config, split_list
-from .settings import OPTIONS, Settings
 
 FORMATS = ("default", "json", "github", "sarif")
 FORMAT_HELP = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 if False:  # for type checkers only
-    from .summary import Summary
+    from ..analysis.summary import Summary
 
 
 class Frozen(Mapping[str, "Summary"]):

@@ -8,14 +8,14 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from ..rules.helpers import RESOLVED, annotated_class, target_of
+from ..settings import Settings
+from ..syntax.nodes import LEAVES, child_fields, dotted, is_self_attr, statement_fields
+from .frames import Frame
 from .kinds import ASYNC_POOLS, OTHER_TASK_QUEUES, Kind, MaybeKind, annotation_kind, kind_of
-from .rules.helpers import RESOLVED, annotated_class, target_of
-from .scopes import Frame
-from .settings import Settings
-from .syntax import LEAVES, child_fields, dotted, is_self_attr, statement_fields
 
 if False:  # for type checkers only
-    from .project import ModuleContext
+    from ..project.index import ModuleContext
 
 Action = Callable[[], None]
 Stack = list[tuple["ast.AST | Action", Frame]]

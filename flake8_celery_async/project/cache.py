@@ -17,11 +17,12 @@ try:  # what hashlib's blake2b is, without hashlib loading OpenSSL first (3 ms o
 except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b
 
-from . import __version__
+from .. import __version__
 
 CACHE_NAME = ".celery_async_cache"
 CACHE_ENV = "CELERY_ASYNC_CACHE_DIR"
 OFF = ("off", "none", "false", "0", "no")
+_LAYERS = ("syntax", "scopes", "rules", "analysis", "project", "pipeline", "frontends")
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# flake8-celery-async's cache\n"
 
 if False:  # for type checkers only
@@ -35,9 +36,9 @@ def content_hash(data: bytes) -> str:
 def _code_stamp() -> str:
     """This checker's own code, by its files' modification times: an edited checker (a
     development install) never reads what an older one cached."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stamps = []
-    for folder in (here, os.path.join(here, "rules")):
+    for folder in (package, *(os.path.join(package, layer) for layer in _LAYERS)):
         try:
             with os.scandir(folder) as listing:
                 stamps += [e.stat().st_mtime_ns for e in listing if e.name.endswith(".py")]

@@ -1,0 +1,220 @@
+"""``flake8-celery-async``: the CEL rules without flake8, fast enough for every commit.
+
+Same findings and output format as ``flake8 --select CEL``; reads the same ``[flake8]`` config.
+
+Exit status: 0 nothing found, 1 findings, 2 usage or config error, 3 a file could not be read
+or parsed (and nothing worse), 4 an internal error (a bug: the message names the file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import marshal
+import os
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..pipeline.check import (
+    FileResult,
+    check_source,
+    finish_index,
+    prepare_index,
+    selected,
+    unchanged_result,
+)  # fmt: skip
+from ..project.files import Skipped, discover
+from ..settings import Settings
+from .arguments import FORMATS, Front, add_arguments
+from .config import ConfigError, ignores_for
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FILE_ERROR, EXIT_INTERNAL = 0, 1, 2, 3, 4
+# Below this many files, forking costs more than splitting the reads and text checks saves.
+PARALLEL_THRESHOLD = 256
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flake8-celery-async",
+        description="Report synchronous Celery calls (broker and result-backend I/O) inside "
+        "async def bodies, where they block the asyncio event loop. Same rules and output as "
+        "`flake8 --select CEL`, without running flake8.",
+        epilog="Exit status: 0 clean, 1 findings, 2 usage/config error, 3 unreadable or "
+        "unparsable file, 4 internal error. Options are also read from the [flake8] section "
+        "of setup.cfg, tox.ini or .flake8 (the first found from the current directory up).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_arguments(parser, FORMATS)
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    parser.add_argument("--list-rules", action="store_true", help="print the rule table and exit")
+    return parser
+
+
+class _Job:
+    """The per-file check with the run's settings."""
+
+    def __init__(self, settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> None:
+        self.settings, self.select, self.ignore = settings, select, ignore
+
+    def __call__(self, path: str) -> FileResult:
+        known = unchanged_result(path, self.settings, self.select, self.ignore)
+        if known is not None:
+            return known
+        try:
+            data = read_bytes(path)
+        except OSError as e:
+            return FileResult(path, error=f"cannot read: {e.strerror or e}")
+        try:
+            return check_source(data, self.settings, self.select, self.ignore, path)
+        except Exception as e:  # a bug in this tool: report it with the file, keep going
+            return FileResult(path, internal_error=f"{type(e).__name__}: {e}")
+
+
+def read_bytes(path: str, chunk: int = 1 << 16) -> bytes:
+    """A file's bytes in three syscalls for most files (``open().read()`` makes six or more):
+    this runs for every file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.read(fd, chunk)
+        if len(data) < chunk:
+            return data
+        chunks, size = [data], os.fstat(fd).st_size  # a big file: the rest in one read
+        while data := os.read(fd, max(size, chunk)):
+            chunks.append(data)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def run_checks(paths: Sequence[str], job: _Job, jobs: int) -> list[FileResult]:
+    """Check every file; with ``jobs`` > 1 and enough files, in that many processes.
+
+    Most files end at the text check, so the work is reading and scanning bytes: the files
+    are dealt out to forked children, each sending back only what it found (a
+    ``ProcessPoolExecutor`` costs more to import and start than the whole check here). Where
+    ``fork`` is missing or unsafe (Windows, macOS), or a child fails, files are checked here.
+    """
+    if jobs < 2 or len(paths) < PARALLEL_THRESHOLD or sys.platform != "linux":
+        return [job(path) for path in paths]
+    # What is alive now is shared with the children: keep the collector off it, or its
+    # bookkeeping writes would copy every page of it into each process (the gc module docs).
+    gc.freeze()
+    children = [_fork_child(job, paths[n::jobs]) for n in range(1, jobs)]
+    results = [job(path) for path in paths[0::jobs]]
+    for n, (pid, pipe) in enumerate(children, start=1):
+        with os.fdopen(pipe, "rb") as reader:
+            sent = reader.read()
+        if os.waitpid(pid, 0)[1] == 0:  # it wrote everything, then exited
+            results += [FileResult.from_tuple(item) for item in marshal.loads(sent)]
+        else:  # the child died: do its share here
+            results += [job(path) for path in paths[n::jobs]]
+    return results
+
+
+def _fork_child(job: _Job, paths: Sequence[str]) -> tuple[int, int]:
+    """Fork a child that checks ``paths``; returns its pid and the pipe it answers on."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(writer)
+        return pid, reader
+    status = 1
+    try:  # the child: never returns, never runs the parent's cleanup
+        os.close(reader)
+        found = [result.as_tuple() for result in map(job, paths) if not result.is_empty()]
+        with os.fdopen(writer, "wb") as out:
+            out.write(marshal.dumps(found))
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list_rules:
+        from ..rules import markdown_table
+
+        sys.stdout.write(markdown_table())
+        return EXIT_OK
+    try:
+        front = Front(args)
+    except ConfigError as e:
+        print(f"flake8-celery-async: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    select, ignore, per_file = front.select, front.ignore, front.per_file
+
+    skipped: list[Skipped] = []
+    files = list(discover(args.paths, front.exclude, base=front.base, skipped=skipped))
+    indexes = prepare_index(files, front.settings)  # the project index, shared by the workers
+    job = _Job(front.settings, select, ignore)
+    results = sorted(run_checks(files, job, front.jobs), key=lambda r: r.path)
+    finish_index(indexes, files, results, front.settings, select, ignore)
+
+    status = EXIT_OK
+    rows: list[tuple[str, int, int, str, str]] = []
+    for skip in skipped:
+        print(f"{skip.path}: error: {skip.reason}", file=sys.stderr)
+        status = max(status, EXIT_FILE_ERROR)
+    for result in results:
+        if result.internal_error:
+            print(
+                f"{result.path}: internal error: {result.internal_error} (this is a bug in "
+                "flake8-celery-async; please report it with this file)",
+                file=sys.stderr,
+            )
+            status = EXIT_INTERNAL
+        elif result.error:
+            print(f"{result.path}: error: {result.error}; file skipped", file=sys.stderr)
+            status = max(status, EXIT_FILE_ERROR)
+        file_ignore = ignores_for(result.path, tuple(ignore), per_file) if per_file else ()
+        for f in result.findings:
+            if file_ignore and not selected(f.code, select, file_ignore):
+                continue
+            rows.append((result.path, f.line, f.col + 1, f.code, f.message))
+    try:
+        _print(rows, args.format)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader left; say nothing more, as grep does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if rows and not args.exit_zero:
+        status = max(status, EXIT_FINDINGS)
+    return status
+
+
+def _print(rows: list[tuple[str, int, int, str, str]], fmt: str) -> None:
+    out = sys.stdout
+    if fmt == "sarif":
+        import json
+
+        from .sarif import log
+
+        json.dump(log(rows), out, indent=2)
+        out.write("\n")
+        return
+    if fmt == "json":
+        import json
+
+        keys = ("path", "line", "col", "code", "message")
+        json.dump([dict(zip(keys, row, strict=True)) for row in rows], out, indent=2)
+        out.write("\n")
+        return
+    if fmt == "github":
+        from ..rules import RULES
+
+        names = {rule.code: rule.name for rule in RULES}
+    for path, line, col, code, message in rows:
+        if fmt == "github":
+            title = _escape(f"{code} {names.get(code, '')}".strip(), prop=True)
+            out.write(
+                f"::error file={_escape(path, True)},line={line},col={col},title={title}::"
+                f"{_escape(message)}\n"
+            )
+        else:
+            out.write(f"{path}:{line}:{col}: {message}\n")

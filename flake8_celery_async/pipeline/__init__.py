@@ -1,0 +1,1 @@
+"""Layer 6: the check pipeline (text check, parse, analysis, noqa, cached findings)."""
