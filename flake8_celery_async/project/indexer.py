@@ -21,6 +21,7 @@ from ..settings import Settings
 from . import index as project
 from .cache import Cache, content_hash
 from .files import DEFAULT_EXCLUDE
+from .fork import both_cores
 from .index import (
     Index,
     ModuleContext,
@@ -139,15 +140,17 @@ class Indexer:
         by_hash: dict[str, Summary | None] = {}
         summaries: dict[str, Summary] = {}
 
-        def add(rel: str, index: Index | None = None) -> None:
-            key = f"{rel}\0{shas[rel]}"
-            summary = known.get(key) if index is None else None
-            if summary is None and (index is not None or key not in known):
-                summary = self._summarize(rel, datas[rel], index)
-            if index is None:
-                by_hash[key] = summary
-            if summary is not None:
-                summaries[rel] = summary
+        def add_all(rels: list[str], index: Index | None = None) -> None:
+            """Summarize these files (those not cached, on both cores) and keep the answers."""
+            todo = [r for r in rels if index is not None or f"{r}\0{shas[r]}" not in known]
+            made = both_cores(todo, lambda rel: self._summarize(rel, datas[rel], index))
+            for rel in rels:
+                key = f"{rel}\0{shas[rel]}"
+                summary = made[rel] if rel in made else known.get(key)
+                if index is None:
+                    by_hash[key] = summary
+                if summary is not None:
+                    summaries[rel] = summary
 
         names: dict[str, set[bytes]] = {}
 
@@ -162,8 +165,7 @@ class Indexer:
         index = Index(self.root, {}, pool, aliases=aliases)
         paths = module_paths(python, aliases)
         for _round in range(10):
-            for rel in pending:
-                add(rel)
+            add_all(pending)
             done.update(pending)
             index = Index(self.root, by_module(summaries), pool, aliases=aliases)
             # The modules of functions that a summarized call passes a result, a signature or
@@ -179,9 +181,7 @@ class Indexer:
                 break
         if index.params or any(s["r"] for s in summaries.values()):
             again = [rel for rel in summaries if index.may_matter(datas[rel], rel, names_in(rel))]
-            first = index
-            for rel in again:
-                add(rel, first)
+            add_all(again, index)
             index = Index(self.root, by_module(summaries), pool, aliases=aliases)
         index.shas, index.cache = shas, self.cache
         index.trees = dict(self.trees)
@@ -281,6 +281,10 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
         root = roots[folder]
         if root not in indexes:
             indexes[root] = project.index_for(os.path.join(root, "x.py"), settings, save=True)
+    # What the index holds (trees, summaries) lives until the run ends: out of the
+    # collector's sight, a full collection no longer walks it (seconds on a large project,
+    # in the main process and again in every forked worker).
+    gc.freeze()
     return list(indexes.values())
 
 
