@@ -32,8 +32,9 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import CodeRange, PositionProvider
 
 from flake8_celery_async.analysis.analyzer import Finding
-from flake8_celery_async.pipeline.check import check_source, split_lines
+from flake8_celery_async.pipeline.check import check_source
 from flake8_celery_async.settings import OPTIONS, Settings
+from flake8_celery_async.syntax.source import split_lines
 
 DEFAULT_RUNTIME_MODULE = "celery_async"
 READ_HELPER = "read_result"

@@ -10,7 +10,7 @@ import difflib
 import sys
 from dataclasses import dataclass
 
-from flake8_celery_async.pipeline.check import split_lines
+from flake8_celery_async.syntax.source import split_lines
 
 from .fixer import FileChanged, Outcome, detect_encoding, read_only, write_atomically
 from .report import Summary

@@ -85,6 +85,14 @@ OPTIONS: tuple[Option, ...] = (
         is_path=True,
     ),
     Option(
+        "--celery-source-roots",
+        "source_roots",
+        "comma-separated folders, relative to the repository root, that are on sys.path when "
+        "the code runs (e.g. 'backend,api'; '.' is the root itself); default: inferred from "
+        "the repository's own imports",
+        is_list=True,
+    ),
+    Option(
         "--celery-project-index",
         "project_index",
         "true (default): follow calls, results and task classes into the project's other "
@@ -111,6 +119,7 @@ class Settings:
         async_task_pool: bool | None = None,
         cache_dir: str | None = None,
         project_index: bool = True,
+        source_roots: tuple[str, ...] = (),
         helper: str = "run_blocking",
         read_helper: str = "read_result",
     ) -> None:
@@ -122,6 +131,7 @@ class Settings:
         self.async_task_pool = async_task_pool
         self.cache_dir = cache_dir
         self.project_index = project_index
+        self.source_roots = source_roots
         self.helper = helper
         self.read_helper = read_helper
 

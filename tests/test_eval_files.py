@@ -113,8 +113,11 @@ def test_eval_project(project: Path, tmp_path: Path) -> None:
     assert (root / ".celery_async_cache" / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
-def test_cross_module_message_names_the_path() -> None:
-    root = PROJECTS[[p.name for p in PROJECTS].index("service_layer")]
+def test_cross_module_message_names_the_path(tmp_path: Path) -> None:
+    """The path is the helper's from the repository root (here, in place, it would be this
+    repository's: its version-control root)."""
+    root = tmp_path / "service_layer"
+    shutil.copytree(PROJECTS[[p.name for p in PROJECTS].index("service_layer")], root)
     out = _run_in(root, tool("flake8-celery-async"), "--isolated", "app/api/routes.py", cache="off")
     assert (
         "CEL007 enqueue() does synchronous Celery I/O "

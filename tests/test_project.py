@@ -77,14 +77,23 @@ def test_a_pool_that_is_not_used_is_no_pool(tmp_path: Path, place: str) -> None:
     assert _codes(root, "--celery-async-task-pool=true") == ([], [])
 
 
-def test_project_root_is_the_nearest_marker(tmp_path: Path) -> None:
+def test_project_root_is_the_version_control_root(tmp_path: Path) -> None:
+    """A nested pyproject.toml or a module named setup.py never splits a repository."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "backend" / "app").mkdir(parents=True)
     (tmp_path / "backend" / "pyproject.toml").write_text("")
     (tmp_path / "backend" / "app" / "api.py").write_text("")
+    (tmp_path / "backend" / "app" / "setup.py").write_text("")
     (tmp_path / "docs").mkdir()
-    assert find_root(str(tmp_path / "backend" / "app" / "api.py")) == str(tmp_path / "backend")
+    assert find_root(str(tmp_path / "backend" / "app" / "api.py")) == str(tmp_path)
+    assert find_root(str(tmp_path / "backend" / "app" / "setup.py")) == str(tmp_path)
     assert find_root(str(tmp_path / "docs")) == str(tmp_path)
+
+
+def test_a_git_worktree_file_marks_the_root(tmp_path: Path) -> None:
+    (tmp_path / ".git").write_text("gitdir: /elsewhere/.git/worktrees/x\n")
+    (tmp_path / "pkg").mkdir()
+    assert find_root(str(tmp_path / "pkg")) == str(tmp_path)
 
 
 def test_names_are_never_joined_by_name(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from ..pipeline.check import (
 )  # fmt: skip
 from ..project.files import Skipped, discover
 from ..settings import Settings
+from ..syntax.source import read_bytes
 from .arguments import FORMATS, Front, add_arguments
 from .config import ConfigError, ignores_for
 
@@ -69,22 +70,6 @@ class _Job:
             return check_source(data, self.settings, self.select, self.ignore, path)
         except Exception as e:  # a bug in this tool: report it with the file, keep going
             return FileResult(path, internal_error=f"{type(e).__name__}: {e}")
-
-
-def read_bytes(path: str, chunk: int = 1 << 16) -> bytes:
-    """A file's bytes in three syscalls for most files (``open().read()`` makes six or more):
-    this runs for every file."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        data = os.read(fd, chunk)
-        if len(data) < chunk:
-            return data
-        chunks, size = [data], os.fstat(fd).st_size  # a big file: the rest in one read
-        while data := os.read(fd, max(size, chunk)):
-            chunks.append(data)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def run_checks(paths: Sequence[str], job: _Job, jobs: int) -> list[FileResult]:
@@ -152,7 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     skipped: list[Skipped] = []
     files = list(discover(args.paths, front.exclude, base=front.base, skipped=skipped))
-    indexes = prepare_index(files, front.settings)  # the project index, shared by the workers
+    indexes = prepare_index(
+        files, front.settings, args.paths
+    )  # the project index, shared by the workers
     job = _Job(front.settings, select, ignore)
     results = sorted(run_checks(files, job, front.jobs), key=lambda r: r.path)
     finish_index(indexes, files, results, front.settings, select, ignore)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..settings import Settings
+from ..syntax.source import decode, split_lines
 
 if False:  # for type checkers only: the analysis is imported once a file passes the text check
     from typing import Any
@@ -59,26 +60,6 @@ class FileResult:
         return cls(path, found, error, internal_error, parsed, cached)
 
 
-def decode(data: bytes) -> str:
-    """Decode source bytes as Python does: PEP 263 cookie, BOM, default UTF-8.
-
-    Undecodable bytes (CPython's parser accepts them in comments) become U+FFFD: the text is
-    only searched for ``# noqa``.
-    """
-    import io
-    import tokenize  # only for files with findings
-
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return data.decode(encoding, errors="replace")
-
-
-def split_lines(text: str) -> list[str]:
-    """Physical lines as Python numbers them (``\\n``, ``\\r\\n`` or ``\\r``), ends kept."""
-    import io
-
-    return io.StringIO(text, newline="").readlines()
-
-
 def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
     """flake8's rule: the longer matching prefix of ``select`` and ``ignore`` decides, and a
     tie is ignored (``select = CEL`` with ``extend-ignore = CEL`` reports nothing)."""
@@ -117,11 +98,18 @@ def cache_key(settings: Settings, select: Sequence[str], ignore: Sequence[str]) 
     return f"{settings.key()}\0{list(select)}\0{list(ignore)}"
 
 
-def prepare_index(paths: list[str], settings: Settings) -> list[Index]:
-    """Build the project index of these files' projects now (the CLI, before it forks)."""
+def prepare_index(
+    paths: list[str], settings: Settings, given: Sequence[str] | None = None
+) -> list[Index]:
+    """Build the project index of these files' repositories now (the CLI, before it forks).
+    ``given``: the paths the user named (default: ``paths``); outside version control the
+    one holding a file is its repository root (see ``project.repository``)."""
     if not settings.project_index:
         return []
     from ..project.indexer import prepare
+    from ..project.repository import given as tell
+
+    tell(paths if given is None else given)
 
     try:
         return prepare(paths, settings)
@@ -191,7 +179,7 @@ def check_source(
     sha = key = ""
     if context is not None and context.index is not None:
         from ..findings import Finding
-        from ..project.cache import content_hash
+        from ..syntax.source import content_hash
 
         sha, key = content_hash(data), cache_key(settings, select, ignore)
         cached = context.index.cached_findings(context.path, sha, key)

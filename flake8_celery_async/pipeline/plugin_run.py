@@ -33,9 +33,9 @@ def prepare(filenames: Sequence[str], settings: Settings) -> None:
     paths = [
         name if name.endswith(".py") or not os.path.isdir(name) else os.path.join(name, "x.py")
         for name in filenames
-        if name != "-"
+        if name != "-" and os.path.exists(name)  # nothing is written for a missing path
     ]
-    for index in prepare_index(paths, settings):
+    for index in prepare_index(paths, settings, filenames):
         index.findings(PART).load()
 
 
@@ -50,7 +50,7 @@ def findings(
     index = context.index if context is not None else None
     if context is None or index is None or index.cache is None:
         return _analyze(tree, data, settings, context)
-    from ..project.cache import content_hash
+    from ..syntax.source import content_hash
 
     sha = content_hash(data)
     cached = index.cached_findings(context.path, sha, settings.key(), PART)

@@ -12,12 +12,8 @@ from __future__ import annotations
 import marshal
 import os
 
-try:  # what hashlib's blake2b is, without hashlib loading OpenSSL first (3 ms of a warm run)
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - a Python built without it
-    from hashlib import blake2b
-
 from .. import __version__
+from ..syntax.source import content_hash
 
 CACHE_NAME = ".celery_async_cache"
 CACHE_ENV = "CELERY_ASYNC_CACHE_DIR"
@@ -27,10 +23,6 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# flake8-celery-async's cac
 
 if False:  # for type checkers only
     from typing import Any
-
-
-def content_hash(data: bytes) -> str:
-    return blake2b(data, digest_size=16).hexdigest()
 
 
 def _code_stamp() -> str:

@@ -1,4 +1,5 @@
-"""Find the Python files to check, the way users expect from flake8 and pre-commit.
+"""The one directory walk: the files to check, the way users expect from flake8 and
+pre-commit (:func:`discover`), and a repository's files for its index (:func:`project_files`).
 
 Explicit file arguments are always checked. Directories are walked without following
 symlinks, skipping version control, virtualenvs, caches, ``node_modules``, build output and
@@ -11,8 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fnmatch import translate
+
+from .cache import CACHE_NAME
+from .pools import is_worker_config
+from .repository import seen
 
 if False:  # for type checkers only: pathspec is imported when a .gitignore is read
     import pathspec
@@ -22,6 +27,7 @@ DEFAULT_EXCLUDE = (
     ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules",
     "build", "dist", "site-packages", "__pypackages__", "*.egg-info",
 )  # fmt: skip
+MAX_FILES = 20_000  # a root this big is not one project (a home folder): no index
 
 
 class Skipped:
@@ -109,8 +115,44 @@ def discover(
             skipped.append(Skipped(given, "no such file or directory"))
 
 
-def _walk(root: str, excluded: _Excluder, gitignore: bool, skipped: list[Skipped]) -> Iterator[str]:
-    """Depth-first, sorted, with ``os.scandir`` (file types come free with the listing)."""
+def project_files(root: str) -> tuple[list[str], list[str]]:
+    """A repository's Python files and worker config files (paths relative to ``root``, with
+    ``/``), for its index: the default excludes only, never the user's (a module excluded
+    from the check may still define what a checked one calls). More than ``MAX_FILES``
+    Python files: the walk stops (the caller sees that many plus one)."""
+    python: list[str] = []
+    configs: list[str] = []
+    start = len(root.rstrip(os.sep)) + 1
+    walk = _walk(root, _INDEXED, False, [], keep=_indexed, listed=seen)
+    for path in walk:
+        rel = path[start:].replace(os.sep, "/")
+        if rel.endswith(".py"):
+            python.append(rel)
+            if len(python) > MAX_FILES:
+                break
+        else:
+            configs.append(rel)
+    return python, configs
+
+
+def _indexed(name: str) -> bool:
+    return name.endswith(".py") or is_worker_config(name)
+
+
+def _is_python(name: str) -> bool:
+    return name.endswith(".py")
+
+
+def _walk(
+    root: str,
+    excluded: _Excluder,
+    gitignore: bool,
+    skipped: list[Skipped],
+    keep: Callable[[str], bool] = _is_python,
+    listed: Callable[[str, set[str]], None] | None = None,
+) -> Iterator[str]:
+    """Depth-first, sorted, with ``os.scandir`` (file types come free with the listing).
+    ``keep``: which file names to yield; ``listed``: told each folder's (absolute) names."""
     real_root = os.path.realpath(root)
     ignore = _GitIgnore(os.path.abspath(root)) if gitignore else None
     pending = [(root, os.path.abspath(root))]
@@ -124,6 +166,8 @@ def _walk(root: str, excluded: _Excluder, gitignore: bool, skipped: list[Skipped
         except OSError as e:
             skipped.append(Skipped(directory, f"cannot list directory: {e.strerror}"))
             continue
+        if listed is not None:
+            listed(absolute, {e.name for e in entries})
         subdirs = []
         for entry in entries:
             name, path = entry.name, entry.path
@@ -134,7 +178,7 @@ def _walk(root: str, excluded: _Excluder, gitignore: bool, skipped: list[Skipped
                 if ignore is None or not ignore.ignored(full, True):
                     subdirs.append((path, full))
                 continue
-            if not name.endswith(".py"):
+            if not keep(name):
                 continue
             full = os.path.join(absolute, name)
             if excluded.match(name, full):
@@ -152,3 +196,6 @@ def _walk(root: str, excluded: _Excluder, gitignore: bool, skipped: list[Skipped
                     continue  # a linked directory named like a module
             yield path
         pending.extend(reversed(subdirs))
+
+
+_INDEXED = _Excluder([*DEFAULT_EXCLUDE, CACHE_NAME])

@@ -2,8 +2,8 @@
 
 Entry points:
 
-- :func:`find_root` -- the project root of a file (the nearest folder holding ``.git``,
-  ``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``tox.ini`` or ``.flake8``).
+- :func:`find_root` -- the repository root of a file (its version-control root, else the
+  path the user gave; see ``repository``).
 - :func:`build_index` ``(root, settings) -> Index`` -- walk the root, keep the files the text
   check says can matter (Celery words first, then, round by round, files that name what the
   index found), summarize each (``summary``), and scan the project for an asyncio-capable
@@ -25,11 +25,13 @@ from collections.abc import Mapping
 from ..analysis.context import ModuleContext
 from ..scopes.kinds import Kind, MaybeKind
 from ..settings import Settings
-from .cache import Cache, FindingsCache, content_hash
-from .modules import ROOT_MARKERS, find_root, module_name, module_names
+from ..syntax.source import content_hash
+from .cache import Cache, FindingsCache
+from .modules import module_name, module_names
+from .repository import find_root
 
 __all__ = [
-    "ROOT_MARKERS", "Index", "ModuleContext", "build_index", "context_for", "find_root",
+    "Index", "ModuleContext", "build_index", "context_for", "find_root",
     "index_for", "module_name", "module_names",
 ]  # fmt: skip
 

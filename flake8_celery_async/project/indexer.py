@@ -18,9 +18,10 @@ import warnings
 
 from ..scopes.kinds import Kind
 from ..settings import Settings
+from ..syntax.source import content_hash
 from . import index as project
-from .cache import Cache, content_hash
-from .files import DEFAULT_EXCLUDE
+from .cache import Cache
+from .files import MAX_FILES, project_files
 from .fork import both_cores
 from .index import (
     Index,
@@ -30,51 +31,20 @@ from .index import (
     module_names,
     slim,
 )  # fmt: skip
-from .modules import import_names, seen
-from .pools import is_test_file, is_worker_config, uses_async_pool, uses_nonblocking_producer
+from .layout import Layout
+from .modules import import_names, is_test_file
+from .pools import uses_async_pool, uses_nonblocking_producer
+from .repository import find_root
 from .stored import Frozen
 
 if False:  # for type checkers only
     from ..analysis.summary import Summary
 
-MAX_FILES = 20_000  # a root this big is not one project (a home folder): no index
 KEEP_TREES = 64 << 20  # bytes of source whose trees stay in memory for the check
 _DEFINING = (
     b".delay", b"apply_async", b"send_task", b"AsyncResult", b"GroupResult", b"ResultSet",
     b".control", b"celery", b"Celery", b"shared_task", b"RequestHandler",
 )  # fmt: skip
-_SKIP_DIRS = frozenset(DEFAULT_EXCLUDE) | {".celery_async_cache", ".git"}
-
-
-def walk(root: str) -> tuple[list[str], list[str]]:
-    """Python files and worker config files under ``root`` (paths relative to it)."""
-    python: list[str] = []
-    configs: list[str] = []
-    pending = [""]
-    while pending and len(python) <= MAX_FILES:
-        rel = pending.pop()
-        folder = os.path.join(root, rel) if rel else root
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            continue
-        seen(folder, {e.name for e in entries})
-        for entry in entries:
-            name = entry.name
-            path = f"{rel}/{name}" if rel else name
-            if entry.is_dir(follow_symlinks=False):
-                if (
-                    name not in _SKIP_DIRS
-                    and not name.endswith(".egg-info")
-                    and not (os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")))
-                ):
-                    pending.append(path)
-            elif name.endswith(".py"):
-                python.append(path)
-            elif is_worker_config(name):
-                configs.append(path)
-    return python, configs
 
 
 class Indexer:
@@ -105,7 +75,7 @@ class Indexer:
                 gc.enable()
 
     def _build(self, save: bool) -> Index:
-        python, configs = walk(self.root)
+        python, configs = project_files(self.root)
         if len(python) > MAX_FILES:
             return Index(self.root, {}, False)
         stats: dict[str, tuple[int, int]] = {}
@@ -126,7 +96,13 @@ class Indexer:
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
-        aliases = import_names(python)
+        layout = Layout.build(
+            self.root,
+            [os.path.join(self.root, rel) for rel in python],
+            {os.path.join(self.root, rel): data for rel, data in datas.items()},
+            self.settings.source_roots,
+        )
+        aliases = import_names(python, layout.source_roots())
         self.modules = module_names(python, aliases)
         shas = {rel: content_hash(data) for rel, data in datas.items()}
         code = [data for rel, data in datas.items() if not is_test_file(rel)]
@@ -276,8 +252,10 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
     indexes: dict[str, Index] = {}
     for path in paths:
         folder = os.path.dirname(path)
+        if not os.path.isdir(folder or "."):
+            continue  # nothing is indexed, nor written, for a path that does not exist
         if folder not in roots:
-            roots[folder] = project.find_root(os.path.abspath(folder or "."))
+            roots[folder] = find_root(os.path.abspath(folder or "."))
         root = roots[folder]
         if root not in indexes:
             indexes[root] = project.index_for(os.path.join(root, "x.py"), settings, save=True)

@@ -1,96 +1,65 @@
-"""Project roots and module names: where a project starts and what its modules are called."""
+"""Module names and the test-file rule, each defined once (the index and the codemod use
+them): what a file's module is called, by which shorter names it may be imported, and
+whether a file is a test."""
 
 from __future__ import annotations
 
+import keyword
 import os
+from collections.abc import Iterable
 
-ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "tox.ini", ".flake8")
-
-_ROOTS: dict[str, str] = {}
-
-
-def find_root(path: str) -> str:
-    """The project root of ``path`` (a file or folder): the nearest folder up from it that
-    holds a marker of a project or repository. When none does: the current folder if
-    ``path`` is inside it (where flake8 is run is the project, as for its config), else the
-    folder its top-level package is imported from (the nearest without ``__init__.py``)."""
-    start = os.path.abspath(path)
-    directory = start if os.path.isdir(start) else os.path.dirname(start)
-    known = _ROOTS.get(directory)
-    if known is None:
-        known = _ROOTS[directory] = _find_root(directory)
-    return known
+TEST_FOLDERS = frozenset({"test", "tests", "testing", "docs", "examples"})
 
 
-_MARKED: dict[str, bool] = {}
+def module_name(rel: str) -> tuple[str, bool]:
+    """``app/services/x.py`` -> ``("app.services.x", False)``; ``app/__init__.py`` -> package."""
+    parts = rel.replace(os.sep, "/").removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False
 
 
-def _marked(directory: str) -> bool:
-    found = _MARKED.get(directory)
-    if found is None:
-        found = _MARKED[directory] = any(
-            os.path.exists(os.path.join(directory, m)) for m in ROOT_MARKERS
-        )
-    return found
+def is_dotted(name: str) -> bool:
+    """Every part an identifier and no keyword: a module path Python can import."""
+    return all(p.isidentifier() and not keyword.iskeyword(p) for p in name.split("."))
 
 
-def seen(directory: str, names: set[str]) -> None:
-    """Tell :func:`find_root` what a listing of ``directory`` (absolute) held: the index's
-    walk lists every folder of a project, and flake8 then asks for the root of each."""
-    _MARKED.setdefault(directory, not names.isdisjoint(ROOT_MARKERS))
+def is_test_file(rel: str) -> bool:
+    """Tests (and docs and examples) say nothing about how the project runs: a file named
+    ``test_*.py``, ``*_test.py`` or ``conftest.py``, or under a folder of those names."""
+    parts = rel.replace(os.sep, "/").split("/")
+    name = parts[-1]
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or any(p in TEST_FOLDERS for p in parts[:-1])
+    )
 
 
-_NEAREST: dict[str, str | None] = {}
-
-
-def _nearest_marked(directory: str) -> str | None:
-    """The nearest folder up from ``directory`` (itself included) with a marker: asked once
-    per folder, so a tree of many folders checks each folder's markers once."""
-    chain: list[str] = []
-    current, found = directory, None
-    while current not in _NEAREST:
-        if _marked(current):
-            found = current
-            break
-        chain.append(current)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    else:
-        found = _NEAREST[current]
-    for folder in chain:
-        _NEAREST[folder] = found
-    if found is not None:
-        _NEAREST[found] = found
-    return found
-
-
-def _find_root(directory: str) -> str:
-    marked = _nearest_marked(directory)
-    if marked is not None:
-        return marked
-    cwd = os.getcwd()
-    if directory == cwd or directory.startswith(cwd.rstrip(os.sep) + os.sep):
-        return cwd
-    root = directory
-    while os.path.isfile(os.path.join(root, "__init__.py")) and os.path.dirname(root) != root:
-        root = os.path.dirname(root)
-    return root
-
-
-def import_names(paths: list[str]) -> dict[str, list[str]]:
-    """For each module, the shorter names it may be imported by: ``b.c`` for ``a/b/c.py``
-    when ``a`` could be a ``sys.path`` entry (a ``src`` folder, an app run from a subfolder),
-    never when ``a`` is a package (Django's ``proj/celery.py`` is not ``celery``)."""
+def import_names(paths: list[str], roots: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """For each module (by its name from the repository root), the shorter names it may be
+    imported by. ``roots``: the source roots (folders on ``sys.path``, relative to the
+    repository root, ``""`` for the root itself), when known; every module under one is
+    importable by its name from there. Without them, or besides inferred ones: ``b.c`` for
+    ``a/b/c.py`` when ``a`` could be a ``sys.path`` entry (a ``src`` folder, an app run
+    from a subfolder), never when ``a`` is a package (Django's ``proj/celery.py`` is not
+    ``celery``)."""
     packages = {module_name(rel)[0] for rel in paths if rel.rpartition("/")[2] == "__init__.py"}
+    prefixes = sorted({r.strip("/") for r in roots or () if r.strip("/")})
     names: dict[str, list[str]] = {}
     for rel in paths:
         name = module_name(rel)[0]
         parts = name.split(".")
-        names[name] = [
+        shorter = [
             ".".join(parts[i:]) for i in range(1, len(parts)) if ".".join(parts[:i]) not in packages
         ]
+        for root in prefixes:
+            if rel.startswith(root + "/"):
+                alias = module_name(rel[len(root) + 1 :])[0]
+                if alias and alias not in shorter and is_dotted(alias):
+                    shorter.append(alias)
+        names[name] = shorter
     return names
 
 
@@ -102,11 +71,3 @@ def module_names(paths: list[str], names: dict[str, list[str]] | None = None) ->
         found.add(name)
         found.update(aliases)
     return frozenset(found)
-
-
-def module_name(rel: str) -> tuple[str, bool]:
-    """``app/services/x.py`` -> ``("app.services.x", False)``; ``app/__init__.py`` -> package."""
-    parts = rel.replace(os.sep, "/").removesuffix(".py").split("/")
-    if parts[-1] == "__init__":
-        return ".".join(parts[:-1]), True
-    return ".".join(parts), False

@@ -59,15 +59,3 @@ def uses_nonblocking_producer(data: bytes) -> bool:
     """tornado-celery's ``tcelery.setup_nonblocking_producer()`` makes dispatch non-blocking
     for the whole process (results arrive by callback)."""
     return b"setup_nonblocking_producer(" in data and _TCELERY.search(data) is not None
-
-
-def is_test_file(rel: str) -> bool:
-    """Tests say nothing about how the project's worker runs (they may well quote a config)."""
-    parts = rel.split("/")
-    name = parts[-1]
-    return (
-        any(p in ("test", "tests", "testing") for p in parts[:-1])
-        or name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-    )
