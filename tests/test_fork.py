@@ -8,14 +8,14 @@ from flake8_celery_async.project import fork
 
 
 def test_both_cores_gives_the_serial_answer() -> None:
-    items = [f"m{i}.py" for i in range(fork.MIN_FILES * 3)]
+    items = [f"m{i}.py" for i in range(64)]
     pids: set[int] = set()
 
     def work(item: str) -> tuple[str, int]:
         pids.add(os.getpid())  # only this process's calls are seen here
         return item.upper(), len(item)
 
-    got = fork.both_cores(items, work)
+    got = fork.both_cores(items, work, lambda item: fork.MIN_BYTES)
     assert got == {item: work(item) for item in items}
     assert list(got) != [] and set(got) == set(items)
     if fork.cores() >= 2:  # the child did half: this process saw only its own pid
@@ -25,7 +25,7 @@ def test_both_cores_gives_the_serial_answer() -> None:
 def test_a_child_that_cannot_send_its_half_is_made_up_for() -> None:
     """A summary that is not plain data cannot cross the pipe: the child fails, and this
     process computes the child's half itself."""
-    items = [f"m{i}.py" for i in range(fork.MIN_FILES * 2)]
+    items = [f"m{i}.py" for i in range(64)]
     calls: list[str] = []
 
     class Opaque:  # marshal cannot send it
@@ -36,13 +36,15 @@ def test_a_child_that_cannot_send_its_half_is_made_up_for() -> None:
         calls.append(item)
         return Opaque(item)
 
-    got = fork.both_cores(items, work)
+    got = fork.both_cores(items, work, lambda item: fork.MIN_BYTES)
     assert {item: made.item for item, made in got.items()} == {item: item for item in items}
     assert sorted(calls) == sorted(items)  # every item here: half first, the rest after
 
 
 def test_small_rounds_stay_in_this_process() -> None:
-    items = [f"m{i}.py" for i in range(fork.MIN_FILES - 1)]
+    items = [f"m{i}.py" for i in range(64)]
     seen: list[str] = []
-    assert fork.both_cores(items, lambda item: seen.append(item) or item) == {i: i for i in items}
-    assert seen == items
+    small = fork.MIN_BYTES // len(items) - 1
+    got = fork.both_cores(items, lambda item: seen.append(item) or item, lambda item: small)
+    assert got == {i: i for i in items}
+    assert seen == items  # every one here, in order

@@ -119,7 +119,9 @@ class Indexer:
         def add_all(rels: list[str], index: Index | None = None) -> None:
             """Summarize these files (those not cached, on both cores) and keep the answers."""
             todo = [r for r in rels if index is not None or f"{r}\0{shas[r]}" not in known]
-            made = both_cores(todo, lambda rel: self._summarize(rel, datas[rel], index))
+            made = both_cores(
+                todo, lambda rel: self._summarize(rel, datas[rel], index), lambda r: len(datas[r])
+            )
             for rel in rels:
                 key = f"{rel}\0{shas[rel]}"
                 summary = made[rel] if rel in made else known.get(key)
