@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from flake8_celery_async.analysis.analyzer import Finding
 from flake8_celery_async.frontends.config import ignores_for
 from flake8_celery_async.pipeline.check import check_source
+from flake8_celery_async.rules import may_have_findings
 from flake8_celery_async.settings import Settings
 
 from . import factory, project
@@ -50,7 +51,7 @@ class ScanJob:
         except OSError as e:
             scan.error = f"cannot read: {e.strerror or e}"
             return scan
-        if factory.is_ours(data) or not self.settings.may_have_findings(data):
+        if factory.is_ours(data) or not may_have_findings(data, self.settings):
             return scan
         if is_generated(data):
             scan.generated = True

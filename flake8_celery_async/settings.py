@@ -9,10 +9,6 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-# Code runs on the loop in an ``async def`` or a Tornado handler's sync method; every rule also
-# needs one of its catalogue trigger words (``rules.TRIGGERS``).
-_ASYNC_DEF_BYTES = re.compile(rb"async\s+def")
-_ASYNC_DEF_TEXT = re.compile(r"async\s+def")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -182,46 +178,3 @@ class Settings:
     @cached_property
     def extra_dispatch_bytes(self) -> tuple[bytes, ...]:
         return tuple(name.encode() for name in self.extra_dispatch)
-
-    def mentions_celery(self, data: bytes) -> bool:
-        """Has this source any rule's trigger word (wherever its code runs)?"""
-        return any(
-            t in data and (not rs or any(r in data for r in rs)) for t, rs in self._trigger_bytes
-        )
-
-    @cached_property
-    def _triggers(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        from .rules import TRIGGERS  # the catalogue's words: only once a file has an async def
-
-        return (*TRIGGERS.items(), *((name, ()) for name in self.extra_dispatch))
-
-    @cached_property
-    def _trigger_bytes(self) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
-        return tuple((t.encode(), tuple(r.encode() for r in rs)) for t, rs in self._triggers)
-
-    def may_have_findings(self, source: bytes | str) -> bool:
-        """The cheap text check: can this source contain any finding on its own?
-
-        Every rule needs code that runs on the loop (an ``async def`` or a Tornado handler)
-        and one of the catalogue's trigger words, so a file without them is never parsed.
-        False positives only cost a parse. (The project index adds the names it knows, see
-        ``project.Index.may_matter``.)
-        """
-        if isinstance(source, bytes):
-            if not (
-                (b"async" in source and _ASYNC_DEF_BYTES.search(source) is not None)
-                or b"RequestHandler" in source
-            ):
-                return False
-            return any(
-                t in source and (not rs or any(r in source for r in rs))
-                for t, rs in self._trigger_bytes
-            )
-        if not (
-            ("async" in source and _ASYNC_DEF_TEXT.search(source) is not None)
-            or "RequestHandler" in source
-        ):
-            return False
-        return any(
-            t in source and (not rs or any(r in source for r in rs)) for t, rs in self._triggers
-        )

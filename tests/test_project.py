@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from cel_support import tool
 
-from flake8_celery_async.project.index import build_index, find_root
+from flake8_celery_async.project.indexer import build_index
+from flake8_celery_async.project.repository import find_root
 from flake8_celery_async.settings import Settings
 
 TASKS = (
@@ -176,3 +177,14 @@ def test_a_package_module_is_not_importable_by_its_last_name(tmp_path: Path) -> 
     assert index.blocking("celery.ping") is None
     assert index.blocking("proj.celery.ping") is not None
     assert index.blocking("svc.jobs.enqueue") is not None
+
+
+def test_a_repository_in_the_home_folder_is_not_every_project_below_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dotfiles repository at ~ would make one project of everything under home."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "work" / "svc").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "work")
+    assert find_root(str(tmp_path / "work" / "svc")) == str(tmp_path / "work")

@@ -129,3 +129,11 @@ def test_nothing_is_written_for_a_path_that_does_not_exist(tmp_path: Path, comma
     )  # fmt: skip
     assert result.returncode == (0 if command == "flake8" else 3)  # flake8's E902 is not CEL
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_project_file_that_is_not_utf8_does_not_lose_the_index(repo: Path) -> None:
+    """Source roots read pyproject.toml/setup.cfg/setup.py: a stray byte there is no error."""
+    (repo / "backend" / "pyproject.toml").write_bytes(b"# caf\xe9\n[project]\nname = 'b'\n")
+    (repo / "setup.cfg").write_bytes(b"[options]\n# \xff\npackage_dir =\n    =api\n")
+    ours = [tool("flake8-celery-async"), "--isolated", "."]
+    assert _helpers(_run(ours, repo, repo)) == HELPERS

@@ -18,22 +18,14 @@ import ast
 from collections.abc import Callable
 
 from ..findings import UNFIXABLE_GENEXP, UNFIXABLE_TORNADO, Finding
-from ..rules import BY_CODE
-from ..rules.dispatch import detect_canvas_call, detect_dispatch, plausible_dispatch
-from ..rules.helpers import UNFIXABLE_HELPER, Via, annotated_class, is_candidate, report_helpers
-from ..rules.results import detect_result_call, detect_result_read
-from ..rules.tasks import UNFIXABLE_TASK, detect_async_task
+from ..rules import BY_CODE, HOOKS
+from ..rules.dispatch import plausible_dispatch
 from ..scopes.bindings import Bindings, Stack, push_children
+from ..scopes.context import Via
 from ..scopes.frames import Frame, Func
-from ..scopes.kinds import (
-    CORO_CONSUMERS,
-    DISPATCH,
-    Kind,
-    MaybeKind,
-    annotation_kind,
-    is_offloading,
-    kind_of,
-)
+from ..scopes.inference import kind_of
+from ..scopes.kinds import CORO_CONSUMERS, DISPATCH, Kind, MaybeKind, annotation_kind, is_offloading
+from ..scopes.resolver import annotated_class, is_candidate
 from ..settings import Settings
 from ..syntax.nodes import (
     defaults,
@@ -45,12 +37,13 @@ from ..syntax.nodes import (
 )
 
 if False:  # for type checkers only
-    from ..project.index import ModuleContext
+    from ..scopes.context import ModuleContext
 
 __all__ = [
-    "UNFIXABLE_GENEXP", "UNFIXABLE_HELPER", "UNFIXABLE_TASK", "UNFIXABLE_TORNADO", "Analysis",
-    "Finding", "Kind", "analyze", "analyze_source", "dotted", "source",
+    "UNFIXABLE_GENEXP", "UNFIXABLE_TORNADO", "Analysis", "Finding", "Kind", "analyze",
+    "analyze_source", "dotted", "source",
 ]  # fmt: skip
+_ON_CALL, _ON_ATTRIBUTE = HOOKS["call"], HOOKS["attribute"]
 
 _SKIPPED_OFF_LOOP = (ast.expr, ast.withitem, ast.keyword, ast.comprehension, ast.arguments)
 TORNADO_HANDLERS = frozenset({"tornado.web.RequestHandler", "tornado.websocket.WebSocketHandler"})
@@ -99,8 +92,10 @@ class Analysis(Bindings):
         self._async_defs: list[ast.AsyncFunctionDef] = []
         self._run([(tree, self.module)])
         for node in self._async_defs:  # once every import is known (an asyncio pool's too)
-            detect_async_task(self, node)
-        report_helpers(self)
+            for hook in HOOKS["async_def"]:
+                hook(self, node)
+        for hook in HOOKS["end"]:
+            hook(self)
         self.findings.sort(key=lambda f: (f.line, f.col, f.code))
 
     # -- the walk ------------------------------------------------------------------------------
@@ -327,11 +322,7 @@ class Analysis(Bindings):
         push_children(node, frame, stack)
 
     def _classify_call(self, node: ast.Call, frame: Frame) -> None:
-        if (
-            detect_dispatch(self, node, frame)
-            or detect_result_call(self, node, frame)
-            or detect_canvas_call(self, node, frame)
-        ):
+        if any(detect(self, node, frame) for detect in _ON_CALL):
             return
         func = node.func
         if not is_candidate(func):
@@ -343,7 +334,8 @@ class Analysis(Bindings):
 
     def _attribute(self, node: ast.Attribute, frame: Frame, stack: Stack) -> None:
         if id(node) not in self._callees and (frame.on_loop or frame.func is not None):
-            detect_result_read(self, node, frame)
+            for detect in _ON_ATTRIBUTE:
+                detect(self, node, frame)
         stack.append((node.value, frame))
 
     # -- reports -------------------------------------------------------------------------------

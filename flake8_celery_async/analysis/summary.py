@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import ast
 
-from ..rules.helpers import annotated_class, target_of
 from ..scopes.frames import Frame, Func
 from ..scopes.kinds import Kind, annotation_kind
+from ..scopes.resolver import annotated_class, target_of
 from ..settings import Settings
 from ..syntax.nodes import dotted
 from .analyzer import Analysis
@@ -31,15 +31,15 @@ from .analyzer import Analysis
 if False:  # for type checkers only
     from typing import Any
 
-    from ..project.index import ModuleContext
+    from ..scopes.context import ModuleContext
 
-Summary = dict[str, "Any"]
+ModuleSummary = dict[str, "Any"]
 _KNOWN = (Kind.APP, Kind.SIG, Kind.CANVAS, Kind.RESULT)
 
 
 def summarize(
     tree: ast.Module, settings: Settings, context: ModuleContext, references: bool = False
-) -> Summary:
+) -> ModuleSummary:
     """Analyze a module for the index (its findings are not used here). ``references``:
     also list the names it uses other than by calling them (a whole-tree walk, so only for
     modules that name a function whose parameters may get kinds)."""

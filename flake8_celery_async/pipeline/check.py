@@ -14,7 +14,8 @@ if False:  # for type checkers only: the analysis is imported once a file passes
     from typing import Any
 
     from ..findings import Finding
-    from ..project.index import Index, ModuleContext
+    from ..project.index import Index
+    from ..scopes.context import ModuleContext
 
 
 class FileResult:
@@ -77,21 +78,31 @@ def project_context(path: str, settings: Settings, save: bool = False) -> Module
     """The file's view of its project's index (``None``: no index for this file)."""
     if path == "<source>" or not settings.project_index:
         return None
-    from ..project import index as project
+    from ..project.indexer import context_for
 
     try:
-        return project.context_for(path, settings, save)
+        return context_for(path, settings, save)
     except Exception:  # pragma: no cover - a bug in the index must not stop the check:
         return None  # the file is checked on its own
 
 
+def index_of(context: ModuleContext | None) -> Index | None:
+    """The project index a module's view was made from (``None``: the file stands alone)."""
+    if context is None or context.index is None:
+        return None
+    from ..project.index import Index
+
+    return context.index if isinstance(context.index, Index) else None
+
+
 def may_matter(data: bytes, settings: Settings, context: ModuleContext | None) -> bool:
     """The text check: the catalogue's trigger words, then what the project index knows."""
-    return settings.may_have_findings(data) or (
-        context is not None
-        and context.index is not None
-        and context.index.may_matter(data, context.path)
-    )
+    from ..rules import may_have_findings  # the catalogue: once a file may run on the loop
+
+    if may_have_findings(data, settings):
+        return True
+    index = index_of(context)
+    return index is not None and context is not None and index.may_matter(data, context.path)
 
 
 def cache_key(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> str:
@@ -144,7 +155,7 @@ def unchanged_result(
     changed since the last run (the trust ruff's cache places in them), without reading it;
     ``None``: read and check it."""
     context = project_context(path, settings)
-    index = context.index if context is not None else None
+    index = index_of(context)
     if index is None or context is None or not index.unchanged:
         return None
     sha = index.shas.get(context.path)
@@ -176,25 +187,23 @@ def check_source(
     context = project_context(path, settings)
     if not may_matter(data, settings, context):
         return result
-    sha = key = ""
-    if context is not None and context.index is not None:
-        from ..findings import Finding
-        from ..syntax.source import content_hash
+    index = index_of(context)
+    if context is None or index is None:
+        return _check(data, settings, select, ignore, path, context)
+    from ..findings import Finding
+    from ..syntax.source import content_hash
 
-        sha, key = content_hash(data), cache_key(settings, select, ignore)
-        cached = context.index.cached_findings(context.path, sha, key)
-        if cached is not None:
-            result.parsed = result.cached = True
-            result.findings = [Finding(*f) for f in cached]  # type: ignore[arg-type]
-            return result
-    tree = None
-    index = context.index if context is not None else None
-    if sha and index is not None and index.shas.get(context.path if context else "") == sha:
-        tree = index.trees.get(context.path if context else "")  # parsed while indexing
-    result = _check(data, settings, select, ignore, path, context, tree)
-    if sha and context is not None and context.index is not None and result.error is None:
+    sha, key = content_hash(data), cache_key(settings, select, ignore)
+    cached = index.cached_findings(context.path, sha, key)
+    if cached is not None:
+        result.parsed = result.cached = True
+        result.findings = [Finding(*f) for f in cached]  # type: ignore[arg-type]
+        return result
+    tree = index.trees.get(context.path) if index.shas.get(context.path) == sha else None
+    result = _check(data, settings, select, ignore, path, context, tree)  # tree: from indexing
+    if result.error is None:
         findings = [f.as_tuple() for f in result.findings]
-        context.index.remember(context.path, sha, key, findings)  # type: ignore[arg-type]
+        index.remember(context.path, sha, key, findings)  # type: ignore[arg-type]
     return result
 
 

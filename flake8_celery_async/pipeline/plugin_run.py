@@ -14,13 +14,13 @@ import os
 from collections.abc import Sequence
 
 from ..settings import Settings
-from .check import may_matter, prepare_index, project_context
+from .check import index_of, may_matter, prepare_index, project_context
 
 if False:  # for type checkers only
     import ast
 
-    from ..analysis.context import ModuleContext
     from ..project.index import Index
+    from ..scopes.context import ModuleContext
 
 PART = "flake8"  # the plugin's findings: before noqa comments and selection (flake8 owns them)
 _PENDING: dict[int, list[Index]] = {}  # by process: a forked worker inherits its parent's
@@ -47,7 +47,7 @@ def findings(
     less than the text checks), else from the analysis."""
     context = project_context(path, settings, save=True)
     data = text.encode("utf-8", "surrogateescape")
-    index = context.index if context is not None else None
+    index = index_of(context)
     if context is None or index is None or index.cache is None:
         return _analyze(tree, data, settings, context)
     from ..syntax.source import content_hash

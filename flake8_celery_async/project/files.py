@@ -42,9 +42,10 @@ class Skipped:
 class _Excluder:
     """flake8's exclude test, compiled once: a pattern matches the base name or absolute path."""
 
-    def __init__(self, patterns: Sequence[str]) -> None:
+    def __init__(self, patterns: Sequence[str], names_only: bool = False) -> None:
         regex = "|".join(translate(p) for p in patterns) or "(?!)"
         self._match = re.compile(regex).match
+        self.names_only = names_only  # the patterns can only match a base name
 
     def __call__(self, path: str) -> bool:
         return self.match(os.path.basename(path), os.path.abspath(path))
@@ -52,7 +53,7 @@ class _Excluder:
     def match(self, name: str, absolute: str) -> bool:
         if name not in {".", ".."} and self._match(name):
             return True
-        return self._match(absolute) is not None
+        return not self.names_only and self._match(absolute) is not None
 
 
 def _normalize(patterns: Iterable[str], base: str) -> list[str]:
@@ -180,7 +181,7 @@ def _walk(
                 continue
             if not keep(name):
                 continue
-            full = os.path.join(absolute, name)
+            full = "" if excluded.names_only and ignore is None else os.path.join(absolute, name)
             if excluded.match(name, full):
                 continue
             if ignore is not None and ignore.ignored(full, False):
@@ -198,4 +199,4 @@ def _walk(
         pending.extend(reversed(subdirs))
 
 
-_INDEXED = _Excluder([*DEFAULT_EXCLUDE, CACHE_NAME])
+_INDEXED = _Excluder([*DEFAULT_EXCLUDE, CACHE_NAME], names_only=True)

@@ -1,14 +1,8 @@
 """The project index: what every module of the project defines and does, across imports.
 
-Entry points:
+The index is built by ``indexer`` (``build_index``, ``index_for``, ``context_for``) for a
+repository root (``repository.find_root``).
 
-- :func:`find_root` -- the repository root of a file (its version-control root, else the
-  path the user gave; see ``repository``).
-- :func:`build_index` ``(root, settings) -> Index`` -- walk the root, keep the files the text
-  check says can matter (Celery words first, then, round by round, files that name what the
-  index found), summarize each (``summary``), and scan the project for an asyncio-capable
-  worker pool (``pools``). Summaries are cached by content hash (``cache``).
-- :func:`index_for` / :func:`context_for` -- the same, built once per process and root.
 - :class:`Index` lookups by absolute name (``"pkg.services.enqueue"``), resolved through
   imports and re-exports only, never by bare name: :meth:`Index.blocking` (where a sync
   function reaches Celery I/O, at any depth), :meth:`Index.returns`, :meth:`Index.kind`,
@@ -22,37 +16,34 @@ import os
 import re
 from collections.abc import Mapping
 
-from ..analysis.context import ModuleContext
+from ..scopes.context import Index as View
+from ..scopes.context import ModuleContext, Via
 from ..scopes.kinds import Kind, MaybeKind
-from ..settings import Settings
 from ..syntax.source import content_hash
 from .cache import Cache, FindingsCache
 from .modules import module_name, module_names
-from .repository import find_root
 
 __all__ = [
-    "Index", "ModuleContext", "build_index", "context_for", "find_root",
-    "index_for", "module_name", "module_names",
+    "Index", "ModuleContext", "module_name", "module_names",
 ]  # fmt: skip
 
 if False:  # for type checkers only
     from typing import Any
 
-    from ..analysis.summary import Summary
-    from ..rules.helpers import Via
+    from ..analysis.summary import ModuleSummary
 
 TORNADO_HANDLERS = frozenset({"tornado.web.RequestHandler", "tornado.websocket.WebSocketHandler"})
 _PARAM_KINDS = (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS)
 _ASYNC_DEF = re.compile(rb"async\s+def")
 
 
-class Index:
+class Index(View):
     """Every summarized module of one project, and lookups across them."""
 
     def __init__(
         self,
         root: str,
-        modules: Mapping[str, Summary],
+        modules: Mapping[str, ModuleSummary],
         async_pool: bool,
         derived: tuple[Any, ...] | None = None,
         aliases: dict[str, list[str]] | None = None,
@@ -70,7 +61,7 @@ class Index:
             for alias in shorter:
                 self._suffixes.setdefault(alias, []).append(name)
         self._blocking: dict[str, Via | None] = {}
-        self._resolved: dict[tuple[str, str], tuple[Summary, str] | None] = {}
+        self._resolved: dict[tuple[str, str], tuple[ModuleSummary, str] | None] = {}
         if derived is not None:  # from the cache: what follows from the same summaries
             params, words, loop_words, paths, fingerprint = derived
             self._fingerprint: str | None = str(fingerprint)
@@ -103,7 +94,7 @@ class Index:
 
     # -- resolution ----------------------------------------------------------------------------
 
-    def module_for(self, name: str, importer: str = "") -> Summary | None:
+    def module_for(self, name: str, importer: str = "") -> ModuleSummary | None:
         """The module an import names: exactly, or the one module whose name ends with it
         (an app run from a subfolder, a ``src`` layout); ambiguous names resolve to none."""
         if name in self.modules:
@@ -115,7 +106,7 @@ class Index:
 
     def resolve(
         self, target: str, importer: str = "", depth: int = 0
-    ) -> tuple[Summary, str] | None:
+    ) -> tuple[ModuleSummary, str] | None:
         """The module and the qualified name in it that an absolute name refers to,
         following re-exports (``from .x import y`` in a package's ``__init__``)."""
         if depth == 0:  # every lookup of the index starts here: answered once per name
@@ -125,7 +116,7 @@ class Index:
             return self._resolved[key]
         return self._resolve(target, importer, depth)
 
-    def _resolve(self, target: str, importer: str, depth: int) -> tuple[Summary, str] | None:
+    def _resolve(self, target: str, importer: str, depth: int) -> tuple[ModuleSummary, str] | None:
         parts = target.split(".")
         for i in range(len(parts), 0, -1):
             summary = self.module_for(".".join(parts[:i]), importer)
@@ -343,7 +334,7 @@ class Index:
             store.save()
 
 
-def slim(summary: Summary) -> Summary:
+def slim(summary: ModuleSummary) -> ModuleSummary:
     """A summary without what only the parameter kinds need (they are computed already)."""
     return {k: v for k, v in summary.items() if k not in ("cs", "v")}
 
@@ -355,38 +346,3 @@ def identifiers(data: bytes) -> set[bytes]:
     """The identifiers (and keywords) in a source: a set meets the index's names faster than
     one large regular expression searches for them."""
     return set(_IDENTIFIER.findall(data))
-
-
-def build_index(root: str, settings: Settings | None = None, save: bool = False) -> Index:
-    """Build (or read from the cache) the index of the project at ``root``; ``save`` writes
-    the cache (the CLI and the flake8 plugin do; the codemod's check mode writes nothing)."""
-    from .indexer import Indexer
-
-    return Indexer(root, settings or Settings()).build(save)
-
-
-_INDEXES: dict[tuple[str, str], Index] = {}
-
-
-def index_for(path: str, settings: Settings, save: bool = False) -> Index:
-    """The index of ``path``'s project, built once per process."""
-    root = find_root(path)
-    key = (root, settings.key())
-    index = _INDEXES.get(key)
-    if index is None:
-        index = _INDEXES[key] = build_index(root, settings, save)
-    return index
-
-
-_FOLDERS: dict[tuple[str, str], tuple[Index, str]] = {}
-
-
-def context_for(path: str, settings: Settings, save: bool = False) -> ModuleContext:
-    folder, name = os.path.split(path)
-    key = (folder, settings.key())
-    known = _FOLDERS.get(key)
-    if known is None:
-        index = index_for(path, settings, save)
-        rel = os.path.relpath(os.path.abspath(folder or "."), index.root).replace(os.sep, "/")
-        known = _FOLDERS[key] = (index, "" if rel == "." else rel + "/")
-    return known[0].context(known[1] + name)

@@ -1,4 +1,5 @@
-"""Building a project index: walk the root, keep what can matter, summarize, cache.
+"""Building a project index: walk the root, keep what can matter, summarize, cache; and the
+index of a file's repository, built once per process (:func:`index_for`, :func:`context_for`).
 
 Round one summarizes the files with Celery words (and Tornado handlers); each later round
 adds the files that name something the index found (a blocking helper, an async def that
@@ -19,7 +20,6 @@ import warnings
 from ..scopes.kinds import Kind
 from ..settings import Settings
 from ..syntax.source import content_hash
-from . import index as project
 from .cache import Cache
 from .files import MAX_FILES, project_files
 from .fork import both_cores
@@ -38,13 +38,9 @@ from .repository import find_root
 from .stored import Frozen
 
 if False:  # for type checkers only
-    from ..analysis.summary import Summary
+    from ..analysis.summary import ModuleSummary
 
 KEEP_TREES = 64 << 20  # bytes of source whose trees stay in memory for the check
-_DEFINING = (
-    b".delay", b"apply_async", b"send_task", b"AsyncResult", b"GroupResult", b"ResultSet",
-    b".control", b"celery", b"Celery", b"shared_task", b"RequestHandler",
-)  # fmt: skip
 
 
 class Indexer:
@@ -54,6 +50,7 @@ class Indexer:
         self.modules: frozenset[str] = frozenset()
         self.trees: dict[str, ast.Module] = {}  # parsed once, for round two and the check
         self.kept = 0
+        self.words: tuple[bytes, ...] = ()  # round one's words (the catalogue's)
 
     def _read(self, rel: str) -> bytes:
         try:
@@ -96,12 +93,7 @@ class Indexer:
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
-        layout = Layout.build(
-            self.root,
-            [os.path.join(self.root, rel) for rel in python],
-            {os.path.join(self.root, rel): data for rel, data in datas.items()},
-            self.settings.source_roots,
-        )
+        layout = Layout.build(self.root, python, datas, self.settings.source_roots, relative=True)
         aliases = import_names(python, layout.source_roots())
         self.modules = module_names(python, aliases)
         shas = {rel: content_hash(data) for rel, data in datas.items()}
@@ -112,9 +104,9 @@ class Indexer:
         # A project that swaps in tornado-celery's non-blocking producer: stored beside the
         # pool (it, too, holds for every module).
         producer = any(uses_nonblocking_producer(data) for data in code)
-        known: dict[str, Summary | None] = self.cache.load("full").get("by_hash", {})
-        by_hash: dict[str, Summary | None] = {}
-        summaries: dict[str, Summary] = {}
+        known: dict[str, ModuleSummary | None] = self.cache.load("full").get("by_hash", {})
+        by_hash: dict[str, ModuleSummary | None] = {}
+        summaries: dict[str, ModuleSummary] = {}
 
         def add_all(rels: list[str], index: Index | None = None) -> None:
             """Summarize these files (those not cached, on both cores) and keep the answers."""
@@ -138,6 +130,9 @@ class Indexer:
                 found = names[rel] = identifiers(datas[rel])
             return found
 
+        from ..rules import INDEX_WORDS  # the catalogue: only when the index is built
+
+        self.words = INDEX_WORDS
         pending = [rel for rel, data in datas.items() if self._may_define(data)]
         done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
@@ -180,11 +175,11 @@ class Indexer:
         result-returning async def or a Tornado handler? Celery's own words only: the canvas
         words of the per-file check (``.s(``, ``signature``, ``.map(``) are everywhere in
         ordinary code, and a canvas is built from a celery import or a task's dispatch."""
-        return any(w in data for w in _DEFINING) or any(
+        return any(w in data for w in self.words) or any(
             w in data for w in self.settings.extra_dispatch_bytes
         )
 
-    def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summary | None:
+    def _summarize(self, rel: str, data: bytes, index: Index | None) -> ModuleSummary | None:
         from ..analysis.summary import summarize
 
         tree = self.trees.get(rel)
@@ -225,7 +220,7 @@ def module_paths(python: list[str], aliases: dict[str, list[str]]) -> dict[str, 
     return {name: rel for name, rel in paths.items() if name not in shared}
 
 
-def passed_to(summary: Summary, paths: dict[str, str]) -> set[str]:
+def passed_to(summary: ModuleSummary, paths: dict[str, str]) -> set[str]:
     """The paths of the modules whose functions this module's calls pass a Celery kind."""
     found: set[str] = set()
     for target, positional, keywords, _star in summary["cs"]:
@@ -240,9 +235,42 @@ def passed_to(summary: Summary, paths: dict[str, str]) -> set[str]:
     return found
 
 
-def by_module(summaries: dict[str, Summary]) -> dict[str, Summary]:
+def by_module(summaries: dict[str, ModuleSummary]) -> dict[str, ModuleSummary]:
     """Summaries by path -> by module name (what :class:`Index` looks up)."""
     return {summary["m"]: summary for summary in summaries.values()}
+
+
+def build_index(root: str, settings: Settings | None = None, save: bool = False) -> Index:
+    """Build (or read from the cache) the index of the project at ``root``; ``save`` writes
+    the cache (the CLI and the flake8 plugin do; the codemod's check mode writes nothing)."""
+    return Indexer(root, settings or Settings()).build(save)
+
+
+_INDEXES: dict[tuple[str, str], Index] = {}
+
+
+def index_for(path: str, settings: Settings, save: bool = False) -> Index:
+    """The index of ``path``'s project, built once per process."""
+    root = find_root(path)
+    key = (root, settings.key())
+    index = _INDEXES.get(key)
+    if index is None:
+        index = _INDEXES[key] = build_index(root, settings, save)
+    return index
+
+
+_FOLDERS: dict[tuple[str, str], tuple[Index, str]] = {}
+
+
+def context_for(path: str, settings: Settings, save: bool = False) -> ModuleContext:
+    folder, name = os.path.split(path)
+    key = (folder, settings.key())
+    known = _FOLDERS.get(key)
+    if known is None:
+        index = index_for(path, settings, save)
+        rel = os.path.relpath(os.path.abspath(folder or "."), index.root).replace(os.sep, "/")
+        known = _FOLDERS[key] = (index, "" if rel == "." else rel + "/")
+    return known[0].context(known[1] + name)
 
 
 def prepare(paths: list[str], settings: Settings) -> list[Index]:
@@ -260,7 +288,7 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
             roots[folder] = find_root(os.path.abspath(folder or "."))
         root = roots[folder]
         if root not in indexes:
-            indexes[root] = project.index_for(os.path.join(root, "x.py"), settings, save=True)
+            indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
     # What the index holds (trees, summaries) lives until the run ends: out of the
     # collector's sight, a full collection no longer walks it (seconds on a large project,
     # in the main process and again in every forked worker).
@@ -282,7 +310,7 @@ def finish(
     for path in paths:
         if path in skip:
             continue
-        context = project.context_for(path, settings)
+        context = context_for(path, settings)
         index = context.index
         if index is not None and index in indexes:
             sha = index.shas.get(context.path)

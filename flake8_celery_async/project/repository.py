@@ -35,10 +35,14 @@ def seen(directory: str, names: set[str]) -> None:
 
 def vcs_root(directory: str) -> str | None:
     """The nearest folder up from ``directory`` (absolute, itself included) that is a
-    version-control root; each folder is asked once."""
+    version-control root; each folder is asked once. The home folder never is (a dotfiles
+    repository there is not every project's below it; flake8 stops below it too)."""
     chain: list[str] = []
     current, found = directory, None
+    home = os.path.expanduser("~")
     while current not in _VCS:
+        if current == home:
+            break
         has = _HAS.get(current)
         if has is None:
             has = _HAS[current] = any(os.path.exists(os.path.join(current, m)) for m in VCS_MARKERS)

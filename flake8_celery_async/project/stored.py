@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 if False:  # for type checkers only
-    from ..analysis.summary import Summary
+    from ..analysis.summary import ModuleSummary
 
 
-class Frozen(Mapping[str, "Summary"]):
+class Frozen(Mapping[str, "ModuleSummary"]):
     """Summaries by module name, read back from the cache, each kept as its ``marshal``
     bytes until asked for: a warm run asks for few, and bytes cost the garbage collector
     nothing to scan (a decoded index of celery and kombu is ~10^5 containers, scanned in
@@ -17,9 +17,9 @@ class Frozen(Mapping[str, "Summary"]):
     __slots__ = ("_blobs", "_open")
 
     def __init__(self, blobs: dict[str, bytes]) -> None:
-        self._blobs, self._open = blobs, {}  # type: dict[str, bytes], dict[str, Summary]
+        self._blobs, self._open = blobs, {}  # type: dict[str, bytes], dict[str, ModuleSummary]
 
-    def __getitem__(self, name: str) -> Summary:
+    def __getitem__(self, name: str) -> ModuleSummary:
         found = self._open.get(name)
         if found is None:
             import marshal

@@ -1,10 +1,13 @@
-"""The rule catalogue: every CEL rule, once, each next to its detection.
+"""The rule catalogue and its registry: every CEL rule, once, each next to its detection.
 
-Each rule holds its code, a short name, the message template (code first, then what blocks,
-then the fix), how the codemod fixes it, its trigger words (the text check is built from them)
-and its examples. The tests are generated from the examples and the README's rule table is
-checked against :func:`markdown_table`. Adding a rule is one entry in a family module, one
-detection function beside it, and its examples.
+A rule module in this folder declares ``RULES`` (catalogue entries: code, short name, the
+message template -- code first, then what blocks, then the fix --, how the codemod fixes it,
+its trigger words and its examples) and ``HOOKS`` (when the analysis's walk calls its
+detection functions, see ``base.Hook``). The registry finds every such module here; from
+it come the analysis's dispatch (:data:`HOOKS`), the text check (:func:`may_have_findings`),
+the project index's first-round words (:data:`INDEX_WORDS`), the tests generated from the
+examples and the README's rule table (:func:`markdown_table`). Adding a rule is one module
+here and one eval file.
 
 Message templates are ``str.format`` strings; the analysis fills in ``{what}`` (the blocking
 expression, shortened), ``{fix}`` (the replacement, with the configured names) and ``{via}``.
@@ -12,13 +15,61 @@ expression, shortened), ``{fix}`` (the replacement, with the configured names) a
 
 from __future__ import annotations
 
-from . import dispatch, helpers, results, tasks
-from .base import Example, Rule, Trigger
+import os
+import re
+import sys
+from collections.abc import Callable
 
-__all__ = ["BY_CODE", "RULES", "TRIGGERS", "Example", "Rule", "Trigger", "markdown_table"]
+from ..settings import Settings
+from .base import DEFINING_WORDS, Example, Hook, Rule, Trigger
 
-RULES: tuple[Rule, ...] = (*dispatch.RULES, *results.RULES, *helpers.RULES, *tasks.RULES)
+__all__ = [
+    "BY_CODE", "HOOKS", "INDEX_WORDS", "RULES", "TRIGGERS", "Example", "Rule", "Trigger",
+    "markdown_table", "may_have_findings",
+]  # fmt: skip
+
+
+def _modules() -> list[object]:
+    """Every rule module of this folder (``base`` holds what they share). Listed with
+    ``os`` and imported with ``__import__`` (``pkgutil`` imports ``inspect``, 15 ms of the
+    plugin's start; ``importlib`` another millisecond)."""
+    names = sorted(n[:-3] for n in os.listdir(__path__[0]) if n.endswith(".py"))
+    found: list[object] = []
+    for name in names:
+        if name not in ("__init__", "base"):
+            __import__(f"{__name__}.{name}")
+            found.append(sys.modules[f"{__name__}.{name}"])
+    return found
+
+
+_MODULES = _modules()
+RULES: tuple[Rule, ...] = tuple(
+    sorted((r for m in _MODULES for r in getattr(m, "RULES", ())), key=lambda r: r.code)
+)
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+
+
+def _follow_helpers() -> None:
+    """A rule that follows helpers fires on every I/O rule's words too."""
+    io_words = {t.word: t for r in RULES if r.io for t in r.triggers}
+    for rule in RULES:
+        if rule.via_helpers:
+            own = {t.word for t in rule.triggers}
+            rule.triggers += tuple(t for w, t in io_words.items() if w not in own)
+
+
+_follow_helpers()
+HOOKS: dict[str, tuple[Callable[..., object], ...]] = {
+    event: tuple(
+        h.function
+        for h in sorted(
+            (h for m in _MODULES for h in getattr(m, "HOOKS", ()) if h.event == event),
+            key=lambda h: h.order,
+        )
+    )
+    for event in Hook.EVENTS
+}
+"""The detection functions the walk calls, by event (see ``base.Hook``)."""
 
 
 def _triggers() -> dict[str, tuple[str, ...]]:
@@ -37,6 +88,69 @@ def _triggers() -> dict[str, tuple[str, ...]]:
 
 TRIGGERS: dict[str, tuple[str, ...]] = _triggers()
 """Every rule's trigger words (with their confirming words): the text check's list."""
+
+INDEX_WORDS: tuple[bytes, ...] = tuple(
+    dict.fromkeys(
+        word.encode()
+        for rule in RULES
+        for t in rule.triggers
+        if t.index
+        for word in (t.confirm or (t.word,))
+    )
+) + tuple(w.encode() for w in DEFINING_WORDS)
+"""The project index's first round reads the modules with one of these words: those that
+may define what a rule follows across modules (see ``base.Trigger``)."""
+
+# Code runs on the loop in an ``async def`` or a Tornado handler's sync method.
+_ASYNC_DEF_BYTES = re.compile(rb"async\s+def")
+_ASYNC_DEF_TEXT = re.compile(r"async\s+def")
+_WORDS: dict[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]] = {}
+_BYTES: dict[tuple[str, ...], tuple[tuple[bytes, tuple[bytes, ...]], ...]] = {}
+
+
+def _words(settings: Settings) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    key = settings.extra_dispatch
+    found = _WORDS.get(key)
+    if found is None:
+        found = _WORDS[key] = (*TRIGGERS.items(), *((name, ()) for name in key))
+    return found
+
+
+def _bytes(settings: Settings) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    key = settings.extra_dispatch
+    found = _BYTES.get(key)
+    if found is None:
+        found = _BYTES[key] = tuple(
+            (t.encode(), tuple(r.encode() for r in rs)) for t, rs in _words(settings)
+        )
+    return found
+
+
+def may_have_findings(source: bytes | str, settings: Settings) -> bool:
+    """The cheap text check: can this source contain any finding on its own?
+
+    Every rule needs code that runs on the loop (an ``async def`` or a Tornado handler)
+    and one of the catalogue's trigger words (or the user's extra dispatch names), so a file
+    without them is never parsed. False positives only cost a parse. (The project index adds
+    the names it knows, see ``project.index.Index.may_matter``.)
+    """
+    if isinstance(source, bytes):
+        if not (
+            (b"async" in source and _ASYNC_DEF_BYTES.search(source) is not None)
+            or b"RequestHandler" in source
+        ):
+            return False
+        return any(
+            t in source and (not rs or any(r in source for r in rs)) for t, rs in _bytes(settings)
+        )
+    if not (
+        ("async" in source and _ASYNC_DEF_TEXT.search(source) is not None)
+        or "RequestHandler" in source
+    ):
+        return False
+    return any(
+        t in source and (not rs or any(r in source for r in rs)) for t, rs in _words(settings)
+    )
 
 
 def markdown_table() -> str:

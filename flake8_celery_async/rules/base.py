@@ -1,6 +1,9 @@
-"""What a catalogue entry is: one rule, its examples and its trigger words."""
+"""What a catalogue entry is: one rule, its examples, its trigger words, and the hooks by
+which the analysis's walk calls a rule module's detection."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 
 class Example:
@@ -14,12 +17,17 @@ class Example:
 
 class Trigger:
     """A word a file must contain for a rule to fire; when ``confirm`` is set, one of those
-    longer words must be there too (a coarse hit that is only a prefix of what matters)."""
+    longer words must be there too (a coarse hit that is only a prefix of what matters).
 
-    __slots__ = ("confirm", "word")
+    ``index``: does a module with this word possibly *define* what the rule follows across
+    modules (a task, an app, a result, a helper doing the I/O)? The project index's first
+    round reads those modules. The canvas words (``.s(``, ``signature``) are everywhere in
+    ordinary code and a canvas is built from a task anyway: they say no."""
 
-    def __init__(self, word: str, *confirm: str) -> None:
-        self.word, self.confirm = word, confirm
+    __slots__ = ("confirm", "index", "word")
+
+    def __init__(self, word: str, *confirm: str, index: bool = True) -> None:
+        self.word, self.confirm, self.index = word, confirm, index
 
 
 class Rule:
@@ -27,9 +35,15 @@ class Rule:
 
     ``triggers``: the text check keeps a file when it has code that runs on the loop and one
     of these words (the CEL007 family adds the project index's names, see ``project``).
+    ``io``: a finding of this rule is Celery I/O itself (a helper that reaches one blocks);
+    ``via_helpers``: the rule follows calls into helpers that reach such I/O, so every I/O
+    rule's trigger words are its own too (the registry adds them).
     """
 
-    __slots__ = ("code", "fix", "invalid", "message", "name", "summary", "triggers", "valid")
+    __slots__ = (
+        "code", "fix", "invalid", "io", "message", "name", "summary", "triggers", "valid",
+        "via_helpers",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -42,12 +56,32 @@ class Rule:
         triggers: tuple[Trigger, ...],
         valid: tuple[str, ...],
         invalid: tuple[Example, ...],
+        io: bool = True,
+        via_helpers: bool = False,
     ) -> None:
         self.code, self.name, self.summary, self.message = code, name, summary, message
         self.fix = fix
         """How the codemod fixes it, in words (the README's table shows this)."""
         self.triggers = triggers
         self.valid, self.invalid = valid, invalid
+        self.io, self.via_helpers = io, via_helpers
+
+
+class Hook:
+    """When the analysis's walk calls a detection function of a rule module (listed in the
+    module's ``HOOKS``): ``call`` with (walker, call, frame) for every call on the loop or in
+    a sync function being scanned, by ``order``, until one returns True (it claimed the
+    call); ``attribute`` with (walker, attribute, frame) for an attribute that is read, not
+    called; ``async_def`` with (walker, node) for every async def once the walk is done;
+    ``end`` with (walker) once, after those."""
+
+    __slots__ = ("event", "function", "order")
+
+    EVENTS = ("call", "attribute", "async_def", "end")
+
+    def __init__(self, event: str, function: Callable[..., object], order: int = 50) -> None:
+        assert event in self.EVENTS, event
+        self.event, self.function, self.order = event, function, order
 
 
 APP = "from celery import Celery\napp = Celery('proj')\n"
@@ -60,5 +94,9 @@ APP_RUNTIME = (
 # Every dispatch and result rule can fire on a receiver built from these.
 DISPATCH_WORDS = (Trigger(".delay"), Trigger("apply_async"), Trigger("send_task"))
 # Signatures and canvases are built with these: a bare call of one dispatches.
-CANVAS_WORDS = (Trigger(".s("), Trigger(".si("), Trigger(".chunks("), Trigger("signature"))
+CANVAS_WORDS = tuple(Trigger(w, index=False) for w in (".s(", ".si(", ".chunks(", "signature"))
 RESULT_WORD = Trigger("Result", "AsyncResult", "GroupResult", "ResultSet")
+DEFINING_WORDS = ("Celery", "RequestHandler")
+"""What a module says that defines an app (``Celery(...)``) or a Tornado handler: no rule
+fires on these words, but a module holding one may define what another module's rule
+follows, so the project index reads it."""

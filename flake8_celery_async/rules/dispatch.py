@@ -6,25 +6,17 @@ from __future__ import annotations
 import ast
 from fnmatch import fnmatchcase
 
-from ..scopes.kinds import (
-    NOT_CELERY_MODULES,
-    SIG_LIKE,
-    TASK_BASE,
-    Kind,
-    calls_canvas,
-    is_app,
-    is_canvas,
-    kind_of,
-)  # fmt: skip
+from ..scopes.inference import calls_canvas, is_app, is_canvas, kind_of
+from ..scopes.kinds import NOT_CELERY_MODULES, SIG_LIKE, TASK_BASE, Kind
+from ..scopes.resolver import project_method
 from ..syntax.nodes import callee_source, dotted, source
-from .base import APP, CANVAS_WORDS, DISPATCH_WORDS, TASK, Example, Rule, Trigger
-from .helpers import project_method
+from .base import APP, CANVAS_WORDS, DISPATCH_WORDS, TASK, Example, Hook, Rule, Trigger
 
 RQ_MODULES = frozenset({"rq", "django_rq", "rq_scheduler", "flask_rq2"})  # jobs with .delay()
 
 if False:  # for type checkers only
-    from ..analysis.analyzer import Analysis
     from ..scopes.frames import Frame
+    from ..scopes.walker import Walker
 
 CEL001 = Rule(
     code="CEL001",
@@ -106,9 +98,9 @@ CEL004 = Rule(
         *DISPATCH_WORDS,
         Trigger("celery"),
         *CANVAS_WORDS,
-        Trigger(".subtask("),
-        Trigger(".map("),
-        Trigger(".starmap("),
+        Trigger(".subtask(", index=False),
+        Trigger(".map(", index=False),
+        Trigger(".starmap(", index=False),
     ),
     valid=(
         "from proj.tasks import add\nasync def view():\n    return add.s(1, 2)()\n",
@@ -145,7 +137,7 @@ CEL004 = Rule(
 RULES: tuple[Rule, ...] = (CEL001, CEL002, CEL003, CEL004)
 
 
-def detect_dispatch(a: Analysis, node: ast.Call, frame: Frame) -> bool:
+def detect_dispatch(a: Walker, node: ast.Call, frame: Frame) -> bool:
     """CEL001-CEL004 for ``recv.delay()``, ``recv.apply_async()``, ``recv.send_task()``."""
     func = node.func
     if not isinstance(func, ast.Attribute):
@@ -180,7 +172,7 @@ def detect_dispatch(a: Analysis, node: ast.Call, frame: Frame) -> bool:
     return True
 
 
-def detect_canvas_call(a: Analysis, node: ast.Call, frame: Frame) -> bool:
+def detect_canvas_call(a: Walker, node: ast.Call, frame: Frame) -> bool:
     """CEL004 for calling a chain, group, chord or chunks object (which dispatches)."""
     func = node.func
     if not calls_canvas(a, func, frame):
@@ -191,9 +183,7 @@ def detect_canvas_call(a: Analysis, node: ast.Call, frame: Frame) -> bool:
     return True
 
 
-def plausible_dispatch(
-    a: Analysis, node: ast.Call, attr: str, recv: ast.expr, frame: Frame
-) -> bool:
+def plausible_dispatch(a: Walker, node: ast.Call, attr: str, recv: ast.expr, frame: Frame) -> bool:
     """Is ``recv.attr(...)`` plausibly Celery's dispatch (and not a look-alike)?"""
     kind = kind_of(a, recv, frame)
     if kind in (Kind.NOT_CELERY, Kind.RESULT, Kind.RESULTS, Kind.CONTROL, Kind.INSPECT):
@@ -229,7 +219,7 @@ def plausible_dispatch(
     return True
 
 
-def _celery_in_scope(a: Analysis, recv: ast.expr, frame: Frame) -> bool:
+def _celery_in_scope(a: Walker, recv: ast.expr, frame: Frame) -> bool:
     """Is the receiver imported (``from worker import worker``) or named like an app
     (``celery_app``, ``self.capp``), or does anything imported in scope name Celery?"""
     name = dotted(recv)
@@ -269,3 +259,6 @@ def sig_like(recv: ast.expr, frame: Frame) -> bool:
         return False
     found, kind = frame.lookup(recv.id)
     return (not found or kind is None) and SIG_LIKE.search(recv.id) is not None
+
+
+HOOKS = (Hook("call", detect_dispatch, order=10), Hook("call", detect_canvas_call, order=30))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from ..scopes.kinds import RESULT_METHODS, RESULT_PROPERTIES, Kind, kind_of
+from ..scopes.inference import kind_of
+from ..scopes.kinds import RESULT_METHODS, RESULT_PROPERTIES, Kind
 from ..syntax.nodes import source
 from .base import (
     APP,
@@ -13,13 +14,14 @@ from .base import (
     DISPATCH_WORDS,
     RESULT_WORD,
     Example,
+    Hook,
     Rule,
     Trigger,
 )
 
 if False:  # for type checkers only
-    from ..analysis.analyzer import Analysis
     from ..scopes.frames import Frame
+    from ..scopes.walker import Walker
 
 CEL005 = Rule(
     code="CEL005",
@@ -88,7 +90,7 @@ CEL006 = Rule(
 RULES: tuple[Rule, ...] = (CEL005, CEL006)
 
 
-def detect_result_call(a: Analysis, node: ast.Call, frame: Frame) -> bool:
+def detect_result_call(a: Walker, node: ast.Call, frame: Frame) -> bool:
     """CEL005 for ``res.get()``, ``res.ready()``, ... and CEL006 for ``app.control.x()``."""
     func = node.func
     if not isinstance(func, ast.Attribute):
@@ -107,7 +109,7 @@ def detect_result_call(a: Analysis, node: ast.Call, frame: Frame) -> bool:
     return True
 
 
-def detect_result_read(a: Analysis, node: ast.Attribute, frame: Frame) -> bool:
+def detect_result_read(a: Walker, node: ast.Attribute, frame: Frame) -> bool:
     """CEL005 for reading a property that does a GET: ``res.state``, ``res.result``, ..."""
     if not (
         node.attr in RESULT_PROPERTIES
@@ -119,3 +121,6 @@ def detect_result_read(a: Analysis, node: ast.Attribute, frame: Frame) -> bool:
     fix = f'await {a.settings.read_helper}({recv}, "{node.attr}")'
     a.report(node, frame, "CEL005", f"{recv}.{node.attr}", fix, method=node.attr, fix="read")
     return True
+
+
+HOOKS = (Hook("call", detect_result_call, order=20), Hook("attribute", detect_result_read))

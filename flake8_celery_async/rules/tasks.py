@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 
-from ..scopes.kinds import APP_LIKE, Kind, kind_of
+from ..scopes.inference import kind_of
+from ..scopes.kinds import APP_LIKE, Kind
 from ..syntax.nodes import dotted
-from .base import APP, Example, Rule, Trigger
+from .base import APP, Example, Hook, Rule, Trigger
 
 if False:  # for type checkers only
-    from ..analysis.analyzer import Analysis
+    from ..scopes.walker import Walker
 
 UNFIXABLE_TASK = "the task must be rewritten as a plain def by hand"
 
@@ -25,8 +26,11 @@ CEL008 = Rule(
     # @app.task / @app.task(...), not self.task.x, .tasks or .task_id
     triggers=(
         Trigger("shared_task"),
-        Trigger(".task", ".task(", ".task\n", ".task\r", ".task ", ".task\t", ".task#"),
+        Trigger(
+            ".task", ".task(", ".task\n", ".task\r", ".task ", ".task\t", ".task#", index=False
+        ),
     ),
+    io=False,
     valid=(
         APP + "@app.task\ndef add(a, b):\n    return a + b\n",
         "from celery import Celery\nfrom celery_aio_pool import build_async_tracer\n"
@@ -45,7 +49,7 @@ CEL008 = Rule(
 RULES: tuple[Rule, ...] = (CEL008,)
 
 
-def detect_async_task(a: Analysis, node: ast.AsyncFunctionDef) -> bool:
+def detect_async_task(a: Walker, node: ast.AsyncFunctionDef) -> bool:
     """CEL008 for ``@app.task``/``@shared_task`` on an ``async def``."""
     explicit = a.settings.async_task_pool
     if explicit or (explicit is None and a.async_pool):
@@ -62,7 +66,7 @@ def detect_async_task(a: Analysis, node: ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def _task_of_app(a: Analysis, target: ast.expr) -> bool:
+def _task_of_app(a: Walker, target: ast.expr) -> bool:
     assert isinstance(target, ast.Attribute)
     recv = target.value
     kind = kind_of(a, recv, a.module)
@@ -74,3 +78,6 @@ def _task_of_app(a: Analysis, target: ast.expr) -> bool:
     if a.module.lookup(name)[0]:  # bound here to a call we cannot classify
         return APP_LIKE.search(name.rpartition(".")[2]) is not None
     return "broker" not in name.lower()  # TaskIQ's @broker.task
+
+
+HOOKS = (Hook("async_def", detect_async_task),)

@@ -8,14 +8,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from ..rules.helpers import RESOLVED, annotated_class, target_of
-from ..settings import Settings
 from ..syntax.nodes import LEAVES, child_fields, dotted, is_self_attr, statement_fields
 from .frames import Frame
-from .kinds import ASYNC_POOLS, OTHER_TASK_QUEUES, Kind, MaybeKind, annotation_kind, kind_of
-
-if False:  # for type checkers only
-    from ..project.index import ModuleContext
+from .inference import kind_of
+from .kinds import ASYNC_POOLS, OTHER_TASK_QUEUES, Kind, MaybeKind, annotation_kind
+from .resolver import RESOLVED, annotated_class, target_of
+from .walker import Walker
 
 Action = Callable[[], None]
 Stack = list[tuple["ast.AST | Action", Frame]]
@@ -36,24 +34,11 @@ def push_children(node: ast.AST, frame: Frame, stack: Stack) -> None:
     stack.extend((child, frame) for child in reversed(children))
 
 
-class Bindings:
-    """The analysis's binding handlers (a mixin of ``analysis.Analysis``)."""
+class Bindings(Walker):
+    """The analysis's binding handlers (a base of ``analysis.analyzer.Analysis``)."""
 
-    settings: Settings
-    context: ModuleContext | None
-    module: Frame
-    classes: dict[str, Frame]
-    toplevel: set[str]
-    instances: dict[str, str]  # module-level name -> the (dotted) class it was made from
-    other_queue: bool
-    async_pool: bool
-    nonblocking_producer: bool
     recorded: set[int]
     call_sites: list[tuple[str, list[int], dict[str, int], bool]]
-    dispatch: frozenset[str]
-
-    def plausible_dispatch(self, node: ast.Call, attr: str, recv: ast.expr, frame: Frame) -> bool:
-        raise NotImplementedError  # pragma: no cover - the analysis defines it
 
     def _import(self, node: ast.Import | ast.ImportFrom, frame: Frame, stack: Stack) -> None:
         if isinstance(node, ast.Import):
@@ -228,7 +213,7 @@ class Bindings:
         name = dotted(func)
         target = self.absolute(name, frame) if name is not None else None
         if target is None and isinstance(func, ast.Attribute):  # await self.store.fetch()
-            found = target_of(self, func, frame)  # type: ignore[arg-type]
+            found = target_of(self, func, frame)
             target = found if isinstance(found, str) else None
         return self.context.returns(target) if target is not None else None
 

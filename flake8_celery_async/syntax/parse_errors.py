@@ -42,7 +42,9 @@ def explain(error: SyntaxError, data: bytes) -> str:
 def _newer_syntax(error: SyntaxError, data: bytes) -> tuple[str, tuple[int, int]] | None:
     line = error.text
     if line is None and error.lineno:
-        lines = data.decode("utf-8", "replace").splitlines()
+        from .source import decode, split_lines
+
+        lines = split_lines(decode(data))  # numbered as Python numbers them
         line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""
     line = line or ""
     now = sys.version_info[:2]

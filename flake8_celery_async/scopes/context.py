@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
-from ..scopes.kinds import Kind, MaybeKind
+from collections.abc import Mapping
+
+from .kinds import Kind, MaybeKind
 
 if False:  # for type checkers only
-    from ..project.index import Index
-    from ..rules.helpers import Via
+    from typing import Any
+
+# Where a helper blocks: (path relative to the project root, or "" for this module; line; what)
+Via = tuple[str, int, str]
+
+
+class Index:
+    """What a module's view asks of the project index (``project.index.Index`` extends this;
+    defined here so that the analysis never imports the project layer above it)."""
+
+    async_pool: bool
+    nonblocking_producer: bool
+    params: dict[str, dict[str, Kind]]
+
+    def blocking(self, target: str, importer: str = "") -> Via | None:
+        raise NotImplementedError  # pragma: no cover - project.index.Index defines it
+
+    def kind(self, target: str, importer: str = "") -> MaybeKind:
+        raise NotImplementedError  # pragma: no cover
+
+    def returns(self, target: str, importer: str = "") -> MaybeKind:
+        raise NotImplementedError  # pragma: no cover
+
+    def made_by(self, target: str, importer: str = "") -> str | None:
+        raise NotImplementedError  # pragma: no cover
+
+    def is_tornado(self, target: str, importer: str = "", depth: int = 0) -> bool:
+        raise NotImplementedError  # pragma: no cover
+
+    def resolve(
+        self, target: str, importer: str = "", depth: int = 0
+    ) -> tuple[Mapping[str, Any], str] | None:
+        raise NotImplementedError  # pragma: no cover
 
 
 class ModuleContext:
