@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import redis
-from _runtime import fmt, percentile, table, write_json  # first: it sets sys.path
+from _runtime import fmt, percentile, rotations, table, write_json  # first: it sets sys.path
 from celery import Celery
 from celery_asyncx import CeleryAsync
 from servers import RabbitMQServer, RedisServer
@@ -53,8 +53,8 @@ def timed_rounds(
     timings: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
 
     async def run() -> None:
-        for n in range(rounds):
-            for name in names[n % len(names) :] + names[: n % len(names)]:
+        for order in rotations(names, rounds):
+            for name in order:
                 flush()
                 cpu, wall = time.process_time(), time.perf_counter()
                 await legs[name]()

@@ -13,7 +13,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "lint_speed.py"
-LEGS = ("flake8_plugin", "standalone_vs_ruff", "standalone_vs_tyasync", "codemod_vs_libcst")
+LEGS = (
+    "flake8_plugin",
+    "flake8_ci",
+    "standalone_vs_ruff",
+    "standalone_vs_tyasync",
+    "codemod_vs_libcst",
+)
 
 
 def test_lint_speed_smoke(tmp_path: Path) -> None:
@@ -48,6 +54,11 @@ def test_lint_speed_smoke(tmp_path: Path) -> None:
         assert "flake8 +CEL vs flake8 (instructions)" in proc.stdout
     else:
         assert counted["available"] is False and "valgrind" in counted["reason"]
+
+    ci = small["legs"]["flake8_ci"]  # flake8 -j2 with the cache off and warm
+    assert set(ci["cpu_s"]) == {"without", "cold", "warm"}
+    assert {"overhead_cold_cpu_pct", "overhead_warm_cpu_pct", "pass_cold", "pass_warm"} <= set(ci)
+    assert "flake8 -j2 +CEL, cache off (CI)" in proc.stdout
 
     for key in ("standalone_vs_ruff", "codemod_vs_libcst"):
         leg = small["legs"][key]

@@ -72,6 +72,7 @@ class Analysis(Bindings):
         self.recorded: set[int] = set()
         self.signatures: dict[str, list[str]] = {}
         self.async_returns: dict[str, list[MaybeKind]] = {}
+        self.return_annotations: dict[str, ast.expr] = {}  # qualname -> its ``-> X``
         self.context = context
         self.findings: list[Finding] = []
         self.other_queue = False
@@ -198,6 +199,8 @@ class Analysis(Bindings):
                     inner.returns = []
                 if self.recording:
                     self.signatures[qualname] = [arg.arg for arg in parameters(node.args)]
+                    if node.returns is not None:
+                        self.return_annotations[qualname] = node.returns
             self._bind_parameters(node.args, inner, qualname, typed=on_loop)
             stack.append((lambda: self._returned(qualname, inner), frame))
             stack.extend((stmt, inner) for stmt in reversed(node.body))

@@ -11,9 +11,10 @@ project functions it calls, skipped)); ``s`` signatures (qualified name -> param
 ``r`` async defs whose every return is a Celery result (qualified name -> kind); ``c`` its
 classes (name -> absolute names of the bases); ``k`` module-level names with a known kind;
 ``n`` module-level instances of classes (name -> absolute name of the class);
-``cs`` call sites of other functions (absolute name, kinds passed by position, by keyword,
-whether ``*``/``**`` are used), and ``v`` references to names that are not calls (they veto
-kinds through parameters).
+``ra`` sync functions whose return annotation names a class (qualified name -> the absolute
+name of the class: what a factory makes); ``cs`` call sites of other functions (absolute
+name, kinds passed by position, by keyword, whether ``*``/``**`` are used), and ``v``
+references to names that are not calls (they veto kinds through parameters).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from __future__ import annotations
 import ast
 
 from ..scopes.frames import Frame, Func
-from ..scopes.kinds import Kind
-from ..scopes.resolver import target_of
+from ..scopes.kinds import Kind, annotation_kind
+from ..scopes.resolver import annotated_class, target_of
 from ..settings import Settings
 from ..syntax.nodes import dotted
 from .analyzer import Analysis
@@ -58,8 +59,17 @@ def summarize(
     returns = {
         name: int(Kind.RESULT)
         for name, kinds in a.async_returns.items()
-        if kinds and all(k == Kind.RESULT for k in kinds)
+        if (kinds and all(k == Kind.RESULT for k in kinds))
+        or _returned_class_kind(a.return_annotations.get(name)) == Kind.RESULT
     }
+    made: dict[str, str] = {}
+    for name, annotation in a.return_annotations.items():
+        cls = annotated_class(annotation, None)
+        if name in a.async_returns or cls is None or not cls.rpartition(".")[2][:1].isupper():
+            continue
+        target = a.absolute(cls, a.module)
+        if target is not None:
+            made[name] = target
     kinds = {k: int(v) for k, v in a.module.bindings.items() if v in _KNOWN and "." not in k}
     return {
         "m": module,
@@ -69,6 +79,7 @@ def summarize(
         "f": functions,
         "s": a.signatures,
         "r": returns,
+        "ra": made,
         "c": classes,
         "k": kinds,
         "n": {name: a.absolute(cls, a.module) or "" for name, cls in a.instances.items()},
@@ -76,6 +87,12 @@ def summarize(
         "v": sorted(_references(a, tree)) if references else [],
         "pool": a.async_pool,
     }
+
+
+def _returned_class_kind(annotation: ast.expr | None) -> Kind | None:
+    """``-> GroupResult | None``, ``-> Optional[AsyncResult]``: a result (not a list of them)."""
+    cls = annotated_class(annotation, None) if annotation is not None else None
+    return annotation_kind(ast.Name(cls.rpartition(".")[2])) if cls is not None else None
 
 
 def _function(a: Analysis, func: Func, module: str) -> tuple[int, str, list[str], bool]:

@@ -167,6 +167,14 @@ class Index(View):
             return None
         return Kind(found[0]["r"][found[1]])
 
+    def made_by(self, target: str, importer: str = "") -> str | None:
+        """The absolute name of the class a project factory's return annotation names."""
+        found = self.resolve(target, importer)
+        if found is None:
+            return None
+        made: str | None = found[0].get("ra", {}).get(found[1])
+        return made
+
     def kind(self, target: str, importer: str = "") -> MaybeKind:
         found = self.resolve(target, importer)
         if found is None or found[1] not in found[0]["k"]:

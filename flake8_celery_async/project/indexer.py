@@ -17,10 +17,12 @@ import marshal
 import os
 import warnings
 
+from ..scopes.kinds import Kind
 from ..settings import Settings
 from ..syntax.source import content_hash
 from .cache import Cache
 from .files import MAX_FILES, project_files
+from .fork import both_cores
 from .index import (
     Index,
     ModuleContext,
@@ -106,15 +108,19 @@ class Indexer:
         by_hash: dict[str, ModuleSummary | None] = {}
         summaries: dict[str, ModuleSummary] = {}
 
-        def add(rel: str, index: Index | None = None) -> None:
-            key = f"{rel}\0{shas[rel]}"
-            summary = known.get(key) if index is None else None
-            if summary is None and (index is not None or key not in known):
-                summary = self._summarize(rel, datas[rel], index)
-            if index is None:
-                by_hash[key] = summary
-            if summary is not None:
-                summaries[rel] = summary
+        def add_all(rels: list[str], index: Index | None = None) -> None:
+            """Summarize these files (those not cached, on both cores) and keep the answers."""
+            todo = [r for r in rels if index is not None or f"{r}\0{shas[r]}" not in known]
+            made = both_cores(
+                todo, lambda rel: self._summarize(rel, datas[rel], index), lambda r: len(datas[r])
+            )
+            for rel in rels:
+                key = f"{rel}\0{shas[rel]}"
+                summary = made[rel] if rel in made else known.get(key)
+                if index is None:
+                    by_hash[key] = summary
+                if summary is not None:
+                    summaries[rel] = summary
 
         names: dict[str, set[bytes]] = {}
 
@@ -130,21 +136,25 @@ class Indexer:
         pending = [rel for rel, data in datas.items() if self._may_define(data)]
         done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
+        paths = module_paths(python, aliases)
         for _round in range(10):
-            for rel in pending:
-                add(rel)
+            add_all(pending)
             done.update(pending)
             index = Index(self.root, by_module(summaries), pool, aliases=aliases)
-            if not index.words:
-                break
-            pending = [r for r in datas if r not in done and index.names_found(names_in(r))]
+            # The modules of functions that a summarized call passes a result, a signature or
+            # a canvas: their parameters may get kinds (a helper in a module of no Celery word).
+            called = {p for r in pending if r in summaries for p in passed_to(summaries[r], paths)}
+            pending = sorted(called - done)
+            if index.words:
+                pending += [
+                    r for r in datas if r not in done and r not in called
+                    and index.names_found(names_in(r))
+                ]  # fmt: skip
             if not pending:
                 break
         if index.params or any(s["r"] for s in summaries.values()):
             again = [rel for rel in summaries if index.may_matter(datas[rel], rel, names_in(rel))]
-            first = index
-            for rel in again:
-                add(rel, first)
+            add_all(again, index)
             index = Index(self.root, by_module(summaries), pool, aliases=aliases)
         index.shas, index.cache = shas, self.cache
         index.trees = dict(self.trees)
@@ -192,6 +202,37 @@ class Indexer:
             return summarize(tree, self.settings, context, references=index is not None)
         except RecursionError:  # pragma: no cover - the analysis survives these itself
             return None
+
+
+_PASSED = frozenset(int(k) for k in (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS))
+
+
+def module_paths(python: list[str], aliases: dict[str, list[str]]) -> dict[str, str]:
+    """Every name a module may be imported by -> its path (names two modules share: none)."""
+    paths: dict[str, str] = {}
+    shared: set[str] = set()
+    for rel in python:
+        name = module_name(rel)[0]
+        for alias in (name, *aliases.get(name, ())):
+            if alias in paths and paths[alias] != rel:
+                shared.add(alias)
+            paths[alias] = rel
+    return {name: rel for name, rel in paths.items() if name not in shared}
+
+
+def passed_to(summary: ModuleSummary, paths: dict[str, str]) -> set[str]:
+    """The paths of the modules whose functions this module's calls pass a Celery kind."""
+    found: set[str] = set()
+    for target, positional, keywords, _star in summary["cs"]:
+        if _PASSED.isdisjoint(positional) and _PASSED.isdisjoint(keywords.values()):
+            continue
+        parts = target.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            rel = paths.get(".".join(parts[:i]))
+            if rel is not None:
+                found.add(rel)
+                break
+    return found
 
 
 def by_module(summaries: dict[str, ModuleSummary]) -> dict[str, ModuleSummary]:
@@ -248,6 +289,10 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
         root = roots[folder]
         if root not in indexes:
             indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
+    # What the index holds (trees, summaries) lives until the run ends: out of the
+    # collector's sight, a full collection no longer walks it (seconds on a large project,
+    # in the main process and again in every forked worker).
+    gc.freeze()
     return list(indexes.values())
 
 

@@ -12,7 +12,7 @@ from ..syntax.nodes import LEAVES, child_fields, dotted, is_self_attr, statement
 from .frames import Frame
 from .inference import kind_of
 from .kinds import ASYNC_POOLS, OTHER_TASK_QUEUES, Kind, MaybeKind, annotation_kind
-from .resolver import annotated_class
+from .resolver import RESOLVED, annotated_class, target_of
 from .walker import Walker
 
 Action = Callable[[], None]
@@ -69,6 +69,11 @@ class Bindings(Walker):
                 self._bind(target, None, frame)
             value, name = node.value, targets[0]
             made = (dotted(value.func) or "") if isinstance(value, ast.Call) else ""
+            if isinstance(node, ast.AnnAssign) and frame.is_class:  # workflow: Workflow
+                declared = annotated_class(node.annotation, None)
+                if declared is not None and isinstance(name, ast.Name):
+                    frame.declared.add(name.id)
+                    made = declared
             cls_like = made.rpartition(".")[2][:1].isupper()  # class Cog: queue = TaskQueue()
             if frame.is_class and cls_like and isinstance(name, ast.Name) and len(targets) == 1:
                 frame.annotated[name.id] = made
@@ -98,6 +103,8 @@ class Bindings(Walker):
             instance = annotated_class(value, None)  # ServiceDep = Annotated[Service, ...]
         if instance is not None and not instance.rpartition(".")[2][:1].isupper():
             instance = None  # a class, by its name
+            if frame is not self.module and isinstance(value, ast.Call):
+                instance = self._factory_class(value.func, frame)  # flow = get_workflow()
 
         def bind() -> None:
             first = isinstance(targets[0], ast.Name) and targets[0].id not in frame.bindings
@@ -181,6 +188,20 @@ class Bindings(Walker):
         target = self.absolute(name, frame) if name is not None else None
         return target is not None and self.context.is_function(target)
 
+    def _factory_class(self, func: ast.expr, frame: Frame) -> str | None:
+        """The class a call of a project factory makes, by its return annotation: as written
+        here for a function of this module, else by absolute name (marked ``RESOLVED``)."""
+        local = frame.function(func.id) if isinstance(func, ast.Name) else None
+        if local is not None:
+            made = annotated_class(local.node.returns, None)
+            return made if made is not None and made.rpartition(".")[2][:1].isupper() else None
+        name = dotted(func)
+        target = self.absolute(name, frame) if name is not None else None
+        if target is None or self.context is None:
+            return None
+        made = self.context.made_by(target)
+        return RESOLVED + made if made is not None else None
+
     def imported_kind(self, origin: str) -> MaybeKind:
         """What an imported name is, according to the project index."""
         return self.context.kind(origin) if self.context is not None else None
@@ -191,6 +212,9 @@ class Bindings(Walker):
             return None
         name = dotted(func)
         target = self.absolute(name, frame) if name is not None else None
+        if target is None and isinstance(func, ast.Attribute):  # await self.store.fetch()
+            found = target_of(self, func, frame)
+            target = found if isinstance(found, str) else None
         return self.context.returns(target) if target is not None else None
 
     def _record_call(self, node: ast.Call, frame: Frame) -> None:

@@ -30,6 +30,9 @@ class Index:
     def returns(self, target: str, importer: str = "") -> MaybeKind:
         raise NotImplementedError  # pragma: no cover
 
+    def made_by(self, target: str, importer: str = "") -> str | None:
+        raise NotImplementedError  # pragma: no cover
+
     def is_tornado(self, target: str, importer: str = "", depth: int = 0) -> bool:
         raise NotImplementedError  # pragma: no cover
 
@@ -74,6 +77,9 @@ class ModuleContext:
 
     def blocking(self, target: str) -> Via | None:
         return self.index.blocking(target, self.module) if self.index is not None else None
+
+    def made_by(self, target: str) -> str | None:
+        return self.index.made_by(target, self.module) if self.index is not None else None
 
     def kind(self, target: str) -> MaybeKind:
         return self.index.kind(target, self.module) if self.index is not None else None

@@ -33,8 +33,8 @@ class Func:
 
 class Frame:
     __slots__ = (
-        "annotated", "bases", "bindings", "cls", "defs", "func", "imports", "is_class", "members",
-        "name", "on_loop", "parent", "returns", "tornado", "unfixable",
+        "annotated", "bases", "bindings", "cls", "declared", "defs", "func", "imports", "is_class",
+        "members", "name", "on_loop", "parent", "returns", "tornado", "unfixable",
     )  # fmt: skip
 
     def __init__(
@@ -56,6 +56,7 @@ class Frame:
         self.name = name  # qualified name prefix of what is defined here ("", "Cls.")
         self.bindings: dict[str, MaybeKind] = {}
         self.annotated: dict[str, str] = {}  # parameter -> the class its annotation names
+        self.declared: set[str] = set()  # a class body's ``name: Cls`` (a type, not a value)
         # a class body: self.x its methods assign -> the class made (for how many methods)
         self.members: tuple[int, dict[str, str | None]] | None = None
         self.imports: dict[str, str] = {}  # local name -> "module" or "module.attr"

@@ -12,6 +12,10 @@ if False:  # for type checkers only
     from .frames import Frame, Func
     from .walker import Walker
 
+# Marks a class name in ``Frame.annotated`` that is absolute already (what a factory of
+# another module makes, ``"=pkg.flows.Workflow"``), not written as this module names it.
+RESOLVED = "="
+
 
 def is_candidate(callee: ast.expr) -> bool:
     """Callees the index or this module can resolve: ``f``, ``self.m``, ``mod.f``, and a
@@ -46,6 +50,8 @@ def target_of(a: Walker, callee: ast.expr, frame: Frame) -> Func | str | None:
     made = _constructed(callee)
     if made is not None:  # Service(db).m(): a method of the class it names, if it is one
         assert isinstance(callee, ast.Attribute)
+        if made == "type" and _of_self(callee.value) and frame.cls is not None:
+            return _method(a, frame.cls, callee.attr, frame)  # type(self).m()
         return _new_instance_method(a, made, callee.attr, frame)
     name = dotted(callee)
     if name is None:
@@ -61,6 +67,8 @@ def target_of(a: Walker, callee: ast.expr, frame: Frame) -> Func | str | None:
         return _method(a, local, rest, frame)  # Service.build(): a class of this module
     attr, _, method = rest.partition(".")
     if root == "self" and method and "." not in method and frame.cls is not None:
+        if attr == "__class__":  # self.__class__.m(): a classmethod or staticmethod
+            return _method(a, frame.cls, method, frame)
         made = member_class(frame.cls, attr)  # self.service = Service() in __init__
         return _new_instance_method(a, made, method, frame) if made is not None else None
     if frame.lookup(root)[0]:
@@ -72,12 +80,26 @@ def target_of(a: Walker, callee: ast.expr, frame: Frame) -> Func | str | None:
     return f"{origin}.{rest}" if origin else None
 
 
+def _of_self(node: ast.expr) -> bool:
+    """``type(self)``."""
+    return (
+        isinstance(node, ast.Call)
+        and len(node.args) == 1
+        and not node.keywords
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == "self"
+    )
+
+
 def member_class(cls: Frame, attr: str) -> str | None:
     """The class every ``self.attr = ...`` in the methods of ``cls`` constructs (``"Service"``
-    for ``self.service = Service(db)``), or a class attribute's (``queue = TaskQueue()``);
-    ``None`` when one assigns anything else, or none does."""
+    for ``self.service = Service(db)``) or declares (``self.flow: Workflow = flow``), or what
+    the class body says (``queue = TaskQueue()``, ``workflow: Workflow``); ``None`` when one
+    assigns anything else, or none does."""
     members = _members(cls)
-    return members[attr] if attr in members else cls.annotated.get(attr)
+    if attr in members and (members[attr] is not None or attr not in cls.declared):
+        return members[attr]
+    return cls.annotated.get(attr)
 
 
 def _members(cls: Frame) -> dict[str, str | None]:
@@ -95,7 +117,9 @@ def _members(cls: Frame) -> dict[str, str | None]:
             continue
         value = node.value
         made = None
-        if isinstance(value, ast.Call) and not isinstance(node, ast.AugAssign):
+        if isinstance(node, ast.AnnAssign):  # self.flow: Workflow = flow
+            made = annotated_class(node.annotation, None)
+        if made is None and isinstance(value, ast.Call) and not isinstance(node, ast.AugAssign):
             made = dotted(value.func)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
@@ -123,7 +147,9 @@ def _annotated(frame: Frame, name: str) -> str | None:
 
 def _new_instance_method(a: Walker, made: str, attr: str, frame: Frame) -> Func | str | None:
     """The method ``attr`` of the class ``made`` names: a class of this module, or (by its
-    absolute name) one the index knows; a factory function's result is not known."""
+    absolute name) one the index knows, or one a project factory makes (``RESOLVED``)."""
+    if made.startswith(RESOLVED):
+        return f"{made[len(RESOLVED) :]}.{attr}"
     root = made.partition(".")[0]
     if made in a.instances and _module_binding(a, made, frame):  # an Annotated alias
         return target_of(a, ast.Attribute(ast.Name(made), attr), frame)

@@ -47,3 +47,49 @@ async def shadowed(notify):
 
 def defined_later(user):
     return send_email.delay(user).id
+
+
+# Helpers reached through the class, a declared attribute and a factory's return annotation.
+class Mailer:
+    @classmethod
+    def queue(cls, user):
+        send_email.delay(user)
+
+    @staticmethod
+    def render(user):
+        return f"Hi {user}"
+
+    async def resend(self, user):
+        self.__class__.queue(user)  # CEL007: 8
+        type(self).queue(user)  # CEL007: 8
+        self.__class__.render(user)
+        type(self).render(user)
+
+
+class Outbox:
+    mailer: Mailer
+    name: str
+
+    def __init__(self, mailer):
+        self.mailer = mailer
+        self.name = "outbox"
+
+    async def flush(self, user):
+        self.mailer.queue(user)  # CEL007: 8
+        self.mailer.render(user)
+
+
+def make_mailer() -> Mailer:
+    return Mailer()
+
+
+def make_name() -> str:
+    return "mailer"
+
+
+async def factory_user(user):
+    mailer = make_mailer()
+    mailer.queue(user)  # CEL007: 4
+    mailer.render(user)
+    label = make_name()
+    label.upper()
