@@ -157,6 +157,21 @@ def test_python_dash_m_and_list_rules(tmp_path: Path) -> None:
     assert table.startswith("| code |") and "CEL008" in table
 
 
+def test_python_dash_m_from_a_folder_whose_modules_share_stdlib_names(tmp_path: Path) -> None:
+    # a project folder with its own logging.py, checked with `python -m` from that folder (which
+    # puts it first on sys.path); per-file-ignores makes the checker import flake8, which
+    # imports logging: the project's module must not shadow the standard library's
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "setup.cfg").write_text("[flake8]\nper-file-ignores =\n    tests/*: CEL001\n")
+    api = tmp_path / "api"
+    api.mkdir()
+    (api / "logging.py").write_text("raise ImportError('the project logging.py was imported')\n")
+    (api / "bad.py").write_text(BAD)
+    result = run(sys.executable, "-m", "flake8_celery_async", ".", cwd=api)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert result.stdout.startswith("./bad.py:5:5: CEL001")
+
+
 def test_many_files_take_the_parallel_path(tmp_path: Path) -> None:
     """Forked children check their share of the files: the same output as one process."""
     kinds = [BAD, GOOD, BAD.replace("(1)", "(1)  # noqa: CEL001"), "async def f(:\n t.delay()\n"]

@@ -254,8 +254,12 @@ def _defined_function(name: str, frame: Frame | None) -> bool:
 
 
 def sig_like(recv: ast.expr, frame: Frame) -> bool:
-    """An unknown local whose name says it is a signature (``sig``, ``workflow``...)."""
+    """An unknown local whose name says it is a signature (``sig``, ``workflow``...). An
+    import or a function defined in scope is not one: the index and the scope say what those
+    are (``from .tasks import execute_workflow`` is a task, whatever its name)."""
     if not isinstance(recv, ast.Name):
+        return False
+    if frame.origin(recv.id) or frame.function(recv.id) is not None:
         return False
     found, kind = frame.lookup(recv.id)
     return (not found or kind is None) and SIG_LIKE.search(recv.id) is not None
