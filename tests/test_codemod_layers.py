@@ -1,6 +1,5 @@
 """The codemod's shape, as tests/test_layers.py checks the checker's: imports only go down
-the layers (function-local imports count; none goes sideways, so no cycle), and no module
-over about 400 lines."""
+the layers (function-local imports count; none goes sideways, so no cycle)."""
 
 from __future__ import annotations
 
@@ -24,7 +23,6 @@ LAYERS = (
     ("cli",),
     ("__main__",),
 )
-MAX_LINES = 400
 
 
 def modules() -> dict[str, Path]:
@@ -66,12 +64,3 @@ def test_imports_only_go_down_the_layers() -> None:
         if layer(target) >= layer(name)
     ]
     assert upward == []
-
-
-def test_no_module_over_about_400_lines() -> None:
-    long = {
-        name: n
-        for name, path in modules().items()
-        if (n := len(path.read_text().splitlines())) > MAX_LINES
-    }
-    assert long == {}

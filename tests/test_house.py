@@ -28,3 +28,19 @@ def test_package_is_typed() -> None:
     assert (ROOT / "flake8_celery_async" / "py.typed").is_file()
     assert (ROOT / "codemod" / "py.typed").is_file()
     assert (ROOT / "celery-asyncx" / "src" / "celery_asyncx" / "py.typed").is_file()
+
+
+# The product's packages: the checker, the codemod and the runtime.
+PACKAGES = ("flake8_celery_async", "codemod", "celery-asyncx/src/celery_asyncx")
+
+
+def test_no_module_over_about_400_lines() -> None:
+    """Small modules named for what they do (tests/test_layers.py and
+    tests/test_codemod_layers.py check that their imports only go down)."""
+    long = {
+        str(path.relative_to(ROOT)): n
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (n := len(path.read_text().splitlines())) > 400
+    }
+    assert long == {}

@@ -1,5 +1,5 @@
 """The checker's shape: imports only go down the layers, no import cycle (type-only and
-function-local imports count), and no module over about 400 lines."""
+function-local imports count)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ LAYERS = (
     ("frontends",),
     ("plugin", "cli", "__main__"),
 )
-MAX_LINES = 400
 
 
 def modules() -> dict[str, Path]:
@@ -112,12 +111,3 @@ def test_the_graph_sees_type_only_and_local_imports() -> None:
     assert "pipeline.check" in edges["frontends.command_line"]
     assert "analysis.analyzer" in edges["pipeline.check"]  # imported inside a function
     assert "rules" in edges["analysis.analyzer"]
-
-
-def test_no_module_over_about_400_lines() -> None:
-    long = {
-        name: n
-        for name, path in modules().items()
-        if (n := len(path.read_text().splitlines())) > MAX_LINES
-    }
-    assert long == {}
