@@ -54,11 +54,7 @@ class Index(View):
         self._suffixes: dict[str, list[str]] = {}
         self.aliases = aliases or {}  # module -> the shorter names it may be imported by
         for name in self.modules:
-            parts = name.split(".")
-            shorter = self.aliases.get(name)
-            if shorter is None:
-                shorter = [".".join(parts[i:]) for i in range(1, len(parts))]
-            for alias in shorter:
+            for alias in self.shorter_names(name):
                 self._suffixes.setdefault(alias, []).append(name)
         self._blocking: dict[str, Via | None] = {}
         self._resolved: dict[tuple[str, str], tuple[ModuleSummary, str] | None] = {}
@@ -67,9 +63,10 @@ class Index(View):
             self._fingerprint: str | None = str(fingerprint)
             self.params = {n: {p: Kind(k) for p, k in ks.items()} for n, ks in params.items()}
             self.words, self.loop_words, self.paths = set(words), set(loop_words), set(paths)
+            self.found: dict[str, set[str]] = {}  # the build's own question: not cached
         else:
             self.params = self._param_kinds()
-            self.words, self.loop_words, self.paths = self._words()
+            self.words, self.loop_words, self.paths, self.found = self._words()
             self._fingerprint = None
         self._word_bytes = frozenset(w.encode() for w in self.words)
         self._loop_bytes = frozenset(w.encode() for w in self.loop_words)
@@ -93,6 +90,14 @@ class Index(View):
         )
 
     # -- resolution ----------------------------------------------------------------------------
+
+    def shorter_names(self, name: str) -> list[str]:
+        """The shorter names module ``name`` may be imported by (every suffix when unknown)."""
+        shorter = self.aliases.get(name)
+        if shorter is None:
+            parts = name.split(".")
+            shorter = [".".join(parts[i:]) for i in range(1, len(parts))]
+        return shorter
 
     def module_for(self, name: str, importer: str = "") -> ModuleSummary | None:
         """The module an import names: exactly, or the one module whose name ends with it
@@ -229,14 +234,16 @@ class Index(View):
                 params[name] = kinds
         return params
 
-    def _words(self) -> tuple[set[str], set[str], set[str]]:
+    def _words(self) -> tuple[set[str], set[str], set[str], dict[str, set[str]]]:
         """Names whose mention makes a file matter (helpers that block, async defs returning
-        results, functions with known parameter kinds), names of Tornado handler classes, and
-        the files that matter whatever they say (they define parameters with kinds)."""
+        results, functions with known parameter kinds), names of Tornado handler classes, the
+        files that matter whatever they say (they define parameters with kinds), and by
+        module, the names it defines or imports of those (what the later rounds follow)."""
         words: set[str] = set()
         loop_words: set[str] = set()
         paths: set[str] = set()
         classes: set[str] = set()
+        found: dict[str, set[str]] = {}
         for summary in self.modules.values():
             module = summary["m"]
             for qual in [*summary["f"], *summary["r"]]:
@@ -245,12 +252,14 @@ class Index(View):
                     # as obj.m() on an instance (named below): method names are too common.
                     cls, dot, name = qual.partition(".")
                     words.add(cls)
+                    found.setdefault(module, set()).add(cls)
                     if dot:
                         classes.add(f"{module}.{cls}")
             for cls in summary["c"]:
                 if self.is_tornado(f"{module}.{cls}", module):  # its subclasses' modules may
                     loop_words.add(cls)  # say nothing of Celery or Tornado: it grows the index
                     words.add(cls)
+                    found.setdefault(module, set()).add(cls)
             for local, target in summary["i"].items():
                 if (
                     self.blocking(target, module) is not None
@@ -258,17 +267,27 @@ class Index(View):
                     or self.canonical(target, module) in self.params
                 ):
                     words.add(local)
+                    found.setdefault(module, set()).add(local)
         for summary in self.modules.values():  # instances and aliases of those, anywhere
             for instance, cls in summary.get("n", {}).items():
                 if cls in classes or self.canonical(cls, summary["m"]) in classes:
                     words.add(instance)
+                    found.setdefault(summary["m"], set()).add(instance)
         for name in self.params:
             module, _, qual = name.rpartition(".")
             words.add(qual)
             owner = self.modules.get(module)
             if owner is not None:
                 paths.add(owner["p"])
-        return words, loop_words, paths
+                found.setdefault(module, set()).add(qual)
+        for summary in self.modules.values():  # re-exports of any of those (a package's)
+            for local, target in summary["i"].items():
+                origin = self.resolve(target, summary["m"])
+                if origin is not None and origin[1].partition(".")[0] in found.get(
+                    origin[0]["m"], ()
+                ):
+                    found.setdefault(summary["m"], set()).add(local)
+        return words, loop_words, paths, found
 
     def names_found(self, names: set[bytes]) -> bool:
         """Does a file with these identifiers name anything the index found?"""

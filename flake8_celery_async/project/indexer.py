@@ -2,11 +2,11 @@
 index of a file's repository, built once per process (:func:`index_for`, :func:`context_for`).
 
 Round one summarizes the files with Celery words (and Tornado handlers); each later round
-adds the files that name something the index found (a blocking helper, an async def that
-returns a result, a function whose parameters get kinds), until no file is added. When the
-index knows kinds through calls, the modules they concern are summarized once more with the
-index in hand. Summaries are cached by path and content hash; when no file's size or
-modification time changed, the whole index is read back from the cache.
+adds the files that import something the index found (a blocking helper, an async def that
+returns a result, a function whose parameters get kinds; see ``follow``), until no file is
+added. When the index knows kinds through calls, the modules they concern are summarized
+once more with the index in hand. Summaries are cached by path and content hash; when no
+file's size or modification time changed, the whole index is read back from the cache.
 """
 
 from __future__ import annotations
@@ -17,20 +17,13 @@ import marshal
 import os
 import warnings
 
-from ..scopes.kinds import Kind
 from ..settings import Settings
 from ..syntax.source import content_hash
 from .cache import Cache
 from .files import MAX_FILES, project_files
+from .follow import Found, Reader, module_paths, passed_to
 from .fork import both_cores
-from .index import (
-    Index,
-    ModuleContext,
-    identifiers,
-    module_name,
-    module_names,
-    slim,
-)  # fmt: skip
+from .index import Index, ModuleContext, module_name, module_names, slim
 from .layout import Layout
 from .modules import import_names, is_test_file
 from .pools import uses_async_pool, uses_nonblocking_producer
@@ -122,14 +115,7 @@ class Indexer:
                 if summary is not None:
                     summaries[rel] = summary
 
-        names: dict[str, set[bytes]] = {}
-
-        def names_in(rel: str) -> set[bytes]:
-            found = names.get(rel)
-            if found is None:
-                found = names[rel] = identifiers(datas[rel])
-            return found
-
+        reader = Reader(datas)
         from ..rules import INDEX_WORDS  # the catalogue: only when the index is built
 
         self.words = INDEX_WORDS
@@ -145,15 +131,17 @@ class Indexer:
             # a canvas: their parameters may get kinds (a helper in a module of no Celery word).
             called = {p for r in pending if r in summaries for p in passed_to(summaries[r], paths)}
             pending = sorted(called - done)
-            if index.words:
-                pending += [
-                    r for r in datas if r not in done and r not in called
-                    and index.names_found(names_in(r))
-                ]  # fmt: skip
+            found = Found(index)
+            pending += [
+                r for r in datas if r not in done and r not in called
+                and found.reached_by(reader, r)
+            ]  # fmt: skip
             if not pending:
                 break
         if index.params or any(s["r"] for s in summaries.values()):
-            again = [rel for rel in summaries if index.may_matter(datas[rel], rel, names_in(rel))]
+            again = [
+                rel for rel in summaries if index.may_matter(datas[rel], rel, reader.names(rel))
+            ]
             add_all(again, index)
             index = Index(self.root, by_module(summaries), pool, aliases=aliases)
         index.shas, index.cache = shas, self.cache
@@ -202,37 +190,6 @@ class Indexer:
             return summarize(tree, self.settings, context, references=index is not None)
         except RecursionError:  # pragma: no cover - the analysis survives these itself
             return None
-
-
-_PASSED = frozenset(int(k) for k in (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS))
-
-
-def module_paths(python: list[str], aliases: dict[str, list[str]]) -> dict[str, str]:
-    """Every name a module may be imported by -> its path (names two modules share: none)."""
-    paths: dict[str, str] = {}
-    shared: set[str] = set()
-    for rel in python:
-        name = module_name(rel)[0]
-        for alias in (name, *aliases.get(name, ())):
-            if alias in paths and paths[alias] != rel:
-                shared.add(alias)
-            paths[alias] = rel
-    return {name: rel for name, rel in paths.items() if name not in shared}
-
-
-def passed_to(summary: ModuleSummary, paths: dict[str, str]) -> set[str]:
-    """The paths of the modules whose functions this module's calls pass a Celery kind."""
-    found: set[str] = set()
-    for target, positional, keywords, _star in summary["cs"]:
-        if _PASSED.isdisjoint(positional) and _PASSED.isdisjoint(keywords.values()):
-            continue
-        parts = target.split(".")
-        for i in range(len(parts) - 1, 0, -1):
-            rel = paths.get(".".join(parts[:i]))
-            if rel is not None:
-                found.add(rel)
-                break
-    return found
 
 
 def by_module(summaries: dict[str, ModuleSummary]) -> dict[str, ModuleSummary]:

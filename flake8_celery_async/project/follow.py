@@ -1,0 +1,189 @@
+"""What the project index's later rounds read: the files that import what it found.
+
+Round one reads the modules with Celery's words (``indexer``). Then ``Index.found`` holds,
+by module, the names of what the index found there (a helper that blocks, an async def that
+returns a result, a function whose parameters get kinds, a class with such a method, a
+Tornado handler class, an instance of one of those, an import of any of them). A later
+round reads a file whose ``import a.b`` names such a module (or a package above one), or
+whose ``from a import b`` takes such a name (through re-exports) or such a module; and the
+modules of functions that a summarized call passes a Celery kind (:func:`passed_to`). A file
+that only says the same name (its own ``send_email``, a call of some ``main()``) is not read;
+a subclass in another module imports its base class, and is.
+
+A file's text is asked first (does it say one of those names, or the last name of such a
+module?); only then are its import statements parsed, and only those.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+
+from ..scopes.context import ModuleContext
+from ..scopes.kinds import Kind
+from .index import Index, identifiers
+from .modules import module_name
+
+if False:  # for type checkers only
+    from ..analysis.summary import ModuleSummary
+
+Imports = list[tuple[str, "tuple[str, ...] | None"]]
+"""A file's imports: (absolute module, the names taken from it; ``None``: ``import module``)."""
+
+_STATEMENT = re.compile(rb"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+\w)", re.M)
+_PASSED = frozenset(int(k) for k in (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS))
+
+
+def import_statements(data: bytes) -> list[ast.Import | ast.ImportFrom]:
+    """The import statements of a source, wherever they are (a function's too), parsed
+    without the rest: a parenthesized or continued statement is taken whole."""
+    pieces: list[bytes] = []
+    for match in _STATEMENT.finditer(data):
+        start = end = match.end()
+        while True:
+            newline = data.find(b"\n", end)
+            end = len(data) if newline < 0 else newline + 1
+            piece = data[start:end]
+            opened = piece.count(b"(") > piece.count(b")")
+            if end >= len(data) or not (opened or piece.rstrip().endswith(b"\\")):
+                break
+        pieces.append(data[match.start() : end].lstrip())
+    nodes: list[ast.Import | ast.ImportFrom] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for tree in _parse(b"\n".join(pieces), pieces):
+            nodes.extend(n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom))
+    return nodes
+
+
+def _parse(joined: bytes, pieces: list[bytes]) -> list[ast.Module]:
+    """All the statements in one parse; one by one when some line was no import after all
+    (a docstring's "import this ..."): those are left out."""
+    try:
+        return [ast.parse(joined)]
+    except (SyntaxError, ValueError):
+        pass
+    trees = []
+    for piece in pieces:
+        try:
+            trees.append(ast.parse(piece))
+        except (SyntaxError, ValueError):
+            continue
+    return trees
+
+
+def imports_of(data: bytes, rel: str) -> Imports:
+    """What the file at ``rel`` imports, by absolute name (relative imports resolved)."""
+    name, is_package = module_name(rel)
+    context = ModuleContext(None, name, rel, is_package)
+    found: Imports = []
+    for node in import_statements(data):
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, None) for alias in node.names)
+        else:
+            module = node.module or ""
+            if node.level:
+                module = context.relative(node.level, module)
+            if module:
+                found.append((module, tuple(alias.name for alias in node.names)))
+    return found
+
+
+class Reader:
+    """The later rounds' view of the files: their names and imports, each read once."""
+
+    def __init__(self, datas: dict[str, bytes]) -> None:
+        self.datas = datas
+        self._names: dict[str, set[bytes]] = {}
+        self._imports: dict[str, Imports] = {}
+
+    def names(self, rel: str) -> set[bytes]:
+        found = self._names.get(rel)
+        if found is None:
+            found = self._names[rel] = identifiers(self.datas[rel])
+        return found
+
+    def imports(self, rel: str) -> Imports:
+        found = self._imports.get(rel)
+        if found is None:
+            found = self._imports[rel] = imports_of(self.datas[rel], rel)
+        return found
+
+
+class Found:
+    """What one round's index found, by the names an import reaches it by."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        names = {n for m in index.found for n in (m, *index.shorter_names(m))}
+        self.names = names  # the modules that hold something found
+        # Those and the packages above them (``import app.services``: app.services.email).
+        self.within = {n.rsplit(".", i)[0] for n in names for i in range(n.count(".") + 1)}
+        self.words = {w for ws in index.found.values() for w in ws}  # what they hold
+        self.text = frozenset(
+            [*(n.rpartition(".")[2].encode() for n in names), *(w.encode() for w in self.words)]
+        )
+
+    def reached_by(self, reader: Reader, rel: str) -> bool:
+        """Does the file at ``rel`` import a module that holds something found (``import``),
+        or a name that resolves to something found (``from ... import``)?"""
+        if not self.names or self.text.isdisjoint(reader.names(rel)):
+            return False
+        importer = ""
+        for module, taken in reader.imports(rel):
+            if taken is None:  # import a.b.c: a, a.b, a.b.c, and the modules below a.b.c
+                parts = module.split(".")
+                if module in self.within or any(
+                    ".".join(parts[:i]) in self.names for i in range(1, len(parts))
+                ):
+                    return True
+                continue
+            for name in taken:
+                if name == "*":
+                    found = module in self.names
+                elif f"{module}.{name}" in self.within:  # a module, or a package of them
+                    found = True
+                elif name in self.words:
+                    importer = importer or module_name(rel)[0]
+                    found = self._holds(f"{module}.{name}", importer)
+                else:
+                    found = False
+                if found:
+                    return True
+        return False
+
+    def _holds(self, target: str, importer: str) -> bool:
+        """Is ``target`` something found (through re-exports)?"""
+        origin = self.index.resolve(target, importer)
+        return origin is not None and origin[1].partition(".")[0] in self.index.found.get(
+            origin[0]["m"], ()
+        )
+
+
+def module_paths(python: list[str], aliases: dict[str, list[str]]) -> dict[str, str]:
+    """Every name a module may be imported by -> its path (names two modules share: none)."""
+    paths: dict[str, str] = {}
+    shared: set[str] = set()
+    for rel in python:
+        name = module_name(rel)[0]
+        for alias in (name, *aliases.get(name, ())):
+            if alias in paths and paths[alias] != rel:
+                shared.add(alias)
+            paths[alias] = rel
+    return {name: rel for name, rel in paths.items() if name not in shared}
+
+
+def passed_to(summary: ModuleSummary, paths: dict[str, str]) -> set[str]:
+    """The paths of the modules whose functions this module's calls pass a Celery kind."""
+    found: set[str] = set()
+    for target, positional, keywords, _star in summary["cs"]:
+        if _PASSED.isdisjoint(positional) and _PASSED.isdisjoint(keywords.values()):
+            continue
+        parts = target.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            rel = paths.get(".".join(parts[:i]))
+            if rel is not None:
+                found.add(rel)
+                break
+    return found

@@ -1,0 +1,139 @@
+"""What the project index reads after round one: the files that import what it found, not
+every file that says the same name (issue 23: a cold run read hundreds of files for words
+like ``main`` or ``send_email``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from cel_support import tool
+
+from flake8_celery_async.project.follow import imports_of
+from flake8_celery_async.project.indexer import build_index
+from flake8_celery_async.settings import Settings
+
+TASKS = (
+    "from celery import Celery\n\napp = Celery('proj')\n\n\n"
+    "@app.task\ndef deliver(to):\n    return to\n"
+)
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    (root / "pyproject.toml").write_text("[project]\nname = 'proj'\nversion = '0'\n")
+    for name, text in {"proj/__init__.py": "", "proj/tasks.py": TASKS, **files}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def _summarized(root: Path) -> set[str]:
+    """The files the index summarized (its modules, by path)."""
+    index = build_index(str(root), Settings(cache_dir="off"))
+    return {summary["p"] for summary in index.modules.values()}
+
+
+def _findings(root: Path) -> list[str]:
+    env = {**os.environ, "CELERY_ASYNC_CACHE_DIR": "off"}
+    out = subprocess.run(
+        [tool("flake8-celery-async"), "--isolated", "."],
+        cwd=root, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert out.stderr == ""
+    rows = [line.split(": ", 1) for line in out.stdout.splitlines()]
+    return sorted(f"{where.split(':')[0]} {message.split()[0]}" for where, message in rows)
+
+
+CHAIN = {
+    # Round one: a Celery word.
+    "proj/mailing.py": (
+        "from proj.tasks import deliver\n\n\ndef send_email(to):\n    deliver.delay(to)\n"
+    ),
+    # No Celery word: reached through its import of mailing (round two), then of this.
+    "proj/accounts.py": (
+        "from .mailing import send_email\n\n\ndef main(user):\n    send_email(user)\n"
+    ),
+    "proj/signup.py": (
+        "from proj import accounts\n\n\ndef welcome(user):\n    accounts.main(user)\n"
+    ),
+    "proj/api.py": (
+        "from proj.signup import welcome\n\n\nasync def view(user):\n    welcome(user)\n"
+    ),
+    # The same names, none of them imported from the project.
+    "proj/local_mail.py": (
+        "def send_email(to):\n    return to\n\n\nasync def view(to):\n    send_email(to)\n"
+    ),
+    "tools/run.py": "def main():\n    return 1\n\n\nasync def start():\n    main()\n",
+    "tools/cli.py": "from tools.run import main\n\n\nasync def go():\n    main()\n",
+}
+
+
+def test_a_helper_reached_through_an_import_chain_is_found(tmp_path: Path) -> None:
+    root = _project(tmp_path, CHAIN)
+    read = _summarized(root)
+    assert {"proj/mailing.py", "proj/accounts.py", "proj/signup.py"} <= read
+    assert _findings(root) == ["./proj/api.py CEL007"]
+
+
+def test_a_file_that_only_says_the_same_name_is_not_read(tmp_path: Path) -> None:
+    root = _project(tmp_path, CHAIN)
+    read = _summarized(root)
+    assert not read & {"proj/local_mail.py", "tools/run.py", "tools/cli.py"}
+    assert not [f for f in _findings(root) if "local_mail" in f or "tools/" in f]
+
+
+def test_a_subclass_in_another_module_is_found(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "proj/base.py": (
+                "from proj.tasks import deliver\n\n\nclass Notifier:\n"
+                "    def notify(self, to):\n        deliver.delay(to)\n"
+            ),
+            # No Celery word: it imports the base class's module.
+            "proj/mailer.py": (
+                "from proj.base import Notifier\n\n\nclass Mailer(Notifier):\n"
+                "    def welcome(self, to):\n        self.notify(to)\n"
+            ),
+            "proj/views.py": (
+                "from proj.mailer import Mailer\n\nmailer = Mailer()\n\n\n"
+                "async def view(to):\n    mailer.welcome(to)\n"
+            ),
+            # A Tornado handler's subclass two modules away: its sync methods run on the loop.
+            "web/base.py": (
+                "import tornado.web\n\n\nclass BaseHandler(tornado.web.RequestHandler):\n    pass\n"
+            ),
+            "web/app_handler.py": (
+                "from web.base import BaseHandler\n\n\nclass AppHandler(BaseHandler):\n    pass\n"
+            ),
+            "web/home.py": (
+                "from proj.mailing_helpers import send_email\nfrom web.app_handler import "
+                "AppHandler\n\n\nclass Home(AppHandler):\n    def get(self):\n"
+                "        send_email('x')\n"
+            ),
+            "proj/mailing_helpers.py": (
+                "from proj.tasks import deliver\n\n\ndef send_email(to):\n    deliver.delay(to)\n"
+            ),
+        },
+    )
+    read = _summarized(root)
+    assert {"proj/mailer.py", "web/app_handler.py"} <= read
+    assert _findings(root) == ["./proj/views.py CEL007", "./web/home.py CEL007"]
+
+
+def test_imports_are_read_whole_and_relative_ones_resolved() -> None:
+    source = (
+        b'"""Docs: import this, from here import that."""\n'
+        b"import os.path as p, json\nfrom . import sibling\nfrom ..pkg.sub import (\n"
+        b"    a,\n    b as c,\n)\nfrom x import \\\n    y\n\n\ndef f():\n    from z import w\n"
+    )
+    assert imports_of(source, "app/inner/mod.py") == [
+        ("os.path", None),
+        ("json", None),
+        ("app.inner", ("sibling",)),
+        ("app.pkg.sub", ("a", "b")),
+        ("x", ("y",)),
+        ("z", ("w",)),
+    ]
