@@ -137,3 +137,36 @@ def test_imports_are_read_whole_and_relative_ones_resolved() -> None:
         ("x", ("y",)),
         ("z", ("w",)),
     ]
+
+
+def test_the_library_name_alone_counts_where_it_is_imported(tmp_path: Path) -> None:
+    """``celery`` reads a file for round one when the file imports the library, or the
+    project module holding the app; not for a column, nor a module named after it."""
+    root = _project(
+        tmp_path,
+        {
+            "proj/fanout.py": (
+                "from celery import group\nfrom proj.tasks import deliver\n\n\n"
+                "def fan_out(xs):\n    return group(deliver.s(x) for x in xs)()\n"
+            ),
+            "proj/api.py": (
+                "from proj.fanout import fan_out\n\n\nasync def view(xs):\n    fan_out(xs)\n"
+            ),
+            "proj/celery_app.py": "from celery import Celery\n\napp = Celery('proj')\n",
+            "proj/pings.py": (
+                "from proj.celery_app import app\n\n\ndef ping():\n"
+                "    return app.signature('proj.tasks.deliver')\n"
+            ),
+            "proj/models.py": (
+                "celery_task_id = None\n\n\nasync def view():\n    return celery_task_id\n"
+            ),
+            "proj/celery_utils.py": "def name():\n    return 'x'\n",
+            "proj/names.py": (
+                "from proj.celery_utils import name\n\n\nasync def label():\n    return name()\n"
+            ),
+        },
+    )
+    read = _summarized(root)
+    assert {"proj/fanout.py", "proj/pings.py"} <= read
+    assert not read & {"proj/models.py", "proj/celery_utils.py", "proj/names.py"}
+    assert _findings(root) == ["./proj/api.py CEL007"]

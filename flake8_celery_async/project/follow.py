@@ -161,6 +161,23 @@ class Found:
         )
 
 
+def imports_app(index: Index, reader: Reader, rel: str, library: str) -> bool:
+    """Does the file import ``library`` (``celery``), or a project module's Celery app?"""
+    importer = module_name(rel)[0]
+    for module, taken in reader.imports(rel):
+        if module.partition(".")[0] == library:
+            return True
+        for target in [module, *(f"{module}.{n}" for n in taken or () if n != "*")]:
+            found = index.resolve(target, importer)
+            if found is None:
+                continue
+            summary, qual = found
+            kinds = summary["k"]
+            if (not qual and int(Kind.APP) in kinds.values()) or kinds.get(qual) == Kind.APP:
+                return True
+    return False
+
+
 def module_paths(python: list[str], aliases: dict[str, list[str]]) -> dict[str, str]:
     """Every name a module may be imported by -> its path (names two modules share: none)."""
     paths: dict[str, str] = {}

@@ -1,7 +1,8 @@
 """Building a project index: walk the root, keep what can matter, summarize, cache; and the
 index of a file's repository, built once per process (:func:`index_for`, :func:`context_for`).
 
-Round one summarizes the files with Celery words (and Tornado handlers); each later round
+Round one summarizes the files with Celery words (and Tornado handlers; ``celery`` itself
+only where it is imported, or a project module holding the app is); each later round
 adds the files that import something the index found (a blocking helper, an async def that
 returns a result, a function whose parameters get kinds; see ``follow``), until no file is
 added. When the index knows kinds through calls, the modules they concern are summarized
@@ -21,7 +22,7 @@ from ..settings import Settings
 from ..syntax.source import content_hash
 from .cache import Cache
 from .files import MAX_FILES, project_files
-from .follow import Found, Reader, module_paths, passed_to
+from .follow import Found, Reader, imports_app, module_paths, passed_to
 from .fork import both_cores
 from .index import Index, ModuleContext, module_name, module_names, slim
 from .layout import Layout
@@ -116,10 +117,19 @@ class Indexer:
                     summaries[rel] = summary
 
         reader = Reader(datas)
-        from ..rules import INDEX_WORDS  # the catalogue: only when the index is built
+        from ..rules import INDEX_LIBRARIES, INDEX_WORDS  # the catalogue: only when built
 
         self.words = INDEX_WORDS
         pending = [rel for rel, data in datas.items() if self._may_define(data)]
+        # A library's name alone (``celery``: in package names, columns, comments): round
+        # one's too, once round one's index tells which project modules hold its app, when
+        # the file imports the library or one of those.
+        first = set(pending)
+        libraries: dict[str, list[str]] = {}
+        for rel, data in datas.items():
+            said = [n for n in INDEX_LIBRARIES if rel not in first and n.encode() in data]
+            if said:
+                libraries[rel] = said
         done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
         paths = module_paths(python, aliases)
@@ -130,11 +140,15 @@ class Indexer:
             # The modules of functions that a summarized call passes a result, a signature or
             # a canvas: their parameters may get kinds (a helper in a module of no Celery word).
             called = {p for r in pending if r in summaries for p in passed_to(summaries[r], paths)}
-            pending = sorted(called - done)
+            apps = {
+                r for r, names in libraries.items()
+                if any(imports_app(index, reader, r, name) for name in names)
+            }  # fmt: skip
+            libraries = {}
             found = Found(index)
-            pending += [
+            pending = sorted(called - done) + [
                 r for r in datas if r not in done and r not in called
-                and found.reached_by(reader, r)
+                and (r in apps or found.reached_by(reader, r))
             ]  # fmt: skip
             if not pending:
                 break

@@ -24,8 +24,8 @@ from ..settings import Settings
 from .base import DEFINING_WORDS, Example, Hook, Rule, Trigger
 
 __all__ = [
-    "BY_CODE", "HOOKS", "INDEX_WORDS", "RULES", "TRIGGERS", "Example", "Rule", "Trigger",
-    "markdown_table", "may_have_findings",
+    "BY_CODE", "HOOKS", "INDEX_LIBRARIES", "INDEX_WORDS", "RULES", "TRIGGERS", "Example", "Rule",
+    "Trigger", "markdown_table", "may_have_findings",
 ]  # fmt: skip
 
 
@@ -94,12 +94,23 @@ INDEX_WORDS: tuple[bytes, ...] = tuple(
         word.encode()
         for rule in RULES
         for t in rule.triggers
-        if t.index
+        if t.index and not t.imported
         for word in (t.confirm or (t.word,))
     )
 ) + tuple(w.encode() for w in DEFINING_WORDS)
 """The project index's first round reads the modules with one of these words: those that
 may define what a rule follows across modules (see ``base.Trigger``)."""
+
+INDEX_LIBRARIES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        t.word
+        for rule in RULES
+        for t in rule.triggers
+        if t.index and t.imported and t.word.encode() not in INDEX_WORDS
+    )
+)
+"""Libraries whose name counts for that first round only in a module that imports them (or
+a project module holding the library's app)."""
 
 # Code runs on the loop in an ``async def`` or a Tornado handler's sync method.
 _ASYNC_DEF_BYTES = re.compile(rb"async\s+def")

@@ -22,12 +22,18 @@ class Trigger:
     ``index``: does a module with this word possibly *define* what the rule follows across
     modules (a task, an app, a result, a helper doing the I/O)? The project index's first
     round reads those modules. The canvas words (``.s(``, ``signature``) are everywhere in
-    ordinary code and a canvas is built from a task anyway: they say no."""
+    ordinary code and a canvas is built from a task anyway: they say no.
 
-    __slots__ = ("confirm", "index", "word")
+    ``imported``: the word is a library's name, and counts for that first round only in a
+    module that imports the library (or a project module holding its app): ``celery`` is
+    also in a project's package names (``app.celery.tasks``) and columns (``celery_task_id``)."""
 
-    def __init__(self, word: str, *confirm: str, index: bool = True) -> None:
-        self.word, self.confirm, self.index = word, confirm, index
+    __slots__ = ("confirm", "imported", "index", "word")
+
+    def __init__(
+        self, word: str, *confirm: str, index: bool = True, imported: bool = False
+    ) -> None:
+        self.word, self.confirm, self.index, self.imported = word, confirm, index, imported
 
 
 class Rule:
@@ -93,6 +99,8 @@ APP_RUNTIME = (
 )
 # Every dispatch and result rule can fire on a receiver built from these.
 DISPATCH_WORDS = (Trigger(".delay"), Trigger("apply_async"), Trigger("send_task"))
+# What is imported from Celery itself (canvas functions, results, the app).
+LIBRARY_WORD = Trigger("celery", imported=True)
 # Signatures and canvases are built with these: a bare call of one dispatches.
 CANVAS_WORDS = tuple(Trigger(w, index=False) for w in (".s(", ".si(", ".chunks(", "signature"))
 RESULT_WORD = Trigger("Result", "AsyncResult", "GroupResult", "ResultSet")

@@ -10,7 +10,17 @@ from ..scopes.inference import calls_canvas, is_app, is_canvas, kind_of
 from ..scopes.kinds import NOT_CELERY_MODULES, SIG_LIKE, TASK_BASE, Kind
 from ..scopes.resolver import project_method
 from ..syntax.nodes import callee_source, dotted, source
-from .base import APP, CANVAS_WORDS, DISPATCH_WORDS, TASK, Example, Hook, Rule, Trigger
+from .base import (
+    APP,
+    CANVAS_WORDS,
+    DISPATCH_WORDS,
+    LIBRARY_WORD,
+    TASK,
+    Example,
+    Hook,
+    Rule,
+    Trigger,
+)
 
 RQ_MODULES = frozenset({"rq", "django_rq", "rq_scheduler", "flask_rq2"})  # jobs with .delay()
 
@@ -96,7 +106,7 @@ CEL004 = Rule(
     # chunks with .chunks; a bare call of one of them dispatches.
     triggers=(
         *DISPATCH_WORDS,
-        Trigger("celery"),
+        LIBRARY_WORD,
         *CANVAS_WORDS,
         Trigger(".subtask(", index=False),
         Trigger(".map(", index=False),

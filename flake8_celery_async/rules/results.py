@@ -12,6 +12,7 @@ from .base import (
     APP_RUNTIME,
     CANVAS_WORDS,
     DISPATCH_WORDS,
+    LIBRARY_WORD,
     RESULT_WORD,
     Example,
     Hook,
@@ -35,7 +36,7 @@ CEL005 = Rule(
     triggers=(
         *DISPATCH_WORDS,
         RESULT_WORD,
-        Trigger("celery"),
+        LIBRARY_WORD,
         *CANVAS_WORDS,
     ),
     valid=(
