@@ -11,7 +11,8 @@ from pathlib import Path
 from cel_support import tool
 
 from flake8_celery_async.project.follow import imports_of
-from flake8_celery_async.project.indexer import build_index
+from flake8_celery_async.project.indexer import Indexer, build_index
+from flake8_celery_async.scopes.kinds import Kind
 from flake8_celery_async.settings import Settings
 
 TASKS = (
@@ -170,3 +171,32 @@ def test_the_library_name_alone_counts_where_it_is_imported(tmp_path: Path) -> N
     assert {"proj/fanout.py", "proj/pings.py"} <= read
     assert not read & {"proj/models.py", "proj/celery_utils.py", "proj/names.py"}
     assert _findings(root) == ["./proj/api.py CEL007"]
+
+
+def test_only_what_the_index_can_change_is_summarized_again(tmp_path: Path) -> None:
+    """The second pass (with the index in hand) reads the module whose parameters get kinds
+    and the module that reaches it, not every module that says an index word."""
+    root = _project(
+        tmp_path,
+        {
+            "proj/waits.py": "def wait(res):\n    return res.get()\n",
+            "proj/api.py": (
+                "from proj.tasks import deliver\nfrom proj.waits import wait\n\n\n"
+                "async def view(x):\n    return wait(deliver.delay(x))\n"
+            ),
+            # Round one (a Celery word), says `wait` and has an async def: its summary
+            # cannot change, it is not read again.
+            "proj/other.py": (
+                "from proj.tasks import deliver\n\n\ndef wait(x):\n    return x\n\n\n"
+                "async def view(x):\n    deliver.delay(x)\n    return wait(x)\n"
+            ),
+        },
+    )
+    indexer = Indexer(str(root), Settings(cache_dir="off"))
+    index = indexer.build()
+    assert index.params == {"proj.waits.wait": {"res": Kind.RESULT}}
+    assert sorted(indexer.again) == ["proj/api.py", "proj/waits.py"]
+    assert index.blocking("proj.waits.wait") is not None
+    assert _findings(root) == [
+        "./proj/api.py CEL001", "./proj/api.py CEL007", "./proj/other.py CEL001",
+    ]  # fmt: skip

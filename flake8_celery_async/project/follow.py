@@ -204,3 +204,41 @@ def passed_to(summary: ModuleSummary, paths: dict[str, str]) -> set[str]:
                 found.add(rel)
                 break
     return found
+
+
+def index_may_change(index: Index, summary: ModuleSummary) -> bool:
+    """Can summarizing this module again, with the index in hand, change its summary? Only
+    when its functions' parameters get kinds, or its imports, calls or base classes reach
+    what the index knows about: a function whose parameters get kinds (a reference to it
+    vetoes them), an async def that returns a result, a name of a known kind, a factory of a
+    project class, a Tornado handler class."""
+    if summary["p"] in index.paths:
+        return True
+    module = summary["m"]
+    targets = [
+        *summary["i"].values(),
+        *(site[0] for site in summary["cs"]),
+        *(call for info in summary["f"].values() for call in info[2]),
+        *(base for bases in summary["c"].values() for base in bases),
+    ]
+    for target in dict.fromkeys(targets):
+        found = index.resolve(target, module)
+        if found is not None and _knows(index, *found):
+            return True
+    return False
+
+
+def _knows(index: Index, summary: ModuleSummary, qual: str) -> bool:
+    """Does the index know a kind of ``qual`` in this module (of anything in it, for ``""``)?"""
+    module = summary["m"]
+    if not qual:
+        return bool(
+            summary["r"] or summary["k"] or summary.get("ra")
+            or summary["p"] in index.paths  # it defines a function whose parameters do
+            or any(index.is_tornado(f"{module}.{cls}", module) for cls in summary["c"])
+        )  # fmt: skip
+    return (
+        qual in summary["r"] or qual in summary["k"] or qual in summary.get("ra", {})
+        or f"{module}.{qual}" in index.params
+        or (qual in summary["c"] and index.is_tornado(f"{module}.{qual}", module))
+    )  # fmt: skip

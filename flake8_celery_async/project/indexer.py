@@ -22,7 +22,7 @@ from ..settings import Settings
 from ..syntax.source import content_hash
 from .cache import Cache
 from .files import MAX_FILES, project_files
-from .follow import Found, Reader, imports_app, module_paths, passed_to
+from .follow import Found, Reader, imports_app, index_may_change, module_paths, passed_to
 from .fork import both_cores
 from .index import Index, ModuleContext, module_name, module_names, slim
 from .layout import Layout
@@ -45,6 +45,7 @@ class Indexer:
         self.trees: dict[str, ast.Module] = {}  # parsed once, for round two and the check
         self.kept = 0
         self.words: tuple[bytes, ...] = ()  # round one's words (the catalogue's)
+        self.again: list[str] = []  # the files summarized a second time, with the index
 
     def _read(self, rel: str) -> bytes:
         try:
@@ -153,10 +154,14 @@ class Indexer:
             if not pending:
                 break
         if index.params or any(s["r"] for s in summaries.values()):
+            # Only the modules whose summary the index can change (see follow.index_may_change).
             again = [
-                rel for rel in summaries if index.may_matter(datas[rel], rel, reader.names(rel))
-            ]
+                rel for rel, summary in summaries.items()
+                if index.may_matter(datas[rel], rel, reader.names(rel))
+                and index_may_change(index, summary)
+            ]  # fmt: skip
             add_all(again, index)
+            self.again = again
             index = Index(self.root, by_module(summaries), pool, aliases=aliases)
         index.shas, index.cache = shas, self.cache
         index.trees = dict(self.trees)
