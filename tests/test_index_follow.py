@@ -129,6 +129,7 @@ def test_imports_are_read_whole_and_relative_ones_resolved() -> None:
         b'"""Docs: import this, from here import that."""\n'
         b"import os.path as p, json\nfrom . import sibling\nfrom ..pkg.sub import (\n"
         b"    a,\n    b as c,\n)\nfrom x import \\\n    y\n\n\ndef f():\n    from z import w\n"
+        b"    import q  # (a parenthesis in a comment\n    return w\n"
     )
     assert imports_of(source, "app/inner/mod.py") == [
         ("os.path", None),
@@ -137,6 +138,7 @@ def test_imports_are_read_whole_and_relative_ones_resolved() -> None:
         ("app.pkg.sub", ("a", "b")),
         ("x", ("y",)),
         ("z", ("w",)),
+        ("q", None),
     ]
 
 

@@ -59,17 +59,20 @@ def import_statements(data: bytes) -> list[ast.Import | ast.ImportFrom]:
 
 def _parse(joined: bytes, pieces: list[bytes]) -> list[ast.Module]:
     """All the statements in one parse; one by one when some line was no import after all
-    (a docstring's "import this ..."): those are left out."""
+    (a docstring's "import this ..."): those are left out. A piece that does not parse
+    whole (a parenthesis in a comment took more lines) is tried on its first line."""
     try:
         return [ast.parse(joined)]
     except (SyntaxError, ValueError):
         pass
     trees = []
     for piece in pieces:
-        try:
-            trees.append(ast.parse(piece))
-        except (SyntaxError, ValueError):
-            continue
+        for text in (piece, piece.partition(b"\n")[0]):
+            try:
+                trees.append(ast.parse(text))
+            except (SyntaxError, ValueError):
+                continue
+            break
     return trees
 
 
