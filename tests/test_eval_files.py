@@ -52,7 +52,7 @@ def _lines(output: str) -> list[str]:
     return sorted(line for line in output.splitlines() if line)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _both_on(args: tuple[str, ...]) -> tuple[subprocess.CompletedProcess[str], ...]:
     """Real flake8 and the standalone command, each run once over every eval file with these
     options (a process per file made this the costliest part of the suite on each Python)."""
