@@ -22,7 +22,7 @@ MODULES = [
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    result = run(tool("python"), "-m", "build", "--outdir", out, FOLDER)
+    result = run(tool("python"), "-m", "build", "--installer=uv", "--outdir", out, FOLDER)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return out
 
