@@ -143,10 +143,10 @@ async def stream(
     app: CeleryAsync, name: str, events: dict[float, Callable[[], None]], after: float = 1.5
 ) -> tuple[list[Dispatch], float]:
     """A dispatch every 10 ms, each awaited on its own, until ``after`` seconds past the last
-    of ``events`` (run off the loop at their times, e.g. {0.3: pause, 1.3: resume}) and past
-    the end of the first dispatch that succeeded after it (however long the broker takes to
-    come back on a busy machine, up to RECOVERED); the dispatches, and when (seconds since
-    the start) the last event had finished."""
+    of ``events`` (run off the loop, in order, at their times: {0.3: pause, 1.3: resume})
+    and past the end of the first dispatch that succeeded after it (however long the broker
+    takes to come back on a busy machine, up to RECOVERED); the dispatches, and when
+    (seconds since the start) the last event had finished."""
     loop, t = asyncio.get_running_loop(), task(app)
     start = loop.time()
 
@@ -159,10 +159,16 @@ async def stream(
             error = exc
         return Dispatch(f"{name}-{n}", started, loop.time() - start - started, error)
 
-    async def at(when: float, event: Callable[[], None]) -> float:
-        await asyncio.sleep(when)
-        await asyncio.to_thread(event)  # rabbitmqctl takes a while, more on a busy machine
-        return loop.time() - start
+    async def in_order() -> list[float]:
+        """Each event at its time, or once the one before it has finished: rabbitmqctl can
+        take seconds on a busy machine, and a mend that overtook its fault would undo nothing
+        (the alarm set after it was cleared would stay)."""
+        finished = []
+        for when, event in sorted(events.items()):
+            await asyncio.sleep(max(0.0, when - (loop.time() - start)))
+            await asyncio.to_thread(event)
+            finished.append(loop.time() - start)
+        return finished
 
     def until() -> float:
         """When the stream may stop, as far as is known now."""
@@ -171,7 +177,7 @@ async def stream(
         ok = [d.started + d.seconds for d in done if d.error is None and d.started > last]
         return last + max(after, RECOVERED) if not ok else max(last + after, min(ok) + after)
 
-    scheduled = asyncio.gather(*(at(w, e) for w, e in events.items()))
+    scheduled = asyncio.ensure_future(in_order())
     dispatches: list[asyncio.Future[Dispatch]] = []
     while not scheduled.done() or loop.time() - start < until():
         dispatches.append(asyncio.ensure_future(one(len(dispatches))))
