@@ -24,6 +24,7 @@ from ..scopes.context import ModuleContext
 from ..scopes.kinds import Kind
 from .index import Index, identifiers
 from .modules import module_name
+from .statements import import_lines
 
 if False:  # for type checkers only
     from ..analysis.summary import ModuleSummary
@@ -35,11 +36,17 @@ _STATEMENT = re.compile(rb"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+
 _PASSED = frozenset(int(k) for k in (Kind.RESULT, Kind.SIG, Kind.CANVAS, Kind.RESULTS))
 
 
-def import_statements(data: bytes) -> list[ast.Import | ast.ImportFrom]:
+def import_statements(
+    data: bytes, starts: list[int] | None = None
+) -> list[ast.Import | ast.ImportFrom]:
     """The import statements of a source, wherever they are (a function's too), parsed
-    without the rest: a parenthesized or continued statement is taken whole."""
+    without the rest: a parenthesized or continued statement is taken whole. ``starts``:
+    the source's import lines (``statements.import_lines``), if known already."""
     pieces: list[bytes] = []
-    for match in _STATEMENT.finditer(data):
+    for line in import_lines(data) if starts is None else starts:
+        match = _STATEMENT.match(data, line)
+        if match is None:
+            continue
         start = end = match.end()
         while True:
             newline = data.find(b"\n", end)
@@ -76,12 +83,12 @@ def _parse(joined: bytes, pieces: list[bytes]) -> list[ast.Module]:
     return trees
 
 
-def imports_of(data: bytes, rel: str) -> Imports:
+def imports_of(data: bytes, rel: str, starts: list[int] | None = None) -> Imports:
     """What the file at ``rel`` imports, by absolute name (relative imports resolved)."""
     name, is_package = module_name(rel)
     context = ModuleContext(None, name, rel, is_package)
     found: Imports = []
-    for node in import_statements(data):
+    for node in import_statements(data, starts):
         if isinstance(node, ast.Import):
             found.extend((alias.name, None) for alias in node.names)
         else:
@@ -96,8 +103,9 @@ def imports_of(data: bytes, rel: str) -> Imports:
 class Reader:
     """The later rounds' view of the files: their names and imports, each read once."""
 
-    def __init__(self, datas: dict[str, bytes]) -> None:
+    def __init__(self, datas: dict[str, bytes], lines: dict[str, list[int]] | None = None) -> None:
         self.datas = datas
+        self.lines = lines or {}  # their import lines, where the layout has read them
         self._names: dict[str, set[bytes]] = {}
         self._imports: dict[str, Imports] = {}
 
@@ -110,7 +118,7 @@ class Reader:
     def imports(self, rel: str) -> Imports:
         found = self._imports.get(rel)
         if found is None:
-            found = self._imports[rel] = imports_of(self.datas[rel], rel)
+            found = self._imports[rel] = imports_of(self.datas[rel], rel, self.lines.get(rel))
         return found
 
 

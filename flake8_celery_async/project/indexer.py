@@ -88,7 +88,10 @@ class Indexer:
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
         datas = {rel: self._read(rel) for rel in python}
-        layout = Layout.build(self.root, python, datas, self.settings.source_roots, relative=True)
+        lines: dict[str, list[int]] = {}  # each file's import lines: read once, for both
+        layout = Layout.build(
+            self.root, python, datas, self.settings.source_roots, relative=True, lines=lines
+        )
         aliases = import_names(python, layout.source_roots())
         self.modules = module_names(python, aliases)
         shas = {rel: content_hash(data) for rel, data in datas.items()}
@@ -117,7 +120,7 @@ class Indexer:
                 if summary is not None:
                     summaries[rel] = summary
 
-        reader = Reader(datas)
+        reader = Reader(datas, lines)
         from ..rules import INDEX_LIBRARIES, INDEX_WORDS  # the catalogue: only when built
 
         self.words = INDEX_WORDS

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 
 from ..syntax.source import decode
 from .modules import is_dotted
+from .statements import import_lines
 
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?[ \t]*([\w, \t]+)"
@@ -84,12 +85,15 @@ class Layout:
         sources: Mapping[str, bytes | str],
         configured: Iterable[str] = (),
         relative: bool = False,
+        lines: dict[str, list[int]] | None = None,
     ) -> Layout:
         """``paths``: every Python file of the repository; ``sources``: their contents by
         absolute path, to read imports from (a file missing there is read here);
         ``configured``: source roots relative to ``root`` (the option's), if any.
         ``relative``: ``paths`` and the keys of ``sources`` are relative to ``root`` already
-        (the index's walk gives them so: a third of the time is ``os.path`` otherwise)."""
+        (the index's walk gives them so: a third of the time is ``os.path`` otherwise).
+        ``lines``: filled with each file's import lines (``statements``), by its key in
+        ``sources``, for the index's later reads of the same files."""
         layout = cls(os.path.abspath(root))
         layout.configured = tuple(
             "" if r in (".", "./") else os.path.normpath(r.strip()).strip(os.sep)
@@ -115,10 +119,15 @@ class Layout:
             return layout
         layout._declared_roots()
         for rel in sorted(layout.files):
-            data = sources.get(rel if relative else os.path.join(layout.root, rel))
+            key = rel if relative else os.path.join(layout.root, rel)
+            data = sources.get(key)
             if data is None:
                 data = _read(os.path.join(layout.root, rel))
-            layout._read_imports(rel, data.encode() if isinstance(data, str) else data)
+            data = data.encode() if isinstance(data, str) else data
+            starts = import_lines(data)
+            if lines is not None:
+                lines[key] = starts
+            layout._read_imports(rel, data, starts)
         return layout
 
     def rel(self, path: str) -> str | None:
@@ -153,9 +162,12 @@ class Layout:
             roots = {d for d in named if d in self.dirs} or {src if src in self.dirs else directory}
             self.declared |= roots
 
-    def _read_imports(self, rel: str, data: bytes) -> None:
+    def _read_imports(self, rel: str, data: bytes, starts: list[int]) -> None:
         uses: Counter[str] = Counter()
-        for match in _IMPORT.finditer(data):
+        for start in starts:
+            match = _IMPORT.match(data, start)
+            if match is None:
+                continue
             module_b, names_b, plain_b = match.groups()
             module = module_b.decode() if module_b is not None else None
             if module is not None:
