@@ -47,9 +47,10 @@ def summarize(
     module = context.module
     functions: dict[str, tuple[int, str, list[str], bool]] = {}
     frames: list[Frame] = [a.module, *a.classes.values()]
+    targets: dict[int, list[Func | str | None]] = {}  # by function: what its calls call
     for frame in frames:
         for func in frame.defs.values():
-            functions[func.qualname] = _function(a, func, module)
+            functions[func.qualname] = _function(a, func, targets)
     classes = {}
     for name, frame in a.classes.items():
         bases = [a.absolute(base, a.module) for base in frame.bases]
@@ -95,14 +96,17 @@ def _returned_class_kind(annotation: ast.expr | None) -> Kind | None:
     return annotation_kind(ast.Name(cls.rpartition(".")[2])) if cls is not None else None
 
 
-def _function(a: Analysis, func: Func, module: str) -> tuple[int, str, list[str], bool]:
+def _function(
+    a: Analysis, func: Func, targets: dict[int, list[Func | str | None]]
+) -> tuple[int, str, list[str], bool]:
     """The first Celery I/O a function reaches in this module, and the other modules'
-    functions it (or the same-module functions it calls) calls."""
+    functions it (or the same-module functions it calls) calls. ``targets``: what each
+    scanned function's calls call, resolved once (a function reached from many others was
+    resolved again for each of them): a scan's frames do not change once it is done."""
     pending, seen = [func], {id(func)}
     site: tuple[int, str] | None = None
     calls: list[str] = []
-    while pending:
-        current = pending.pop(0)
+    for current in pending:  # breadth first: the list grows while it is read
         if not current.scanned:
             a.scan(current)
         if current.skip:  # a generator (calling it runs nothing) or offloaded
@@ -111,8 +115,12 @@ def _function(a: Analysis, func: Func, module: str) -> tuple[int, str, list[str]
             continue
         if site is None and current.site is not None:
             site = current.site
-        for _call, callee, where in current.calls:
-            target = target_of(a, callee, where)
+        called = targets.get(id(current))
+        if called is None:
+            called = targets[id(current)] = [
+                target_of(a, callee, where) for _call, callee, where in current.calls
+            ]
+        for target in called:
             if isinstance(target, str):
                 calls.append(target)
             elif target is not None and id(target) not in seen:
