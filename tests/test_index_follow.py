@@ -12,6 +12,7 @@ from cel_support import tool
 
 from flake8_celery_async.project.follow import imports_of
 from flake8_celery_async.project.indexer import Indexer, build_index
+from flake8_celery_async.project.statements import import_lines, said_imports
 from flake8_celery_async.scopes.kinds import Kind
 from flake8_celery_async.settings import Settings
 
@@ -140,6 +141,27 @@ def test_imports_are_read_whole_and_relative_ones_resolved() -> None:
         ("z", ("w",)),
         ("q", None),
     ]
+
+
+def test_what_import_lines_say_holds_every_parsed_import() -> None:
+    """The text's reading of the imports (which lets the index pass over a file without
+    reading all of it) says at least what the parse finds, or that it is unsure."""
+    source = (
+        b'"""Docs: import this, from here import that."""\n'
+        b"import os.path as p, json\nfrom . import sibling\nfrom ..pkg.sub import (\n"
+        b"    a,\n    b as c,\n)\nfrom m import (n)\n\n\ndef f():\n"
+        b"    from z import w\n    import q  # a comment\n    return w\n"
+    )
+    unsure, said = said_imports(source, "app/inner/mod.py", import_lines(source))
+    assert not unsure
+    for module, taken in imports_of(source, "app/inner/mod.py"):
+        assert any(m == module and set(taken or ()) <= set(t or ()) for m, t in said), module
+    for text in (
+        b"from x import \\\n    y\n",
+        b"import a; import b\n",
+        b"from x import (  # (\n y)\n",
+    ):
+        assert said_imports(text, "m.py", import_lines(text))[0], text
 
 
 def test_the_library_name_alone_counts_where_it_is_imported(tmp_path: Path) -> None:

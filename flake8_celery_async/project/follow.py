@@ -24,7 +24,7 @@ from ..scopes.context import ModuleContext
 from ..scopes.kinds import Kind
 from .index import Index, identifiers
 from .modules import module_name
-from .statements import import_lines
+from .statements import Said, import_lines, said_imports
 
 if False:  # for type checkers only
     from ..analysis.summary import ModuleSummary
@@ -108,11 +108,21 @@ class Reader:
         self.lines = lines or {}  # their import lines, where the layout has read them
         self._names: dict[str, set[bytes]] = {}
         self._imports: dict[str, Imports] = {}
+        self._said: dict[str, Said] = {}
 
     def names(self, rel: str) -> set[bytes]:
         found = self._names.get(rel)
         if found is None:
             found = self._names[rel] = identifiers(self.datas[rel])
+        return found
+
+    def said(self, rel: str) -> Said:
+        found = self._said.get(rel)
+        if found is None:
+            data = self.datas[rel]
+            starts = self.lines.get(rel)
+            starts = import_lines(data) if starts is None else starts
+            found = self._said[rel] = said_imports(data, rel, starts)
         return found
 
     def imports(self, rel: str) -> Imports:
@@ -139,7 +149,12 @@ class Found:
     def reached_by(self, reader: Reader, rel: str) -> bool:
         """Does the file at ``rel`` import a module that holds something found (``import``),
         or a name that resolves to something found (``from ... import``)?"""
-        if not self.names or self.text.isdisjoint(reader.names(rel)):
+        if not self.names:
+            return False
+        unsure, said = reader.said(rel)
+        if not unsure and not any(self._may_reach(m, taken) for m, taken in said):
+            return False  # its import lines name nothing found: no need to read it all
+        if self.text.isdisjoint(reader.names(rel)):
             return False
         importer = ""
         for module, taken in reader.imports(rel):
@@ -163,6 +178,21 @@ class Found:
                 if found:
                     return True
         return False
+
+    def _may_reach(self, module: str, taken: tuple[str, ...] | None) -> bool:
+        """The test below for one import, without the lookups through re-exports (a name
+        found anywhere will do): what the text says can only reach more than it imports."""
+        if taken is None:
+            parts = module.split(".")
+            return module in self.within or any(
+                ".".join(parts[:i]) in self.names for i in range(1, len(parts))
+            )
+        return any(
+            (name == "*" and module in self.names)
+            or f"{module}.{name}" in self.within
+            or name in self.words
+            for name in taken
+        )
 
     def _holds(self, target: str, importer: str) -> bool:
         """Is ``target`` something found (through re-exports)?"""
