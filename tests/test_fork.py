@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from flake8_celery_async.project import fork
+import pytest
+
+from flake8_celery_async.project import fork, scan
+from flake8_celery_async.project.indexer import build_index
+from flake8_celery_async.settings import Settings
 
 
 def test_both_cores_gives_the_serial_answer() -> None:
@@ -48,3 +53,24 @@ def test_small_rounds_stay_in_this_process() -> None:
     got = fork.both_cores(items, lambda item: seen.append(item) or item, lambda item: small)
     assert got == {i: i for i in items}
     assert seen == items  # every one here, in order
+
+
+def test_the_text_pass_split_over_two_cores_gives_the_same_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big tree's files are read half in a forked child (``scan``): the index it builds is
+    the one a single process builds, round for round (the later rounds read on what the
+    child only hashed and searched)."""
+    from test_index_follow import CHAIN, _project
+
+    root = _project(tmp_path, {**CHAIN, "proj/worker.py": "import celery\n", "x/y.py": "import"})
+
+    def built() -> tuple[object, ...]:
+        index = build_index(str(root), Settings(cache_dir="off"))
+        return dict(index.modules), index.shas, index.async_pool, index.aliases
+
+    serial = built()
+    monkeypatch.setattr(scan, "MIN_BYTES", 0)
+    split = built()
+    assert split == serial
+    assert "proj/signup.py" in {summary["p"] for summary in split[0].values()}  # type: ignore[attr-defined]

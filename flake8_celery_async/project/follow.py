@@ -103,12 +103,17 @@ def imports_of(data: bytes, rel: str, starts: list[int] | None = None) -> Import
 class Reader:
     """The later rounds' view of the files: their names and imports, each read once."""
 
-    def __init__(self, datas: dict[str, bytes], lines: dict[str, list[int]] | None = None) -> None:
+    def __init__(
+        self,
+        datas: dict[str, bytes],
+        lines: dict[str, list[int]] | None = None,
+        said: dict[str, Said] | None = None,
+    ) -> None:
         self.datas = datas
-        self.lines = lines or {}  # their import lines, where the layout has read them
+        self.lines = lines or {}  # their import lines, where the text pass has read them
         self._names: dict[str, set[bytes]] = {}
         self._imports: dict[str, Imports] = {}
-        self._said: dict[str, Said] = {}
+        self._said: dict[str, Said] = dict(said or {})  # what those say, where read already
 
     def names(self, rel: str) -> set[bytes]:
         found = self._names.get(rel)

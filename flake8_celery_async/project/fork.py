@@ -27,16 +27,22 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def splits(count: int, total: int, min_bytes: int = MIN_BYTES) -> bool:
+    """Does :func:`both_cores` fork for ``count`` items of ``total`` bytes of source?"""
+    if not hasattr(os, "fork") or sys.platform == "darwin" or count < 2:
+        return False
+    return total >= min_bytes and cores() >= 2
+
+
 def both_cores(
-    items: list[str], work: Callable[[str], T], size: Callable[[str], int]
+    items: list[str],
+    work: Callable[[str], T],
+    size: Callable[[str], int],
+    min_bytes: int = MIN_BYTES,
 ) -> dict[str, T]:
     """``{item: work(item)}``, computed half in a forked child when that pays (``size``: an
-    item's bytes of source)."""
-    if not hasattr(os, "fork") or sys.platform == "darwin" or len(items) < 2:
-        return {item: work(item) for item in items}
-    if sum(map(size, items)) < MIN_BYTES:
-        return {item: work(item) for item in items}
-    if cores() < 2:
+    item's bytes of source; ``min_bytes``: of them all, below which it does not)."""
+    if len(items) < 2 or not splits(len(items), sum(map(size, items)), min_bytes):
         return {item: work(item) for item in items}
     theirs, mine = items[1::2], items[0::2]  # interleaved: neighbours cost alike
     read_end, write_end = os.pipe()

@@ -19,7 +19,6 @@ import os
 import warnings
 
 from ..settings import Settings
-from ..syntax.source import content_hash
 from .cache import Cache
 from .files import MAX_FILES, project_files
 from .follow import Found, Reader, imports_app, index_may_change, module_paths, passed_to
@@ -27,8 +26,9 @@ from .fork import both_cores
 from .index import Index, ModuleContext, module_name, module_names, slim
 from .layout import Layout
 from .modules import import_names, is_test_file
-from .pools import uses_async_pool, uses_nonblocking_producer
+from .pools import uses_async_pool
 from .repository import find_root
+from .scan import Scan
 from .stored import Frozen
 
 if False:  # for type checkers only
@@ -90,21 +90,28 @@ class Indexer:
             index.unchanged = True  # every file as when cached: its findings need no read
             index.nonblocking_producer = bool(cached.get("producer"))
             return index
-        datas = {rel: self._read(rel) for rel in python}
-        lines: dict[str, list[int]] = {}  # each file's import lines: read once, for both
+        from ..rules import INDEX_LIBRARIES, INDEX_WORDS  # the catalogue: only when built
+
+        self.words = INDEX_WORDS
+        words = (*self.words, *self.settings.extra_dispatch_bytes)
+        scan = Scan(self.root, words, INDEX_LIBRARIES, not self.settings.source_roots)
+        made = scan.run(python, {rel: stats.get(rel, (0, 0))[1] for rel in python})
+        texts = {rel: made[rel] for rel in python}  # in the walk's order (the fork's is not)
+        datas = scan.datas  # those the text pass read here; the others when first asked for
+        lines = {rel: text[3] for rel, text in texts.items()}  # import lines: for both
+        votes = {rel: text[4] for rel, text in texts.items() if text[4] is not None}
         layout = Layout.build(
-            self.root, python, datas, self.settings.source_roots, relative=True, lines=lines
+            self.root, python, datas, self.settings.source_roots, relative=True, votes=votes
         )
         aliases = import_names(python, layout.source_roots())
         self.modules = module_names(python, aliases)
-        shas = {rel: content_hash(data) for rel, data in datas.items()}
-        code = [data for rel, data in datas.items() if not is_test_file(rel)]
-        pool = any(uses_async_pool(data, python=True) for data in code) or any(
+        shas = {rel: text[0] for rel, text in texts.items()}
+        pool = any(text[6] for text in texts.values()) or any(
             uses_async_pool(self._read(rel)) for rel in configs if not is_test_file(rel)
         )
         # A project that swaps in tornado-celery's non-blocking producer: stored beside the
         # pool (it, too, holds for every module).
-        producer = any(uses_nonblocking_producer(data) for data in code)
+        producer = any(text[7] for text in texts.values())
         known: dict[str, ModuleSummary | None] = self.cache.load("full").get("by_hash", {})
         by_hash: dict[str, ModuleSummary | None] = {}
         summaries: dict[str, ModuleSummary] = {}
@@ -123,20 +130,13 @@ class Indexer:
                 if summary is not None:
                     summaries[rel] = summary
 
-        reader = Reader(datas, lines)
-        from ..rules import INDEX_LIBRARIES, INDEX_WORDS  # the catalogue: only when built
-
-        self.words = INDEX_WORDS
-        pending = [rel for rel, data in datas.items() if self._may_define(data)]
+        said = {rel: text[5] for rel, text in texts.items() if text[5] is not None}
+        reader = Reader(datas, lines, said)
+        pending = [rel for rel, text in texts.items() if text[1]]
         # A library's name alone (``celery``: in package names, columns, comments): round
         # one's too, once round one's index tells which project modules hold its app, when
         # the file imports the library or one of those.
-        first = set(pending)
-        libraries: dict[str, list[str]] = {}
-        for rel, data in datas.items():
-            said = [n for n in INDEX_LIBRARIES if rel not in first and n.encode() in data]
-            if said:
-                libraries[rel] = said
+        libraries = {rel: text[2] for rel, text in texts.items() if text[2]}
         done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
         paths = module_paths(python, aliases)
@@ -154,7 +154,7 @@ class Indexer:
             libraries = {}
             found = Found(index)
             pending = sorted(called - done) + [
-                r for r in datas if r not in done and r not in called
+                r for r in python if r not in done and r not in called
                 and (r in apps or found.reached_by(reader, r))
             ]  # fmt: skip
             if not pending:
@@ -182,15 +182,6 @@ class Indexer:
         else:
             index.cache = None  # nothing of this run is written
         return index
-
-    def _may_define(self, data: bytes) -> bool:
-        """Round one: can this module define a helper that does Celery I/O, a task, an app, a
-        result-returning async def or a Tornado handler? Celery's own words only: the canvas
-        words of the per-file check (``.s(``, ``signature``, ``.map(``) are everywhere in
-        ordinary code, and a canvas is built from a celery import or a task's dispatch."""
-        return any(w in data for w in self.words) or any(
-            w in data for w in self.settings.extra_dispatch_bytes
-        )
 
     def _summarize(self, rel: str, data: bytes, index: Index | None) -> ModuleSummary | None:
         from ..analysis.summary import summarize

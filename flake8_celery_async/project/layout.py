@@ -86,6 +86,7 @@ class Layout:
         configured: Iterable[str] = (),
         relative: bool = False,
         lines: dict[str, list[int]] | None = None,
+        votes: Mapping[str, list[str]] | None = None,
     ) -> Layout:
         """``paths``: every Python file of the repository; ``sources``: their contents by
         absolute path, to read imports from (a file missing there is read here);
@@ -93,7 +94,8 @@ class Layout:
         ``relative``: ``paths`` and the keys of ``sources`` are relative to ``root`` already
         (the index's walk gives them so: a third of the time is ``os.path`` otherwise).
         ``lines``: filled with each file's import lines (``statements``), by its key in
-        ``sources``, for the index's later reads of the same files."""
+        ``sources``, for the index's later reads of the same files. ``votes``: each file's
+        :func:`import_votes` by its key, where read already (the index's text pass)."""
         layout = cls(os.path.abspath(root))
         layout.configured = tuple(
             "" if r in (".", "./") else os.path.normpath(r.strip()).strip(os.sep)
@@ -120,6 +122,10 @@ class Layout:
         layout._declared_roots()
         for rel in sorted(layout.files):
             key = rel if relative else os.path.join(layout.root, rel)
+            said = votes.get(key) if votes is not None else None
+            if said is not None:
+                layout._cast(rel, said)
+                continue
             data = sources.get(key)
             if data is None:
                 data = _read(os.path.join(layout.root, rel))
@@ -127,7 +133,7 @@ class Layout:
             starts = import_lines(data)
             if lines is not None:
                 lines[key] = starts
-            layout._read_imports(rel, data, starts)
+            layout._cast(rel, import_votes(data, starts))
         return layout
 
     def rel(self, path: str) -> str | None:
@@ -162,28 +168,14 @@ class Layout:
             roots = {d for d in named if d in self.dirs} or {src if src in self.dirs else directory}
             self.declared |= roots
 
-    def _read_imports(self, rel: str, data: bytes, starts: list[int]) -> None:
+    def _cast(self, rel: str, names: list[str]) -> None:
         uses: Counter[str] = Counter()
-        for start in starts:
-            match = _IMPORT.match(data, start)
-            if match is None:
-                continue
-            module_b, names_b, plain_b = match.groups()
-            module = module_b.decode() if module_b is not None else None
-            if module is not None:
-                names = names_b.decode()
-                extra = [n.strip() for n in names.replace("(", " ").split(",")]
-                candidates = [module, *(f"{module}.{n}" for n in extra if n.isidentifier())]
-            else:
-                candidates = [part.split()[0] for part in plain_b.decode().split(",")]
-            for name in candidates:
-                self._vote(rel, name, uses, required=name is module or module is None)
-        for match in _SETTINGS.finditer(data):
-            self._vote(rel, match.group(1).decode(), uses, required=True)
+        for name in names:
+            self._vote(rel, name, uses)
         if uses:
             self.uses[rel] = uses
 
-    def _vote(self, rel: str, name: str, uses: Counter[str], required: bool) -> None:
+    def _vote(self, rel: str, name: str, uses: Counter[str]) -> None:
         if name in self._named:
             known = self._named[name]
         else:
@@ -302,6 +294,25 @@ class Layout:
         for roots in self.imported_from.values():
             found.update(roots)
         return sorted(found)
+
+
+def import_votes(data: bytes, starts: list[int]) -> list[str]:
+    """The absolute names a source's imports (at its import lines, ``starts``) and Django
+    settings name, in order: each a vote when it names one repository module."""
+    names: list[str] = []
+    for start in starts:
+        match = _IMPORT.match(data, start)
+        if match is None:
+            continue
+        module_b, names_b, plain_b = match.groups()
+        if module_b is not None:
+            module = module_b.decode()
+            extra = [n.strip() for n in names_b.decode().replace("(", " ").split(",")]
+            names += [module, *(f"{module}.{n}" for n in extra if n.isidentifier())]
+        else:
+            names += [part.split()[0] for part in plain_b.decode().split(",")]
+    names += [match.group(1).decode() for match in _SETTINGS.finditer(data)]
+    return names
 
 
 def _under(rel: str, root: str) -> bool:

@@ -1,0 +1,79 @@
+"""A cold index build's text pass: every Python file of the project read once, and what the
+index asks of each one's text before it parses anything, in one go.
+
+That is its content hash (the cache's key), whether it says Celery's words (round one) or
+only a library's name, whether it wires an asyncio worker pool or tornado-celery's producer,
+its import lines and the names they vote for (``layout``), and what those lines say they
+import (``statements.said_imports``, the later rounds' first test). On a big tree, half the
+files are read in a forked child (``fork.both_cores``): its answers are small (a hash,
+flags, offsets, names), and the few files the index reads on (a summary, a later round's
+names) are read again here, when asked. On a small tree the fork costs more than it saves:
+everything is done here, and what the import lines say is read only when asked.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..syntax.source import content_hash
+from .fork import both_cores, splits
+from .layout import import_votes
+from .modules import is_test_file
+from .pools import uses_async_pool, uses_nonblocking_producer
+from .statements import Said, import_lines, said_imports
+
+MIN_BYTES = 8 << 20  # of source in the tree: below, one process reads it all
+
+Text = tuple[str, bool, list[str], list[int], "list[str] | None", "Said | None", bool, bool]
+"""A file's (content hash, says a round-one word, libraries it names (when it says no such
+word), import lines, their votes (``None``: not asked), what they say they import (``None``:
+read when asked), wires an asyncio pool, sets up the non-blocking producer)."""
+
+
+class Datas(dict[str, bytes]):
+    """The project's sources by path: those the text pass read here, the others read when
+    first asked for (a file that cannot be read: empty)."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, rel: str) -> bytes:
+        try:
+            with open(os.path.join(self.root, rel), "rb") as f:
+                data = f.read()
+        except OSError:
+            data = b""
+        self[rel] = data
+        return data
+
+
+class Scan:
+    """The text pass: ``words``, round one's (bytes); ``libraries``, the names of libraries
+    that count once imported; ``votes``, whether the layout reads the import lines."""
+
+    def __init__(
+        self, root: str, words: tuple[bytes, ...], libraries: tuple[str, ...], votes: bool
+    ) -> None:
+        self.datas = Datas(root)
+        self.words = words
+        self.libraries = tuple((name, name.encode()) for name in libraries)
+        self.votes = votes
+        self.said = False  # what import lines say: read now (when the pass is split)
+
+    def run(self, python: list[str], sizes: dict[str, int]) -> dict[str, Text]:
+        """Every file's :data:`Text`, by path (``sizes``: their bytes, from the walk)."""
+        self.said = splits(len(python), sum(sizes.values()), MIN_BYTES)
+        return both_cores(python, self.text, sizes.__getitem__, MIN_BYTES)
+
+    def text(self, rel: str) -> Text:
+        data = self.datas[rel]
+        first = any(word in data for word in self.words)
+        named = [] if first else [name for name, word in self.libraries if word in data]
+        starts = import_lines(data)
+        votes = import_votes(data, starts) if self.votes else None
+        said = said_imports(data, rel, starts) if self.said and not first else None
+        code = not is_test_file(rel)
+        pool = code and uses_async_pool(data, python=True)
+        producer = code and uses_nonblocking_producer(data)
+        return content_hash(data), first, named, starts, votes, said, pool, producer
