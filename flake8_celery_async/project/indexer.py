@@ -94,15 +94,15 @@ class Indexer:
 
         self.words = INDEX_WORDS
         words = (*self.words, *self.settings.extra_dispatch_bytes)
-        scan = Scan(self.root, words, INDEX_LIBRARIES, not self.settings.source_roots)
+        roots = self.settings.source_roots
+        layout = Layout.start(self.root, python, roots, relative=True)
+        scan = Scan(self.root, words, INDEX_LIBRARIES, None if layout.configured else layout)
         made = scan.run(python, {rel: stats.get(rel, (0, 0))[1] for rel in python})
         texts = {rel: made[rel] for rel in python}  # in the walk's order (the fork's is not)
         datas = scan.datas  # those the text pass read here; the others when first asked for
         lines = {rel: text[3] for rel, text in texts.items()}  # import lines: for both
-        votes = {rel: text[4] for rel, text in texts.items() if text[4] is not None}
-        layout = Layout.build(
-            self.root, python, datas, self.settings.source_roots, relative=True, votes=votes
-        )
+        for rel in sorted(texts):  # the votes of every file's imports (none when configured)
+            layout.cast(rel, texts[rel][4] or [])
         aliases = import_names(python, layout.source_roots())
         self.modules = module_names(python, aliases)
         shas = {rel: text[0] for rel, text in texts.items()}

@@ -85,17 +85,31 @@ class Layout:
         sources: Mapping[str, bytes | str],
         configured: Iterable[str] = (),
         relative: bool = False,
-        lines: dict[str, list[int]] | None = None,
-        votes: Mapping[str, list[str]] | None = None,
     ) -> Layout:
         """``paths``: every Python file of the repository; ``sources``: their contents by
         absolute path, to read imports from (a file missing there is read here);
         ``configured``: source roots relative to ``root`` (the option's), if any.
         ``relative``: ``paths`` and the keys of ``sources`` are relative to ``root`` already
-        (the index's walk gives them so: a third of the time is ``os.path`` otherwise).
-        ``lines``: filled with each file's import lines (``statements``), by its key in
-        ``sources``, for the index's later reads of the same files. ``votes``: each file's
-        :func:`import_votes` by its key, where read already (the index's text pass)."""
+        (the index's walk gives them so: a third of the time is ``os.path`` otherwise)."""
+        layout = cls.start(root, paths, configured, relative)
+        if layout.configured:
+            return layout
+        for rel in sorted(layout.files):
+            key = rel if relative else os.path.join(layout.root, rel)
+            data = sources.get(key)
+            if data is None:
+                data = _read(os.path.join(layout.root, rel))
+            data = data.encode() if isinstance(data, str) else data
+            layout.cast(rel, layout.resolved(rel, import_votes(data, import_lines(data))))
+        return layout
+
+    @classmethod
+    def start(
+        cls, root: str, paths: Iterable[str], configured: Iterable[str] = (), relative: bool = False
+    ) -> Layout:
+        """The layout before any import is read: its files, folders and declared roots, all
+        that :meth:`resolved` needs (the index reads the imports on both cores, see ``scan``,
+        and :meth:`cast` s their votes here)."""
         layout = cls(os.path.abspath(root))
         layout.configured = tuple(
             "" if r in (".", "./") else os.path.normpath(r.strip()).strip(os.sep)
@@ -117,23 +131,8 @@ class Layout:
                 grand = os.path.dirname(parent)
                 layout.tops.setdefault(os.path.basename(parent), set()).add(grand)
                 parent = grand
-        if layout.configured:
-            return layout
-        layout._declared_roots()
-        for rel in sorted(layout.files):
-            key = rel if relative else os.path.join(layout.root, rel)
-            said = votes.get(key) if votes is not None else None
-            if said is not None:
-                layout._cast(rel, said)
-                continue
-            data = sources.get(key)
-            if data is None:
-                data = _read(os.path.join(layout.root, rel))
-            data = data.encode() if isinstance(data, str) else data
-            starts = import_lines(data)
-            if lines is not None:
-                lines[key] = starts
-            layout._cast(rel, import_votes(data, starts))
+        if not layout.configured:
+            layout._declared_roots()
         return layout
 
     def rel(self, path: str) -> str | None:
@@ -168,25 +167,26 @@ class Layout:
             roots = {d for d in named if d in self.dirs} or {src if src in self.dirs else directory}
             self.declared |= roots
 
-    def _cast(self, rel: str, names: list[str]) -> None:
-        uses: Counter[str] = Counter()
+    def resolved(self, rel: str, names: list[str]) -> list[tuple[str, str]]:
+        """The votes of file ``rel``'s imported ``names`` (:func:`import_votes`): the (root,
+        file) of each that names one repository module other than itself."""
+        votes: list[tuple[str, str]] = []
+        named = self._named
         for name in names:
-            self._vote(rel, name, uses)
-        if uses:
-            self.uses[rel] = uses
+            known = named[name] if name in named else named.setdefault(name, self._unique(name))
+            if known is not None and known[1] != rel:
+                votes.append(known)
+        return votes
 
-    def _vote(self, rel: str, name: str, uses: Counter[str]) -> None:
-        if name in self._named:
-            known = self._named[name]
-        else:
-            known = self._named[name] = self._unique(name)
-        if known is None:
-            return  # unknown (a library) or ambiguous: no vote
-        root, target = known
-        if target == rel:
+    def cast(self, rel: str, votes: list[tuple[str, str]]) -> None:
+        """Count file ``rel``'s votes (:meth:`resolved`): for its roots, and its targets'."""
+        if not votes:
             return
-        uses[root] += 1
-        self.imported_from.setdefault(target, set()).add(root)
+        uses: Counter[str] = Counter()
+        for root, target in votes:
+            uses[root] += 1
+            self.imported_from.setdefault(target, set()).add(root)
+        self.uses[rel] = uses
 
     def _unique(self, name: str) -> tuple[str, str] | None:
         """The one (root, file) an absolute import names, or None (asked once per name)."""

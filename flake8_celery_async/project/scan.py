@@ -3,7 +3,7 @@ index asks of each one's text before it parses anything, in one go.
 
 That is its content hash (the cache's key), whether it says Celery's words (round one) or
 only a library's name, whether it wires an asyncio worker pool or tornado-celery's producer,
-its import lines and the names they vote for (``layout``), and what those lines say they
+its import lines and the roots they vote for (``layout``), and what those lines say they
 import (``statements.said_imports``, the later rounds' first test). On a big tree, half the
 files are read in a forked child (``fork.both_cores``): its answers are small (a hash,
 flags, offsets, names), and the few files the index reads on (a summary, a later round's
@@ -17,17 +17,19 @@ import os
 
 from ..syntax.source import content_hash
 from .fork import both_cores, splits
-from .layout import import_votes
+from .layout import Layout, import_votes
 from .modules import is_test_file
 from .pools import uses_async_pool, uses_nonblocking_producer
 from .statements import Said, import_lines, said_imports
 
 MIN_BYTES = 8 << 20  # of source in the tree: below, one process reads it all
 
-Text = tuple[str, bool, list[str], list[int], "list[str] | None", "Said | None", bool, bool]
+Votes = list[tuple[str, str]]
+Text = tuple[str, bool, list[str], list[int], "Votes | None", "Said | None", bool, bool]
 """A file's (content hash, says a round-one word, libraries it names (when it says no such
-word), import lines, their votes (``None``: not asked), what they say they import (``None``:
-read when asked), wires an asyncio pool, sets up the non-blocking producer)."""
+word), import lines, their votes (``Layout.resolved``; ``None``: not asked), what they say
+they import (``None``: read when asked), wires an asyncio pool, sets up the non-blocking
+producer)."""
 
 
 class Datas(dict[str, bytes]):
@@ -50,15 +52,20 @@ class Datas(dict[str, bytes]):
 
 class Scan:
     """The text pass: ``words``, round one's (bytes); ``libraries``, the names of libraries
-    that count once imported; ``votes``, whether the layout reads the import lines."""
+    that count once imported; ``layout``, the one whose votes to read (``Layout.start``), if
+    any."""
 
     def __init__(
-        self, root: str, words: tuple[bytes, ...], libraries: tuple[str, ...], votes: bool
+        self,
+        root: str,
+        words: tuple[bytes, ...],
+        libraries: tuple[str, ...],
+        layout: Layout | None,
     ) -> None:
         self.datas = Datas(root)
         self.words = words
         self.libraries = tuple((name, name.encode()) for name in libraries)
-        self.votes = votes
+        self.layout = layout
         self.said = False  # what import lines say: read now (when the pass is split)
 
     def run(self, python: list[str], sizes: dict[str, int]) -> dict[str, Text]:
@@ -71,7 +78,8 @@ class Scan:
         first = any(word in data for word in self.words)
         named = [] if first else [name for name, word in self.libraries if word in data]
         starts = import_lines(data)
-        votes = import_votes(data, starts) if self.votes else None
+        layout = self.layout
+        votes = None if layout is None else layout.resolved(rel, import_votes(data, starts))
         said = said_imports(data, rel, starts) if self.said and not first else None
         code = not is_test_file(rel)
         pool = code and uses_async_pool(data, python=True)
