@@ -22,7 +22,7 @@ from .modules import is_test_file
 from .pools import uses_async_pool, uses_nonblocking_producer
 from .statements import Said, import_lines, said_imports
 
-MIN_BYTES = 8 << 20  # of source in the tree: below, one process reads it all
+MIN_BYTES = 2 << 20  # of source in the tree: below, one process reads it all
 
 Votes = list[tuple[str, str]]
 Text = tuple[str, bool, list[str], list[int], "Votes | None", "Said | None", bool, bool]
