@@ -64,8 +64,22 @@ def _normalize(patterns: Iterable[str], base: str) -> list[str]:
     ]
 
 
-def _is_virtualenv(path: str) -> bool:
-    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+VENV_MARKER = "pyvenv.cfg"  # a folder holding it is a virtualenv: never walked
+_LISTINGS: dict[str, tuple[int, list[tuple[str, bool, bool]]]] = {}
+
+
+def _listing(directory: str, absolute: str) -> list[tuple[str, bool, bool]]:
+    """A folder's entries, sorted: (name, is a folder, is a link). Listed once per process
+    while the folder's modification time holds: a run walks the same folders twice (the
+    files to check, then the index's), and a warm run is mostly these walks."""
+    mtime = os.stat(directory).st_mtime_ns
+    known = _LISTINGS.get(absolute)
+    if known is not None and known[0] == mtime:
+        return known[1]
+    with os.scandir(directory) as listing:
+        entries = sorted((e.name, e.is_dir(follow_symlinks=False), e.is_symlink()) for e in listing)
+    _LISTINGS[absolute] = (mtime, entries)
+    return entries
 
 
 class _GitIgnore:
@@ -159,22 +173,23 @@ def _walk(
     pending = [(root, os.path.abspath(root))]
     while pending:
         directory, absolute = pending.pop()
-        if ignore is not None:
-            ignore.add(absolute)
         try:
-            with os.scandir(directory) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+            entries = _listing(directory, absolute)
         except OSError as e:
             skipped.append(Skipped(directory, f"cannot list directory: {e.strerror}"))
             continue
+        if directory is not root and any(n == VENV_MARKER and not d for n, d, _ in entries):
+            continue  # a virtualenv inside the tree
+        if ignore is not None:
+            ignore.add(absolute)
         if listed is not None:
-            listed(absolute, {e.name for e in entries})
+            listed(absolute, {name for name, _, _ in entries})
         subdirs = []
-        for entry in entries:
-            name, path = entry.name, entry.path
-            if entry.is_dir(follow_symlinks=False):
+        for name, is_dir, is_link in entries:
+            path = os.path.join(directory, name)
+            if is_dir:
                 full = os.path.join(absolute, name)
-                if excluded.match(name, full) or _is_virtualenv(path):
+                if excluded.match(name, full):
                     continue
                 if ignore is None or not ignore.ignored(full, True):
                     subdirs.append((path, full))
@@ -186,7 +201,7 @@ def _walk(
                 continue
             if ignore is not None and ignore.ignored(full, False):
                 continue
-            if entry.is_symlink():
+            if is_link:
                 target = os.path.realpath(path)
                 if not os.path.exists(target):
                     skipped.append(Skipped(path, "dangling symlink"))
