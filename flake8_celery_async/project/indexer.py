@@ -251,15 +251,16 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
     workers (so that they share it instead of each building their own)."""
     if not settings.project_index:
         return []
-    roots: dict[str, str] = {}
+    roots: dict[str, str | None] = {}  # by folder: None for one that does not exist
     indexes: dict[str, Index] = {}
     for path in paths:
         folder = os.path.dirname(path)
-        if not os.path.isdir(folder or "."):
-            continue  # nothing is indexed, nor written, for a path that does not exist
         if folder not in roots:
-            roots[folder] = find_root(os.path.abspath(folder or "."))
+            here = os.path.abspath(folder or ".")
+            roots[folder] = find_root(here) if os.path.isdir(here) else None
         root = roots[folder]
+        if root is None:
+            continue  # nothing is indexed, nor written, for a path that does not exist
         if root not in indexes:
             indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
     # What the index holds (trees, summaries) lives until the run ends: out of the
