@@ -1,4 +1,5 @@
-"""Summaries on both cores: half of a round's files in a forked child, half here.
+"""Both cores: half of the files in a forked child, half here (the index's text pass, and
+each round's summaries).
 
 The summaries are plain data (``marshal``), so the child sends its half back through a pipe
 and ends with ``os._exit`` (nothing of the parent's runs twice: no ``atexit``, no flush).
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
-MIN_BYTES = 2 << 20  # of source in the round
+MIN_BYTES = 2 << 20  # of source in the pass or the round
 
 
 def cores() -> int:

@@ -289,10 +289,6 @@ class Index(View):
                     found.setdefault(summary["m"], set()).add(local)
         return words, loop_words, paths, found
 
-    def names_found(self, names: set[bytes]) -> bool:
-        """Does a file with these identifiers name anything the index found?"""
-        return not self._word_bytes.isdisjoint(names)
-
     def may_matter(self, data: bytes, path: str, names: set[bytes] | None = None) -> bool:
         """The text check with what the index knows (on top of ``Settings.may_have_findings``)."""
         if path in self.paths:

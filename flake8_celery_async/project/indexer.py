@@ -97,21 +97,20 @@ class Indexer:
         roots = self.settings.source_roots
         layout = Layout.start(self.root, python, roots, relative=True)
         scan = Scan(self.root, words, INDEX_LIBRARIES, None if layout.configured else layout)
-        made = scan.run(python, {rel: stats.get(rel, (0, 0))[1] for rel in python})
-        texts = {rel: made[rel] for rel in python}  # in the walk's order (the fork's is not)
+        texts = scan.run(python, {rel: stats.get(rel, (0, 0))[1] for rel in python})
         datas = scan.datas  # those the text pass read here; the others when first asked for
-        lines = {rel: text[3] for rel, text in texts.items()}  # import lines: for both
+        lines = {rel: text.starts for rel, text in texts.items()}  # import lines: for both
         for rel in sorted(texts):  # the votes of every file's imports (none when configured)
-            layout.cast(rel, texts[rel][4] or [])
+            layout.cast(rel, texts[rel].votes or [])
         aliases = import_names(python, layout.source_roots())
         self.modules = module_names(python, aliases)
-        shas = {rel: text[0] for rel, text in texts.items()}
-        pool = any(text[6] for text in texts.values()) or any(
+        shas = {rel: text.sha for rel, text in texts.items()}
+        pool = any(text.pool for text in texts.values()) or any(
             uses_async_pool(self._read(rel)) for rel in configs if not is_test_file(rel)
         )
         # A project that swaps in tornado-celery's non-blocking producer: stored beside the
         # pool (it, too, holds for every module).
-        producer = any(text[7] for text in texts.values())
+        producer = any(text.producer for text in texts.values())
         known: dict[str, ModuleSummary | None] = self.cache.load("full").get("by_hash", {})
         by_hash: dict[str, ModuleSummary | None] = {}
         summaries: dict[str, ModuleSummary] = {}
@@ -130,13 +129,13 @@ class Indexer:
                 if summary is not None:
                     summaries[rel] = summary
 
-        said = {rel: text[5] for rel, text in texts.items() if text[5] is not None}
+        said = {rel: text.said for rel, text in texts.items() if text.said is not None}
         reader = Reader(datas, lines, said)
-        pending = [rel for rel, text in texts.items() if text[1]]
+        pending = [rel for rel, text in texts.items() if text.first]
         # A library's name alone (``celery``: in package names, columns, comments): round
         # one's too, once round one's index tells which project modules hold its app, when
         # the file imports the library or one of those.
-        libraries = {rel: text[2] for rel, text in texts.items() if text[2]}
+        libraries = {rel: text.libraries for rel, text in texts.items() if text.libraries}
         done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
         paths = module_paths(python, aliases)

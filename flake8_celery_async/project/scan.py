@@ -14,22 +14,27 @@ everything is done here, and what the import lines say is read only when asked.
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 from ..syntax.source import content_hash
-from .fork import both_cores, splits
+from .fork import MIN_BYTES, both_cores, splits  # the pass splits where a round does
 from .layout import Layout, import_votes
 from .modules import is_test_file
 from .pools import uses_async_pool, uses_nonblocking_producer
 from .statements import Said, import_lines, said_imports
 
-MIN_BYTES = 2 << 20  # of source in the tree: below, one process reads it all
 
-Votes = list[tuple[str, str]]
-Text = tuple[str, bool, list[str], list[int], "Votes | None", "Said | None", bool, bool]
-"""A file's (content hash, says a round-one word, libraries it names (when it says no such
-word), import lines, their votes (``Layout.resolved``; ``None``: not asked), what they say
-they import (``None``: read when asked), wires an asyncio pool, sets up the non-blocking
-producer)."""
+class Text(NamedTuple):
+    """What the text pass learns of one file (a plain tuple on the way back from the fork)."""
+
+    sha: str  # its content hash
+    first: bool  # says one of round one's words
+    libraries: list[str]  # the libraries it names (when it says no such word)
+    starts: list[int]  # its import lines
+    votes: list[tuple[str, str]] | None  # their votes (``Layout.resolved``; None: not asked)
+    said: Said | None  # what they say they import (None: read when asked)
+    pool: bool  # wires an asyncio worker pool
+    producer: bool  # sets up tornado-celery's non-blocking producer
 
 
 class Datas(dict[str, bytes]):
@@ -69,11 +74,13 @@ class Scan:
         self.said = False  # what import lines say: read now (when the pass is split)
 
     def run(self, python: list[str], sizes: dict[str, int]) -> dict[str, Text]:
-        """Every file's :data:`Text`, by path (``sizes``: their bytes, from the walk)."""
+        """Every file's :class:`Text`, by path (``sizes``: their bytes, from the walk)."""
         self.said = splits(len(python), sum(sizes.values()), MIN_BYTES)
-        return both_cores(python, self.text, sizes.__getitem__, MIN_BYTES)
+        made = both_cores(python, self.text, sizes.__getitem__, MIN_BYTES)
+        return {rel: Text._make(made[rel]) for rel in python}  # in the walk's order
 
-    def text(self, rel: str) -> Text:
+    def text(self, rel: str) -> tuple[object, ...]:
+        """:class:`Text`'s fields for ``rel``, as a plain tuple (``marshal`` carries it)."""
         data = self.datas[rel]
         first = any(word in data for word in self.words)
         named = [] if first else [name for name, word in self.libraries if word in data]
@@ -84,4 +91,4 @@ class Scan:
         code = not is_test_file(rel)
         pool = code and uses_async_pool(data, python=True)
         producer = code and uses_nonblocking_producer(data)
-        return content_hash(data), first, named, starts, votes, said, pool, producer
+        return tuple(Text(content_hash(data), first, named, starts, votes, said, pool, producer))
