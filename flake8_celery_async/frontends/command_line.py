@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..pipeline.check import (
     FileResult,
+    cache_key,
     check_source,
     finish_index,
     prepare_index,
@@ -62,9 +63,10 @@ class _Job:
 
     def __init__(self, settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> None:
         self.settings, self.select, self.ignore = settings, select, ignore
+        self.key = cache_key(settings, select, ignore)
 
     def __call__(self, path: str) -> FileResult:
-        known = unchanged_result(path, self.settings, self.select, self.ignore)
+        known = unchanged_result(path, self.settings, self.key)
         if known is not None:
             return known
         try:
@@ -146,7 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         files, front.settings, args.paths
     )  # the project index, shared by the workers
     job = _Job(front.settings, select, ignore)
-    results = sorted(run_checks(files, job, front.jobs), key=lambda r: r.path)
+    # Every file unchanged since the last run: its findings are a lookup, not worth a fork.
+    jobs = 1 if indexes and all(index.unchanged for index in indexes) else front.jobs
+    results = sorted(run_checks(files, job, jobs), key=lambda r: r.path)
     finish_index(indexes, files, results, front.settings, select, ignore)
 
     status = EXIT_OK

@@ -158,22 +158,22 @@ def finish_index(
     finish(indexes, paths, found, settings, key, skip)  # type: ignore[arg-type]
 
 
-def unchanged_result(
-    path: str, settings: Settings, select: Sequence[str] = (), ignore: Sequence[str] = ()
-) -> FileResult | None:
+def unchanged_result(path: str, settings: Settings, key: str) -> FileResult | None:
     """The CLI's findings for a file of a project where no file's size or modification time
     changed since the last run (the trust ruff's cache places in them), without reading it;
-    ``None``: read and check it."""
-    context = project_context(path, settings)
-    index = index_of(context)
-    if index is None or context is None or not index.unchanged:
+    ``None``: read and check it. ``key``: :func:`cache_key` of the run."""
+    if path == "<source>" or not settings.project_index:
         return None
-    sha = index.shas.get(context.path)
-    cached = (
-        index.cached_findings(context.path, sha, cache_key(settings, select, ignore))
-        if sha
-        else None
-    )
+    from ..project.indexer import indexed
+
+    try:
+        index, rel = indexed(path, settings)
+    except Exception:  # pragma: no cover - as in project_context: the file is read and checked
+        return None
+    if not index.unchanged:
+        return None
+    sha = index.shas.get(rel)
+    cached = index.cached_findings(rel, sha, key) if sha else None
     if cached is None:
         return None
     from ..findings import Finding

@@ -27,7 +27,7 @@ def given(paths: Iterable[str]) -> None:
     _GIVEN[:] = sorted({os.path.abspath(p) for p in paths if os.path.isdir(p)}, key=len)
 
 
-def seen(directory: str, names: set[str]) -> None:
+def seen(directory: str, names: frozenset[str]) -> None:
     """What a listing of ``directory`` (absolute) held: the index's walk lists every folder of
     a repository, and flake8 then asks for the root of each file."""
     _HAS.setdefault(directory, not names.isdisjoint(VCS_MARKERS))
@@ -39,7 +39,7 @@ def vcs_root(directory: str) -> str | None:
     repository there is not every project's below it; flake8 stops below it too)."""
     chain: list[str] = []
     current, found = directory, None
-    home = os.path.expanduser("~")
+    home = _home()
     while current not in _VCS:
         if current == home:
             break
@@ -63,13 +63,23 @@ def vcs_root(directory: str) -> str | None:
     return found
 
 
+def _home() -> str:
+    """``~``, as ``expanduser`` finds it (its ``HOME`` lookup first, without the call)."""
+    home = os.environ.get("HOME") if os.name == "posix" else None
+    return home.rstrip("/") or "/" if home else os.path.expanduser("~")
+
+
 def find_root(path: str) -> str:
     """The repository root of ``path`` (a file or folder; absolute is returned).
 
     The version-control root above it; else the outermost folder the user named that holds
     it (see :func:`given`); else the current folder when it holds it (where flake8 is run);
     else the folder above the file's top-level package."""
-    directory = _folder(os.path.abspath(path))
+    return folder_root(_folder(os.path.abspath(path)))
+
+
+def folder_root(directory: str) -> str:
+    """:func:`find_root` of a folder (absolute, known to exist)."""
     found = vcs_root(directory)
     if found is not None:
         return found
