@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from fnmatch import translate
 
 from .cache import CACHE_NAME
-from .pools import is_worker_config
 from .repository import seen
 
 if False:  # for type checkers only: pathspec is imported when a .gitignore is read
@@ -65,21 +64,35 @@ def _normalize(patterns: Iterable[str], base: str) -> list[str]:
 
 
 VENV_MARKER = "pyvenv.cfg"  # a folder holding it is a virtualenv: never walked
-_LISTINGS: dict[str, tuple[int, list[tuple[str, bool, bool]]]] = {}
 
 
-def _listing(directory: str, absolute: str) -> list[tuple[str, bool, bool]]:
-    """A folder's entries, sorted: (name, is a folder, is a link). Listed once per process
-    while the folder's modification time holds: a run walks the same folders twice (the
-    files to check, then the index's), and a warm run is mostly these walks."""
+class _Listing:
+    """A folder's entries, sorted: (name, is a folder, is a link); and what walks ask of it."""
+
+    __slots__ = ("entries", "names", "venv")
+
+    def __init__(self, entries: list[tuple[str, bool, bool]]) -> None:
+        self.entries = entries
+        self.names = frozenset(name for name, _, _ in entries)
+        self.venv = any(name == VENV_MARKER and not is_dir for name, is_dir, _ in entries)
+
+
+_LISTINGS: dict[str, tuple[int, _Listing]] = {}
+
+
+def _listing(directory: str, absolute: str) -> _Listing:
+    """A folder's listing, once per process while its modification time holds: a run walks
+    the same folders twice (the files to check, then the index's), and a warm run is mostly
+    these walks."""
     mtime = os.stat(directory).st_mtime_ns
     known = _LISTINGS.get(absolute)
     if known is not None and known[0] == mtime:
         return known[1]
     with os.scandir(directory) as listing:
         entries = sorted((e.name, e.is_dir(follow_symlinks=False), e.is_symlink()) for e in listing)
-    _LISTINGS[absolute] = (mtime, entries)
-    return entries
+    found = _Listing(entries)
+    _LISTINGS[absolute] = (mtime, found)
+    return found
 
 
 class _GitIgnore:
@@ -150,6 +163,25 @@ def project_files(root: str) -> tuple[list[str], list[str]]:
     return python, configs
 
 
+# Files outside Python that start workers or hold their settings (``pools`` reads them).
+_CONFIG_SUFFIXES = (
+    ".dockerfile", ".mk", ".yml", ".yaml", ".sh", ".bash", ".ini", ".cfg", ".toml", ".conf",
+    ".env", ".service",
+)  # fmt: skip
+_CONFIG_PREFIXES = ("dockerfile", "procfile", ".env", "entrypoint", "start", "run")
+_CONFIG_NAMES = frozenset({"containerfile", "makefile", "gnumakefile", "justfile"})
+
+
+def is_worker_config(name: str) -> bool:
+    """Might a non-Python file of this name start a worker or hold its settings?"""
+    lower = name.lower()
+    return (
+        lower.endswith(_CONFIG_SUFFIXES)
+        or lower.startswith(_CONFIG_PREFIXES)
+        or lower in _CONFIG_NAMES
+    )
+
+
 def _indexed(name: str) -> bool:
     return name.endswith(".py") or is_worker_config(name)
 
@@ -164,43 +196,48 @@ def _walk(
     gitignore: bool,
     skipped: list[Skipped],
     keep: Callable[[str], bool] = _is_python,
-    listed: Callable[[str, set[str]], None] | None = None,
+    listed: Callable[[str, frozenset[str]], None] | None = None,
 ) -> Iterator[str]:
     """Depth-first, sorted, with ``os.scandir`` (file types come free with the listing).
     ``keep``: which file names to yield; ``listed``: told each folder's (absolute) names."""
     real_root = os.path.realpath(root)
     ignore = _GitIgnore(os.path.abspath(root)) if gitignore else None
+    sep = os.sep
     pending = [(root, os.path.abspath(root))]
     while pending:
         directory, absolute = pending.pop()
         try:
-            entries = _listing(directory, absolute)
+            listing = _listing(directory, absolute)
         except OSError as e:
             skipped.append(Skipped(directory, f"cannot list directory: {e.strerror}"))
             continue
-        if directory is not root and any(n == VENV_MARKER and not d for n, d, _ in entries):
+        if directory is not root and listing.venv:
             continue  # a virtualenv inside the tree
         if ignore is not None:
             ignore.add(absolute)
         if listed is not None:
-            listed(absolute, {name for name, _, _ in entries})
+            listed(absolute, listing.names)
+        # Joined by hand: os.path.join per entry was a tenth of a warm run.
+        prefix = directory if directory.endswith(sep) else directory + sep
+        full_prefix = absolute if absolute.endswith(sep) else absolute + sep
+        names_only = excluded.names_only and ignore is None
         subdirs = []
-        for name, is_dir, is_link in entries:
-            path = os.path.join(directory, name)
+        for name, is_dir, is_link in listing.entries:
             if is_dir:
-                full = os.path.join(absolute, name)
+                full = full_prefix + name
                 if excluded.match(name, full):
                     continue
                 if ignore is None or not ignore.ignored(full, True):
-                    subdirs.append((path, full))
+                    subdirs.append((prefix + name, full))
                 continue
             if not keep(name):
                 continue
-            full = "" if excluded.names_only and ignore is None else os.path.join(absolute, name)
+            full = "" if names_only else full_prefix + name
             if excluded.match(name, full):
                 continue
             if ignore is not None and ignore.ignored(full, False):
                 continue
+            path = prefix + name
             if is_link:
                 target = os.path.realpath(path)
                 if not os.path.exists(target):

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from ..scopes.context import Index as View
 from ..scopes.context import ModuleContext, Via
-from ..scopes.kinds import Kind, MaybeKind
+from ..scopes.kind import Kind, MaybeKind
 from ..syntax.source import content_hash
 from .cache import Cache, FindingsCache
 from .modules import module_name, module_names

@@ -21,19 +21,6 @@ _USE = re.compile(
     + rb"|^\s*(?:import|from)\s+" + _POOL,
     re.MULTILINE,
 )  # fmt: skip
-# Files outside Python that start workers or hold their settings.
-_NAMES = re.compile(
-    r"(?i)^(?:dockerfile.*|.*\.dockerfile|containerfile|procfile.*|makefile|gnumakefile|"
-    r".*\.mk|.*\.ya?ml|.*\.sh|.*\.bash|.*\.ini|.*\.cfg|.*\.toml|.*\.conf|.*\.env|\.env.*|"
-    r"justfile|.*\.service|entrypoint.*|start.*|run.*)$"
-)
-
-
-def is_worker_config(name: str) -> bool:
-    """Might a non-Python file of this name start a worker or hold its settings?"""
-    return _NAMES.match(name) is not None
-
-
 # In Python only statements count (not a docstring quoting a config): an import, or a line
 # that sets worker_pool (an assignment, a keyword argument, a dict entry), or a -P argument.
 _PY_USE = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .kinds import Kind, MaybeKind
+from .kind import Kind, MaybeKind
 
 if False:  # for type checkers only
     from typing import Any

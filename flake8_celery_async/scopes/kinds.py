@@ -10,24 +10,12 @@ from __future__ import annotations
 
 import ast
 import re
-from enum import IntEnum
 
 from ..syntax.nodes import dotted
+from .kind import Kind, MaybeKind
 
+__all__ = ["Kind", "MaybeKind"]  # and the tables below
 
-class Kind(IntEnum):
-    RESULT = 1  # AsyncResult, GroupResult, ResultSet: reads go to the result backend
-    SIG = 2  # a signature: t.s(), signature(...)
-    CANVAS = 3  # chain, group, chord, chunks, a | b: calling one dispatches
-    APP = 4  # a Celery app
-    CONTROL = 5  # app.control
-    INSPECT = 6  # app.control.inspect()
-    NOT_CELERY = 7  # known to be something else (a literal, a pool, a list...)
-    RESULTS = 8  # a list of results
-    TASK = 9  # a task (from the project index)
-
-
-MaybeKind = Kind | None
 
 DISPATCH = frozenset({"delay", "apply_async"})
 RESULT_METHODS = frozenset(
