@@ -23,7 +23,7 @@ from ..pipeline.check import (
     finish_index,
     prepare_index,
     selected,
-    unchanged_result,
+    unchanged_results,
 )  # fmt: skip
 from ..project.files import Skipped, discover
 from ..settings import Settings
@@ -63,12 +63,8 @@ class _Job:
 
     def __init__(self, settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> None:
         self.settings, self.select, self.ignore = settings, select, ignore
-        self.key = cache_key(settings, select, ignore)
 
     def __call__(self, path: str) -> FileResult:
-        known = unchanged_result(path, self.settings, self.key)
-        if known is not None:
-            return known
         try:
             data = read_bytes(path)
         except OSError as e:
@@ -148,9 +144,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         files, front.settings, args.paths
     )  # the project index, shared by the workers
     job = _Job(front.settings, select, ignore)
-    # Every file unchanged since the last run: its findings are a lookup, not worth a fork.
-    jobs = 1 if indexes and all(index.unchanged for index in indexes) else front.jobs
-    results = sorted(run_checks(files, job, jobs), key=lambda r: r.path)
+    results = []
+    if indexes and all(index.unchanged for index in indexes):  # nothing changed: lookups
+        results = unchanged_results(
+            files, front.settings, cache_key(front.settings, select, ignore)
+        )
+        known = {result.path for result in results}
+        files_left = [path for path in files if path not in known]  # failed last time
+    else:
+        files_left = files
+    results = sorted(results + run_checks(files_left, job, front.jobs), key=lambda r: r.path)
     finish_index(indexes, files, results, front.settings, select, ignore)
 
     status = EXIT_OK

@@ -158,28 +158,40 @@ def finish_index(
     finish(indexes, paths, found, settings, key, skip)  # type: ignore[arg-type]
 
 
-def unchanged_result(path: str, settings: Settings, key: str) -> FileResult | None:
-    """The CLI's findings for a file of a project where no file's size or modification time
-    changed since the last run (the trust ruff's cache places in them), without reading it;
-    ``None``: read and check it. ``key``: :func:`cache_key` of the run."""
-    if path == "<source>" or not settings.project_index:
-        return None
+def unchanged_results(paths: Sequence[str], settings: Settings, key: str) -> list[FileResult]:
+    """The CLI's findings for the files of projects where no file's size or modification time
+    changed since the last run (the trust ruff's cache places in them), without reading them.
+    Files it has no answer for are left out: read and check those. ``key``: :func:`cache_key`
+    of the run. (A warm run is mostly this loop: the files are taken folder by folder.)"""
+    if not settings.project_index:
+        return []
+    import os
+
+    from ..findings import Finding
     from ..project.indexer import indexed
 
-    try:
-        index, rel = indexed(path, settings)
-    except Exception:  # pragma: no cover - as in project_context: the file is read and checked
-        return None
-    if not index.unchanged:
-        return None
-    sha = index.shas.get(rel)
-    cached = index.cached_findings(rel, sha, key) if sha else None
-    if cached is None:
-        return None
-    from ..findings import Finding
-
-    found = [Finding(*f) for f in cached]  # type: ignore[arg-type]
-    return FileResult(path, found, parsed=True, cached=True)
+    results: list[FileResult] = []
+    folders: dict[str, tuple[Index, str] | None] = {}
+    for path in paths:
+        folder, name = os.path.split(path)
+        if folder not in folders:
+            try:
+                index, rel = indexed(path, settings)
+            except Exception:  # pragma: no cover - as in project_context: read and checked
+                folders[folder] = None
+            else:
+                folders[folder] = (index, rel[: -len(name)]) if index.unchanged else None
+        known = folders[folder]
+        if known is None:
+            continue
+        index, prefix = known
+        rel = prefix + name
+        sha = index.shas.get(rel)
+        cached = index.cached_findings(rel, sha, key) if sha else None
+        if cached is not None:
+            found = [Finding(*f) for f in cached]  # type: ignore[arg-type]
+            results.append(FileResult(path, found, parsed=True, cached=True))
+    return results
 
 
 def check_source(

@@ -100,7 +100,9 @@ def indexed(path: str, settings: Settings, save: bool = False) -> tuple[Index, s
     if known is None:
         here = os.path.abspath(folder or ".")
         index = _index_at(folder_root(here), settings, save)
-        rel = os.path.relpath(here, index.root).replace(os.sep, "/")
+        root = index.root.rstrip(os.sep) + os.sep
+        rel = here[len(root) :] if here.startswith(root) else os.path.relpath(here, index.root)
+        rel = "." if here == index.root else rel.replace(os.sep, "/")
         known = _FOLDERS[key] = (index, "" if rel == "." else rel + "/")
     return known[0], known[1] + name
 
