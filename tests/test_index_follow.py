@@ -224,3 +224,40 @@ def test_only_what_the_index_can_change_is_summarized_again(tmp_path: Path) -> N
     assert _findings(root) == [
         "./proj/api.py CEL001", "./proj/api.py CEL007", "./proj/other.py CEL001",
     ]  # fmt: skip
+
+
+def test_a_summarized_module_is_not_analyzed_again_unless_its_answers_changed(
+    tmp_path: Path,
+) -> None:
+    """The index's analysis of a module (its summary) is the check's, when the final index
+    answers every question it asked alike; a module that asked about a helper found in a
+    later round is analyzed again, and the helper it calls is reported."""
+    root = _project(
+        tmp_path,
+        {
+            # Round one (Celery words); asks nothing whose answer changes later.
+            "proj/direct.py": (
+                "from proj.tasks import deliver\n\n\nasync def view(x):\n    deliver.delay(x)\n"
+            ),
+            # Round one (a Celery word in a comment); asks about notify, which blocks
+            # (found in round one) through `helpers`, reached in round two.
+            "proj/late.py": (
+                "# celery: dispatches through helpers\nfrom proj.helpers import notify\n\n\n"
+                "async def view(x):\n    notify(x)\n    return x.delay\n"
+            ),
+            "proj/helpers.py": ("from proj.mailing import send\n\n\ndef notify(x):\n    send(x)\n"),
+            "proj/mailing.py": (
+                "from proj.tasks import deliver\n\n\ndef send(x):\n    deliver.delay(x)\n"
+            ),
+        },
+    )
+    index = build_index(str(root), Settings(cache_dir="off"))
+    assert {"proj/direct.py", "proj/late.py"} <= set(index.analyzed)
+    direct, late = index.context("proj/direct.py"), index.context("proj/late.py")
+    sha = {rel: index.shas[rel] for rel in ("proj/direct.py", "proj/late.py")}
+    found = index.analyzed_findings(direct, sha["proj/direct.py"])
+    assert found is not None and [f[4] for f in found] == ["CEL001"]
+    assert index.analyzed_findings(direct, "another content") is None  # the file changed
+    assert late.blocking("proj.helpers.notify") is not None
+    assert index.analyzed_findings(late, sha["proj/late.py"]) is None  # answered otherwise
+    assert _findings(root) == ["./proj/direct.py CEL001", "./proj/late.py CEL007"]

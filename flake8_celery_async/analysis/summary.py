@@ -26,7 +26,7 @@ from ..scopes.kinds import Kind, annotation_kind
 from ..scopes.resolver import annotated_class, target_of
 from ..settings import Settings
 from ..syntax.nodes import dotted
-from .analyzer import Analysis
+from .analyzer import Analysis, Finding
 
 if False:  # for type checkers only
     from typing import Any
@@ -40,9 +40,17 @@ _KNOWN = (Kind.APP, Kind.SIG, Kind.CANVAS, Kind.RESULT)
 def summarize(
     tree: ast.Module, settings: Settings, context: ModuleContext, references: bool = False
 ) -> ModuleSummary:
-    """Analyze a module for the index (its findings are not used here). ``references``:
-    also list the names it uses other than by calling them (a whole-tree walk, so only for
-    modules that name a function whose parameters may get kinds)."""
+    """Analyze a module for the index. ``references``: also list the names it uses other
+    than by calling them (a whole-tree walk, so only for modules that name a function whose
+    parameters may get kinds)."""
+    return summarize_and_find(tree, settings, context, references)[0]
+
+
+def summarize_and_find(
+    tree: ast.Module, settings: Settings, context: ModuleContext, references: bool = False
+) -> tuple[ModuleSummary, list[Finding]]:
+    """:func:`summarize`, and what the same analysis found (with the answers ``context``
+    gave: see ``scopes.context.Recorder``)."""
     a = Analysis(tree, settings, context, record=True)
     module = context.module
     functions: dict[str, tuple[int, str, list[str], bool]] = {}
@@ -72,7 +80,7 @@ def summarize(
         if target is not None:
             made[name] = target
     kinds = {k: int(v) for k, v in a.module.bindings.items() if v in _KNOWN and "." not in k}
-    return {
+    summary = {
         "m": module,
         "p": context.path,
         "pkg": context.is_package,
@@ -88,6 +96,7 @@ def summarize(
         "v": sorted(_references(a, tree)) if references else [],
         "pool": a.async_pool,
     }
+    return summary, a.findings
 
 
 def _returned_class_kind(annotation: ast.expr | None) -> Kind | None:

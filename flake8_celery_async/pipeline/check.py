@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..settings import Settings
-from ..syntax.source import decode, split_lines
+from ..syntax.source import decode, may_run_on_loop, split_lines
 
 if False:  # for type checkers only: the analysis is imported once a file passes the text check
     from typing import Any
@@ -77,11 +77,6 @@ def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
     chosen = max((len(s) for s in select if code.startswith(s)), default=-1) if select else 0
     ignored = max((len(i) for i in ignore if code.startswith(i)), default=-1)
     return chosen >= 0 and chosen > ignored
-
-
-def may_run_on_loop(data: bytes) -> bool:
-    """Cheapest check: without ``async`` or a ``Handler`` class nothing runs on the loop."""
-    return b"async" in data or b"Handler" in data
 
 
 def project_context(path: str, settings: Settings, save: bool = False) -> ModuleContext | None:
@@ -226,8 +221,11 @@ def check_source(
         result.parsed = result.cached = True
         result.findings = [Finding(*f) for f in cached]  # type: ignore[arg-type]
         return result
+    # What the index's own analysis of this file found, if nothing it asked has changed;
+    # else its tree, if the index parsed it; else it is parsed here.
+    analyzed = index.analyzed_findings(context, sha)
     tree = index.trees.get(context.path) if index.shas.get(context.path) == sha else None
-    result = _check(data, settings, select, ignore, path, context, tree)  # tree: from indexing
+    result = _check(data, settings, select, ignore, path, context, tree, analyzed)
     if result.error is None:
         findings = [f.as_tuple() for f in result.findings]
         index.remember(context.path, sha, key, findings)  # type: ignore[arg-type]
@@ -242,14 +240,22 @@ def _check(
     path: str,
     context: ModuleContext | None,
     tree: object = None,
+    analyzed: list[tuple[object, ...]] | None = None,
 ) -> FileResult:
+    """``tree``: the file's, if parsed already; ``analyzed``: what its analysis found, if
+    done already (``Index.analyzed_findings``)."""
     result = FileResult(path)
+    result.parsed = True
+    if analyzed is not None:
+        from ..findings import Finding
+
+        found = [Finding(*f) for f in analyzed]  # type: ignore[arg-type]
+        return _report(result, found, data, select, ignore)
     import ast  # only for files that pass the text check
     import warnings
 
     from ..analysis.analyzer import analyze
 
-    result.parsed = True
     if not isinstance(tree, ast.Module):
         try:
             with warnings.catch_warnings():  # invalid escapes etc. are not ours to report
@@ -267,7 +273,18 @@ def _check(
             result.error = f"too deeply nested or too large to parse: {type(e).__name__}"
             return result
     assert isinstance(tree, ast.Module)
-    findings = [f for f in analyze(tree, settings, context) if selected(f.code, select, ignore)]
+    return _report(result, analyze(tree, settings, context), data, select, ignore)
+
+
+def _report(
+    result: FileResult,
+    found: list[Finding],
+    data: bytes,
+    select: Sequence[str],
+    ignore: Sequence[str],
+) -> FileResult:
+    """The selected findings, less those a ``# noqa`` comment silences."""
+    findings = [f for f in found if selected(f.code, select, ignore)]
     if findings and b"noqa" in data.lower():  # no "noqa" anywhere: nothing to look up
         findings, result.silenced = apply_noqa(findings, data)
     result.findings = findings

@@ -56,7 +56,12 @@ def findings(
     cached = index.cached_findings(context.path, sha, settings.key(), PART)
     if cached is not None:
         return cached  # type: ignore[return-value]
-    found = _analyze(tree, data, settings, context)
+    analyzed = index.analyzed_findings(context, sha)  # the index's own analysis of the file
+    found: list[tuple[int, int, str]]
+    if analyzed is not None:
+        found = [(f[0], f[1], f[5]) for f in analyzed]  # type: ignore[misc]
+    else:
+        found = _analyze(tree, data, settings, context)
     index.remember(context.path, sha, settings.key(), found, PART)  # type: ignore[arg-type]
     _save_at_exit(index)
     return found

@@ -17,11 +17,13 @@ import marshal
 import os
 import warnings
 
+from ..scopes.context import Recorder
 from ..settings import Settings
+from ..syntax.source import may_run_on_loop
 from .cache import Cache
 from .follow import Found, Reader, imports_app, index_may_change, module_paths, passed_to
 from .fork import ROUND_MIN_BYTES, both_cores
-from .index import Index, ModuleContext, module_name, module_names, slim
+from .index import Index, module_name, module_names, slim
 from .layout import Layout
 from .modules import import_names, is_test_file
 from .pools import uses_async_pool
@@ -29,6 +31,10 @@ from .scan import Scan
 
 if False:  # for type checkers only
     from ..analysis.summary import ModuleSummary
+    from ..scopes.context import Asked
+
+    Summarized = tuple[ModuleSummary, "tuple[list[tuple[object, ...]], Asked] | None"]
+    Analyzed = tuple[str, list[tuple[object, ...]], Asked]  # content hash, findings, answers
 
 KEEP_TREES = 64 << 20  # bytes of source whose trees stay in memory for the check
 
@@ -80,6 +86,7 @@ class Builder:
         known: dict[str, ModuleSummary | None] = self.cache.load("full").get("by_hash", {})
         by_hash: dict[str, ModuleSummary | None] = {}
         summaries: dict[str, ModuleSummary] = {}
+        findings: dict[str, Analyzed] = {}  # what the summaries' analyses found, by path
 
         def add_all(rels: list[str], index: Index | None = None) -> None:
             """Summarize these files (those not cached, on both cores) and keep the answers."""
@@ -92,7 +99,11 @@ class Builder:
             )
             for rel in rels:
                 key = f"{rel}\0{shas[rel]}"
-                summary = made[rel] if rel in made else known.get(key)
+                summary = known.get(key)
+                if rel in made:
+                    summary, analyzed = made[rel] or (None, None)
+                    if analyzed is not None:  # the latest analysis of the file wins
+                        findings[rel] = (shas[rel], *analyzed)
                 if index is None:
                     by_hash[key] = summary
                 if summary is not None:
@@ -139,6 +150,7 @@ class Builder:
             index = Index(self.root, by_module(summaries), pool, aliases=aliases)
         index.shas, index.cache = shas, self.cache
         index.trees = dict(self.trees)
+        index.analyzed = findings
         index.nonblocking_producer = producer
         if save:
             modules = {s["m"]: marshal.dumps(slim(s)) for s in summaries.values()}
@@ -151,8 +163,10 @@ class Builder:
             index.cache = None  # nothing of this run is written
         return index
 
-    def _summarize(self, rel: str, data: bytes, index: Index | None) -> ModuleSummary | None:
-        from ..analysis.summary import summarize
+    def _summarize(self, rel: str, data: bytes, index: Index | None) -> Summarized | None:
+        """The module's summary, and for a module with code that may run on the loop what
+        the analysis found with the answers it was given (see ``Recorder``)."""
+        from ..analysis.summary import summarize_and_find
 
         tree = self.trees.get(rel)
         if tree is None:
@@ -167,13 +181,18 @@ class Builder:
                 self.trees[rel] = tree
         name, is_package = module_name(rel)
         if index is None:
-            context = ModuleContext(None, name, rel, is_package, self.modules)
+            context = Recorder(None, name, rel, is_package, self.modules)
         else:
-            context = index.context(rel)
+            context = Recorder(index, name, rel, is_package)
         try:
-            return summarize(tree, self.settings, context, references=index is not None)
+            summary, found = summarize_and_find(
+                tree, self.settings, context, references=index is not None
+            )
         except RecursionError:  # pragma: no cover - the analysis survives these itself
             return None
+        if not may_run_on_loop(data):  # never analyzed by the check: nothing to keep
+            return summary, None
+        return summary, ([f.as_tuple() for f in found], context.asked)
 
 
 def by_module(summaries: dict[str, ModuleSummary]) -> dict[str, ModuleSummary]:

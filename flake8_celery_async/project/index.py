@@ -16,8 +16,8 @@ import os
 import re
 from collections.abc import Mapping
 
+from ..scopes.context import Asked, ModuleContext, Via, same_answers
 from ..scopes.context import Index as View
-from ..scopes.context import ModuleContext, Via
 from ..scopes.kind import Kind, MaybeKind
 from ..syntax.source import content_hash
 from .cache import Cache, FindingsCache
@@ -71,6 +71,9 @@ class Index(View):
         self._word_bytes = frozenset(w.encode() for w in self.words)
         self._loop_bytes = frozenset(w.encode() for w in self.loop_words)
         self.trees: dict[str, object] = {}  # path -> ast.Module, while the indexer's are alive
+        # path -> (content hash, findings, the answers they depend on): what the build's own
+        # analyses of the files found (see analyzed_findings).
+        self.analyzed: dict[str, tuple[str, list[tuple[object, ...]], Asked]] = {}
         self.shas: dict[str, str] = {}  # path -> content hash, as indexed
         self.unchanged = False  # read back whole: no file's size or modification time changed
         self.cache: Cache | None = None
@@ -306,6 +309,17 @@ class Index(View):
         """The view of module ``path`` (relative to the root)."""
         name, is_package = module_name(path)
         return ModuleContext(self, name, path.replace(os.sep, "/"), is_package)
+
+    def analyzed_findings(
+        self, context: ModuleContext, sha: str
+    ) -> list[tuple[object, ...]] | None:
+        """What the build's analysis of this file found (before ``# noqa`` and selection),
+        when the file is as it was then and this index answers every question that analysis
+        asked as it was answered then; else ``None``: analyze it."""
+        entry = self.analyzed.get(context.path)
+        if entry is None or entry[0] != sha or not same_answers(entry[2], context):
+            return None
+        return entry[1]
 
     def fingerprint(self) -> str:
         """Changes whenever anything another module's findings depend on changes."""

@@ -102,3 +102,87 @@ class ModuleContext:
         if self.index is None:
             return {}
         return self.index.params.get(f"{self.module}.{qualname}", {})
+
+
+Asked = dict[tuple[str, str], object]
+"""The questions an analysis asked its module's view: (question, its argument) -> the answer
+(plain data: ``Kind`` as ``int``; the pool and producer flags asked with argument ``""``)."""
+
+
+class Recorder(ModuleContext):
+    """A module's view that remembers every question the analysis asks and the answer it
+    gave. The analysis is a function of the tree, the settings and those answers: when the
+    project's final index answers each question alike (:func:`same_answers`), what an
+    analysis with this view found is what an analysis with the final view would find (the
+    index's summaries are analyses: a module that is both summarized and checked need not
+    be analyzed twice)."""
+
+    __slots__ = ("asked",)
+
+    def __init__(
+        self,
+        index: Index | None,
+        module: str,
+        path: str,
+        is_package: bool,
+        modules: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__(index, module, path, is_package, modules)
+        self.asked: Asked = {}
+
+    @property
+    def async_pool(self) -> bool:
+        answer = self.asked[("async_pool", "")] = super().async_pool
+        return answer
+
+    @property
+    def nonblocking_producer(self) -> bool:
+        answer = self.asked[("nonblocking_producer", "")] = super().nonblocking_producer
+        return answer
+
+    def blocking(self, target: str) -> Via | None:
+        answer = self.asked[("blocking", target)] = super().blocking(target)
+        return answer
+
+    def made_by(self, target: str) -> str | None:
+        answer = self.asked[("made_by", target)] = super().made_by(target)
+        return answer
+
+    def kind(self, target: str) -> MaybeKind:
+        answer = super().kind(target)
+        self.asked[("kind", target)] = None if answer is None else int(answer)
+        return answer
+
+    def returns(self, target: str) -> MaybeKind:
+        answer = super().returns(target)
+        self.asked[("returns", target)] = None if answer is None else int(answer)
+        return answer
+
+    def is_tornado(self, target: str) -> bool:
+        answer = self.asked[("is_tornado", target)] = super().is_tornado(target)
+        return answer
+
+    def is_function(self, target: str) -> bool:
+        answer = self.asked[("is_function", target)] = super().is_function(target)
+        return answer
+
+    def param_kinds(self, qualname: str) -> dict[str, Kind]:
+        answer = super().param_kinds(qualname)
+        self.asked[("param_kinds", qualname)] = {name: int(k) for name, k in answer.items()}
+        return answer
+
+
+def same_answers(asked: Asked, context: ModuleContext) -> bool:
+    """Does ``context`` answer every question in ``asked`` as it was answered then?"""
+    for (question, argument), answer in asked.items():
+        if question in ("async_pool", "nonblocking_producer"):
+            now = getattr(context, question)
+        else:
+            now = getattr(context, question)(argument)
+        if question == "param_kinds":
+            now = {name: int(k) for name, k in now.items()}
+        elif question in ("kind", "returns") and now is not None:
+            now = int(now)
+        if now != answer:
+            return False
+    return True

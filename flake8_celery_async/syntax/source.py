@@ -63,3 +63,8 @@ def split_lines(text: str) -> list[str]:
     import io
 
     return io.StringIO(text, newline="").readlines()
+
+
+def may_run_on_loop(data: bytes) -> bool:
+    """Cheapest check: without ``async`` or a ``Handler`` class nothing runs on the loop."""
+    return b"async" in data or b"Handler" in data
