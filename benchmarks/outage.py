@@ -165,7 +165,7 @@ def service(kind: str, variant: str) -> Iterator[tuple[Broker, UvicornServer]]:
             yield broker, web
     finally:
         broker.mend_all()
-        broker.server.stop()
+        broker.server.discard()
 
 
 def warm_up(web: UvicornServer, dispatch: bool) -> None:

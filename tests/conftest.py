@@ -65,7 +65,7 @@ def _spawner() -> Iterator[Callable[[_Proc], _Proc]]:
         yield spawn
     finally:
         for process in reversed(started):
-            process.stop()
+            process.discard()
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def rabbitmq_node() -> Iterator[RabbitMQServer]:
         node.start()
         yield node
     finally:
-        node.stop()
+        node.discard()
 
 
 @pytest.fixture

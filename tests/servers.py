@@ -137,6 +137,7 @@ class ManagedProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self.log_path = Path(tempfile.mkstemp(prefix=f"{name}-", suffix=".log")[1])
+        self.owned: list[Path] = [self.log_path]  # temporary files and folders: see discard()
 
     @property
     def pid(self) -> int:
@@ -205,6 +206,16 @@ class ManagedProcess:
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}\n{self.name} log:\n{self.log()[-3000:]}") from None
 
+    def discard(self) -> None:
+        """Stop it for good and remove its temporary files and folders (its log included: a
+        failure message carries the log's tail)."""
+        self.stop()
+        for path in self.owned:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
     def __enter__(self: _Process) -> _Process:
         self.start()
         return self
@@ -212,7 +223,7 @@ class ManagedProcess:
     def __exit__(
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.stop()
+        self.discard()
 
 
 def _tcp_request(port: int, payload: bytes, timeout: float = 0.5) -> bytes:
@@ -257,6 +268,7 @@ class RedisServer(FaultyServer):
         if persistent:
             data = tempfile.mkdtemp(prefix=f"redis-{self.port}-")
             durability = ["--appendonly", "yes", "--appendfsync", "always", "--dir", data]
+            self.owned.append(Path(data))
         super().__init__(
             [
                 redis_server_binary(),
@@ -440,6 +452,11 @@ class RabbitMQServer(FaultyServer):
         super().stop(timeout)
         self._kill_leftovers()
         self.epmd.stop()
+
+    def discard(self) -> None:
+        super().discard()
+        self.epmd.discard()
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def _kill_leftovers(self) -> None:
         """SIGKILL processes of this node outside its process group (the Erlang VM's port
