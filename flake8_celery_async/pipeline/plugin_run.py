@@ -48,22 +48,29 @@ def findings(
     context = project_context(path, settings, save=True)
     data = text.encode("utf-8", "surrogateescape")
     index = index_of(context)
-    if context is None or index is None or index.cache is None:
+    # A hash is worth it with a cache, or when the index's build analyzed the file already.
+    if (
+        context is None
+        or index is None
+        or (index.cache is None and context.path not in index.analyzed)
+    ):
         return _analyze(tree, data, settings, context)
     from ..syntax.source import content_hash
 
     sha = content_hash(data)
-    cached = index.cached_findings(context.path, sha, settings.key(), PART)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
+    if index.cache is not None:
+        cached = index.cached_findings(context.path, sha, settings.key(), PART)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
     analyzed = index.analyzed_findings(context, sha)  # the index's own analysis of the file
     found: list[tuple[int, int, str]]
     if analyzed is not None:
         found = [(f[0], f[1], f[5]) for f in analyzed]  # type: ignore[misc]
     else:
         found = _analyze(tree, data, settings, context)
-    index.remember(context.path, sha, settings.key(), found, PART)  # type: ignore[arg-type]
-    _save_at_exit(index)
+    if index.cache is not None:
+        index.remember(context.path, sha, settings.key(), found, PART)  # type: ignore[arg-type]
+        _save_at_exit(index)
     return found
 
 
