@@ -119,15 +119,8 @@ class Recorder(ModuleContext):
 
     __slots__ = ("asked",)
 
-    def __init__(
-        self,
-        index: Index | None,
-        module: str,
-        path: str,
-        is_package: bool,
-        modules: frozenset[str] = frozenset(),
-    ) -> None:
-        super().__init__(index, module, path, is_package, modules)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # ModuleContext's
+        super().__init__(*args, **kwargs)
         self.asked: Asked = {}
 
     @property
