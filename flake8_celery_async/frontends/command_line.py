@@ -144,15 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         files, front.settings, args.paths
     )  # the project index, shared by the workers
     job = _Job(front.settings, select, ignore)
-    results = []
-    if indexes and all(index.unchanged for index in indexes):  # nothing changed: lookups
-        results = unchanged_results(
-            files, front.settings, cache_key(front.settings, select, ignore)
-        )
-        known = {result.path for result in results}
-        files_left = [path for path in files if path not in known]  # failed last time
-    else:
-        files_left = files
+    # The files of a project where nothing changed: lookups (those that failed last time
+    # and the files of other projects are checked).
+    key = cache_key(front.settings, select, ignore)
+    results = unchanged_results(files, front.settings, key) if indexes else []
+    known = {result.path for result in results}
+    files_left = [path for path in files if path not in known]
     results = sorted(results + run_checks(files_left, job, front.jobs), key=lambda r: r.path)
     finish_index(indexes, files, results, front.settings, select, ignore)
 

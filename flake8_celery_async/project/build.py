@@ -47,7 +47,6 @@ class Builder:
         self.modules: frozenset[str] = frozenset()
         self.trees: dict[str, ast.Module] = {}  # parsed once, for round two and the check
         self.kept = 0
-        self.words: tuple[bytes, ...] = ()  # round one's words (the catalogue's)
         self.again: list[str] = []  # the files summarized a second time, with the index
 
     def _read(self, rel: str) -> bytes:
@@ -64,8 +63,7 @@ class Builder:
         their modification times and sizes (stored, for the next run to compare)."""
         from ..rules import INDEX_LIBRARIES, INDEX_WORDS  # the catalogue: only when built
 
-        self.words = INDEX_WORDS
-        words = (*self.words, *self.settings.extra_dispatch_bytes)
+        words = (*INDEX_WORDS, *self.settings.extra_dispatch_bytes)  # round one's
         roots = self.settings.source_roots
         layout = Layout.start(self.root, python, roots, relative=True)
         scan = Scan(self.root, words, INDEX_LIBRARIES, None if layout.configured else layout)
