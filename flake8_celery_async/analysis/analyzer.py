@@ -322,8 +322,9 @@ class Analysis(Bindings):
         push_children(node, frame, stack)
 
     def _classify_call(self, node: ast.Call, frame: Frame) -> None:
-        if any(detect(self, node, frame) for detect in _ON_CALL):
-            return
+        for detect in _ON_CALL:
+            if detect(self, node, frame):
+                return
         func = node.func
         if not is_candidate(func):
             return
