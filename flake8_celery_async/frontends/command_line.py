@@ -26,6 +26,7 @@ from ..pipeline.check import (
     unchanged_results,
 )  # fmt: skip
 from ..project.files import Skipped, discover
+from ..project.fork import taken, work_queue
 from ..settings import Settings
 from ..syntax.source import read_bytes
 from .arguments import FORMATS, Front, add_arguments
@@ -78,30 +79,40 @@ class _Job:
 def run_checks(paths: Sequence[str], job: _Job, jobs: int) -> list[FileResult]:
     """Check every file; with ``jobs`` > 1 and enough files, in that many processes.
 
-    Most files end at the text check, so the work is reading and scanning bytes: the files
-    are dealt out to forked children, each sending back only what it found (a
-    ``ProcessPoolExecutor`` costs more to import and start than the whole check here). Where
-    ``fork`` is missing or unsafe (Windows, macOS), or a child fails, files are checked here.
+    Most files end at the text check, so the work is reading and scanning bytes, and the
+    few files analysed cost most: the processes take files from one queue (``work_queue``,
+    a few at a time) until it is empty, each child sending back only what it found (a
+    ``ProcessPoolExecutor`` costs more to import and start than the whole check here).
+    Where ``fork`` is missing or unsafe (Windows, macOS), or a child fails, files are
+    checked here.
     """
     if jobs < 2 or len(paths) < PARALLEL_THRESHOLD or sys.platform != "linux":
         return [job(path) for path in paths]
     # What is alive now is shared with the children: keep the collector off it, or its
     # bookkeeping writes would copy every page of it into each process (the gc module docs).
     gc.freeze()
-    children = [_fork_child(job, paths[n::jobs]) for n in range(1, jobs)]
-    results = [job(path) for path in paths[0::jobs]]
-    for n, (pid, pipe) in enumerate(children, start=1):
+    queue, batches = work_queue(paths, per=8)
+    children = [_fork_child(job, queue, batches) for _ in range(1, jobs)]
+    results = {path: job(path) for path in taken(queue, batches)}
+    os.close(queue)
+    complete = True
+    for pid, pipe in children:
         with os.fdopen(pipe, "rb") as reader:
             sent = reader.read()
         if os.waitpid(pid, 0)[1] == 0:  # it wrote everything, then exited
-            results += [FileResult.from_tuple(item) for item in marshal.loads(sent)]
-        else:  # the child died: do its share here
-            results += [job(path) for path in paths[n::jobs]]
-    return results
+            for item in marshal.loads(sent):
+                result = FileResult.from_tuple(item)
+                results[result.path] = result
+        else:
+            complete = False
+    if complete:  # a file no process answered for was checked clean by a child
+        return list(results.values())
+    return [results[path] if path in results else job(path) for path in paths]  # again here
 
 
-def _fork_child(job: _Job, paths: Sequence[str]) -> tuple[int, int]:
-    """Fork a child that checks ``paths``; returns its pid and the pipe it answers on."""
+def _fork_child(job: _Job, queue: int, batches: list[Sequence[str]]) -> tuple[int, int]:
+    """Fork a child that checks the files it takes from ``queue``; its pid and the pipe it
+    answers on (only what it found: a clean file sends nothing)."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
@@ -110,7 +121,8 @@ def _fork_child(job: _Job, paths: Sequence[str]) -> tuple[int, int]:
     status = 1
     try:  # the child: never returns, never runs the parent's cleanup
         os.close(reader)
-        found = [result.as_tuple() for result in map(job, paths) if not result.is_empty()]
+        checked = map(job, taken(queue, batches))
+        found = [result.as_tuple() for result in checked if not result.is_empty()]
         with os.fdopen(writer, "wb") as out:
             out.write(marshal.dumps(found))
         status = 0
