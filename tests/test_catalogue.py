@@ -95,6 +95,8 @@ def test_text_check_keeps_everything_the_analysis_reports(name: str, source: str
     [
         "from proj.tasks import add, mul\nasync def view():\n    (add.s(1) | mul.s(2))()\n",
         "from proj.tasks import add\nasync def view(items):\n    add.chunks(items, 10)()\n",
+        "from proj.worker import app\nasync def view():\n"
+        "    (app.signature('a') | app.signature('b'))()\n",
     ],
 )
 def test_canvas_call_alone_passes_the_text_check(source: str) -> None:
@@ -102,3 +104,12 @@ def test_canvas_call_alone_passes_the_text_check(source: str) -> None:
 
     assert [f.code for f in analyze_source(source)] == ["CEL004"]
     assert may_have_findings(source.encode(), Settings())
+
+
+def test_the_word_signature_in_prose_is_no_reason_to_parse() -> None:
+    """Docstrings say "signature" far more often than code calls ``signature(...)``."""
+    from flake8_celery_async.settings import Settings
+
+    prose = 'async def view(tool):\n    """Check the tool\'s signature."""\n    return tool\n'
+    assert not may_have_findings(prose.encode(), Settings())
+    assert may_have_findings(prose.replace("tool\n", "signature('t')\n").encode(), Settings())

@@ -197,6 +197,25 @@ def test_the_library_name_alone_counts_where_it_is_imported(tmp_path: Path) -> N
     assert _findings(root) == ["./proj/api.py CEL007"]
 
 
+def test_the_class_name_counts_where_an_app_is_built_not_in_prose(tmp_path: Path) -> None:
+    """``Celery(`` reads a file for round one (an app built from a project's subclass); the
+    word in a docstring or comment does not."""
+    root = _project(
+        tmp_path,
+        {
+            "proj/base.py": "from celery import Celery\n\n\nclass MyCelery(Celery):\n    pass\n",
+            "proj/worker.py": "from proj import base\n\napp = base.MyCelery('proj')\n",
+            "proj/notes.py": (
+                '"""Runs beside the Celery worker."""\n\n\nasync def view():\n'
+                "    return 1  # Celery retries this\n"
+            ),
+        },
+    )
+    read = _summarized(root)
+    assert {"proj/base.py", "proj/worker.py"} <= read
+    assert "proj/notes.py" not in read
+
+
 def test_only_what_the_index_can_change_is_summarized_again(tmp_path: Path) -> None:
     """The second pass (with the index in hand) reads the module whose parameters get kinds
     and the module that reaches it, not every module that says an index word."""
