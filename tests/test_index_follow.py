@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cel_support import tool
 
-from flake8_celery_async.project.follow import imports_of
+from flake8_celery_async.project.follow import Found, Importers, Reader, imports_of
 from flake8_celery_async.project.indexer import Indexer, build_index
 from flake8_celery_async.project.statements import import_lines, said_imports
 from flake8_celery_async.scopes.kinds import Kind
@@ -162,6 +162,43 @@ def test_what_import_lines_say_holds_every_parsed_import() -> None:
         b"from x import (  # (\n y)\n",
     ):
         assert said_imports(text, "m.py", import_lines(text))[0], text
+
+
+def test_the_files_a_round_looks_up_are_those_whose_imports_may_reach_its_finds() -> None:
+    """``Importers`` (what import lines say, inverted once) gives each round the files the
+    per-file test (``Found._may_reach``) passes, whatever the shape of the import."""
+    datas = {
+        "a.py": b"import app.services.mail\n",
+        "b.py": b"import app\n",
+        "c.py": b"from app.services import mail\n",
+        "d.py": b"from app.services.mail import send_email as s, other\n",
+        "e.py": b"from elsewhere import send_email\n",
+        "f.py": b"from app.services.mail import *\n",
+        "g.py": b"from app.services import *\n",
+        "h.py": b"import os, json\nfrom typing import Any\n",
+        "i.py": b"import app.services.mail.smtp\n",
+        "j.py": b"x = 1  # no imports\n",
+    }
+    reader = Reader(datas)
+    importers = Importers(reader, sorted(datas))
+    found = Found.__new__(Found)
+    reached: list[set[str]] = []
+    for names, words in (
+        ({"app.services.mail"}, {"send_email"}),
+        ({"app.services.mail", "mail"}, set()),
+        ({"app.services"}, {"Mailer"}),
+        ({"other.module"}, {"nothing"}),
+    ):
+        found.names, found.words = names, words
+        found.within = {n.rsplit(".", i)[0] for n in names for i in range(n.count(".") + 1)}
+        expected = {
+            rel for rel in datas
+            if any(found._may_reach(m, taken) for m, taken in reader.said(rel)[1])
+        }  # fmt: skip
+        assert importers.of(found) == expected, names
+        reached.append(expected)
+    assert reached[0] == {"a.py", "b.py", "c.py", "d.py", "e.py", "f.py", "i.py"}
+    assert reached[-1] == set()
 
 
 def test_the_library_name_alone_counts_where_it_is_imported(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from ..scopes.context import Recorder
 from ..settings import Settings
 from ..syntax.source import may_run_on_loop
 from .cache import Cache
-from .follow import Found, Reader, imports_app, index_may_change, module_paths, passed_to
+from .follow import Found, Importers, Reader, imports_app, index_may_change, module_paths, passed_to
 from .fork import ROUND_MIN_BYTES, both_cores
 from .index import Index, module_name, module_names, slim
 from .layout import Layout
@@ -117,6 +117,7 @@ class Builder:
         done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
         paths = module_paths(python, aliases)
+        importers: Importers | None = None
         for _round in range(10):
             add_all(pending)
             done.update(pending)
@@ -129,11 +130,11 @@ class Builder:
                 if any(imports_app(index, reader, r, name) for name in names)
             }  # fmt: skip
             libraries = {}
-            found = Found(index)
-            pending = sorted(called - done) + [
-                r for r in python if r not in done and r not in called
-                and (r in apps or found.reached_by(reader, r))
-            ]  # fmt: skip
+            if importers is None:  # what the files not read in round one import
+                importers = Importers(reader, [r for r in python if r not in done])
+            rest = [r for r in python if r not in done and r not in called]
+            reached = set(Found(index).reached(reader, importers, rest))
+            pending = sorted(called - done) + [r for r in rest if r in apps or r in reached]
             if not pending:
                 break
         if index.params or any(s["r"] for s in summaries.values()):

@@ -151,14 +151,23 @@ class Found:
             [*(n.rpartition(".")[2].encode() for n in names), *(w.encode() for w in self.words)]
         )
 
-    def reached_by(self, reader: Reader, rel: str) -> bool:
+    def reached(self, reader: Reader, importers: Importers, rels: list[str]) -> list[str]:
+        """Those of ``rels`` (in order) that :meth:`reached_by` this round's finds."""
+        if not self.names:
+            return []
+        maybe = importers.of(self)
+        return [rel for rel in rels if rel in maybe and self.reached_by(reader, rel, said=True)]
+
+    def reached_by(self, reader: Reader, rel: str, said: bool = False) -> bool:
         """Does the file at ``rel`` import a module that holds something found (``import``),
-        or a name that resolves to something found (``from ... import``)?"""
+        or a name that resolves to something found (``from ... import``)? ``said``: what its
+        import lines say may reach something found (see :class:`Importers`)."""
         if not self.names:
             return False
-        unsure, said = reader.said(rel)
-        if not unsure and not any(self._may_reach(m, taken) for m, taken in said):
-            return False  # its import lines name nothing found: no need to read it all
+        if not said:
+            unsure, lines = reader.said(rel)
+            if not unsure and not any(self._may_reach(m, taken) for m, taken in lines):
+                return False  # its import lines name nothing found: no need to read it all
         if self.text.isdisjoint(reader.names(rel)):
             return False
         importer = ""
@@ -205,6 +214,50 @@ class Found:
         return origin is not None and origin[1].partition(".")[0] in self.index.found.get(
             origin[0]["m"], ()
         )
+
+
+class Importers:
+    """The files by what their import lines say they import (``Reader.said``), gathered once
+    for the later rounds: a round looks up the names it found instead of asking every file
+    about each of its imports (:meth:`Found._may_reach`, inverted; the same files pass)."""
+
+    def __init__(self, reader: Reader, rels: list[str]) -> None:
+        self.unsure: set[str] = set()  # the text alone does not tell: always read
+        self.modules: dict[str, set[str]] = {}  # import a.b.c: "a.b.c"
+        self.packages: dict[str, set[str]] = {}  # import a.b.c: "a", "a.b"
+        self.taken: dict[str, set[str]] = {}  # from m import x: "m.x"
+        self.names: dict[str, set[str]] = {}  # from m import x: "x"
+        self.stars: dict[str, set[str]] = {}  # from m import *: "m"
+        for rel in rels:
+            unsure, said = reader.said(rel)
+            if unsure:
+                self.unsure.add(rel)
+                continue
+            for module, taken in said:
+                if taken is None:
+                    self.modules.setdefault(module, set()).add(rel)
+                    parts = module.split(".")
+                    for i in range(1, len(parts)):
+                        self.packages.setdefault(".".join(parts[:i]), set()).add(rel)
+                    continue
+                for name in taken:
+                    if name == "*":
+                        self.stars.setdefault(module, set()).add(rel)
+                    else:
+                        self.taken.setdefault(f"{module}.{name}", set()).add(rel)
+                        self.names.setdefault(name, set()).add(rel)
+
+    def of(self, found: Found) -> set[str]:
+        """The files whose import lines may reach what ``found`` holds."""
+        hits = set(self.unsure)
+        for table, keys in (
+            (self.modules, found.within), (self.taken, found.within),
+            (self.packages, found.names), (self.stars, found.names),
+            (self.names, found.words),
+        ):  # fmt: skip
+            for key in keys:
+                hits.update(table.get(key, ()))
+        return hits
 
 
 def imports_app(index: Index, reader: Reader, rel: str, library: str) -> bool:
