@@ -34,7 +34,7 @@ class Func:
 class Frame:
     __slots__ = (
         "annotated", "bases", "bindings", "cls", "declared", "defs", "func", "imports", "is_class",
-        "members", "name", "on_loop", "parent", "returns", "tornado", "unfixable",
+        "members", "name", "on_loop", "parent", "returns", "tornado", "unfixable", "_visible",
     )  # fmt: skip
 
     def __init__(
@@ -64,16 +64,21 @@ class Frame:
         self.bases: tuple[str, ...] = ()
         self.tornado = False  # a class body: the class is a Tornado RequestHandler
         self.returns: list[MaybeKind] | None = None  # an indexed async def: its return kinds
+        self._visible: tuple[Frame, ...] | None = None
 
-    def visible(self) -> list[Frame]:
+    def visible(self) -> tuple[Frame, ...]:
         """This frame and the enclosing ones whose names are visible here (class bodies are
-        visible only from themselves)."""
-        frames, frame = [self], self.parent
-        while frame is not None:
-            if not frame.is_class:
-                frames.append(frame)
-            frame = frame.parent
-        return frames
+        visible only from themselves). Asked for nearly every name: made once per frame
+        (a frame's parents never change)."""
+        found = self._visible
+        if found is None:
+            frames, frame = [self], self.parent
+            while frame is not None:
+                if not frame.is_class:
+                    frames.append(frame)
+                frame = frame.parent
+            found = self._visible = tuple(frames)
+        return found
 
     def lookup(self, key: str) -> tuple[bool, MaybeKind]:
         """Is ``key`` (a name or dotted name) bound in scope, and to what kind?"""

@@ -42,14 +42,26 @@ def statement_fields(cls: type[ast.AST]) -> tuple[str, ...]:
     return fields
 
 
+_NAME, _ATTRIBUTE = ast.Name, ast.Attribute
+
+
 def dotted(node: ast.expr) -> str | None:
-    """``a.b.c`` for a chain of names, else ``None``."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
+    """``a.b.c`` for a chain of names, else ``None``. (Called for nearly every name and call
+    the walk meets: ``x`` and ``x.y`` without a loop; the parser makes no subclasses.)"""
+    cls = node.__class__
+    if cls is _NAME:
+        return node.id  # type: ignore[attr-defined,no-any-return]
+    if cls is not _ATTRIBUTE:
+        return None
+    value = node.value  # type: ignore[attr-defined]
+    if value.__class__ is _NAME:
+        return f"{value.id}.{node.attr}"  # type: ignore[attr-defined]
+    parts: list[str] = [node.attr]  # type: ignore[attr-defined]
+    while value.__class__ is _ATTRIBUTE:
+        parts.append(value.attr)
+        value = value.value
+    if value.__class__ is _NAME:
+        parts.append(value.id)
         return ".".join(reversed(parts))
     return None
 
