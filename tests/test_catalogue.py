@@ -106,6 +106,19 @@ def test_canvas_call_alone_passes_the_text_check(source: str) -> None:
     assert may_have_findings(source.encode(), Settings())
 
 
+def test_the_library_name_counts_where_an_import_or_attribute_says_it() -> None:
+    """``celery`` in a project's module and variable names (``celery_tasks``, ``celery_app``)
+    is no reason to parse a file; ``from celery import group`` is."""
+    from flake8_celery_async.settings import Settings
+
+    view = "\nasync def view():\n    return group\n"
+    assert not may_have_findings(
+        b"from app.tasks.celery_tasks import group" + view.encode(), Settings()
+    )
+    for line in ("from celery import group", "import celery", "from celery.canvas import group"):
+        assert may_have_findings((line + view).encode(), Settings()), line
+
+
 def test_the_word_signature_in_prose_is_no_reason_to_parse() -> None:
     """Docstrings say "signature" far more often than code calls ``signature(...)``."""
     from flake8_celery_async.settings import Settings

@@ -86,6 +86,25 @@ def test_a_file_that_only_says_the_same_name_is_not_read(tmp_path: Path) -> None
     assert not [f for f in _findings(root) if "local_mail" in f or "tools/" in f]
 
 
+def test_the_check_reads_a_file_that_says_a_found_name_only_if_it_imports_it(
+    tmp_path: Path,
+) -> None:
+    """The index's names make a file matter when it holds or imports what was found; its own
+    function of the same name (``send_email`` in local_mail.py) is no reason to parse it."""
+    from flake8_celery_async.pipeline.check import check_source
+
+    root = _project(tmp_path, CHAIN)
+    settings = Settings(cache_dir="off")
+    results = {
+        rel: check_source((root / rel).read_bytes(), settings, path=str(root / rel))
+        for rel in ("proj/api.py", "proj/local_mail.py", "tools/cli.py")
+    }
+    assert [f.code for f in results["proj/api.py"].findings] == ["CEL007"]
+    assert results["proj/api.py"].parsed
+    assert not results["proj/local_mail.py"].parsed
+    assert not results["tools/cli.py"].parsed
+
+
 def test_a_subclass_in_another_module_is_found(tmp_path: Path) -> None:
     root = _project(
         tmp_path,

@@ -107,7 +107,11 @@ def may_matter(data: bytes, settings: Settings, context: ModuleContext | None) -
     if may_have_findings(data, settings):
         return True
     index = index_of(context)
-    return index is not None and context is not None and index.may_matter(data, context.path)
+    if index is None or context is None or not index.may_matter(data, context.path):
+        return False
+    from ..project.follow import reaches_found
+
+    return reaches_found(index, data, context.path)
 
 
 def cache_key(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> str:

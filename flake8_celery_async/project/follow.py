@@ -216,6 +216,18 @@ class Found:
         )
 
 
+def reaches_found(index: Index, data: bytes, rel: str) -> bool:
+    """The check's test after the index's words (``Index.may_matter``): does the file at
+    ``rel`` hold or import something the index found (the later rounds' test)? A file that
+    only says a found name (its own ``upgrade``, an ``upgrade`` column) is not analyzed."""
+    if not index.found or module_name(rel)[0] in index.found:
+        return True
+    found = index.following
+    if not isinstance(found, Found):
+        found = index.following = Found(index)
+    return found.reached_by(Reader({rel: data}), rel)
+
+
 class Importers:
     """The files by what their import lines say they import (``Reader.said``), gathered once
     for the later rounds: a round looks up the names it found instead of asking every file

@@ -56,20 +56,26 @@ class Index(View):
         for name in self.modules:
             for alias in self.shorter_names(name):
                 self._suffixes.setdefault(alias, []).append(name)
+        # The first part of every name a module may be imported by: most names asked about
+        # (``typing.Any``, ``sqlalchemy.orm.Session``) start with none of them.
+        self._heads = {
+            n.partition(".")[0] for names in (self.modules, self._suffixes) for n in names
+        }
         self._blocking: dict[str, Via | None] = {}
         self._resolved: dict[tuple[str, str], tuple[ModuleSummary, str] | None] = {}
         if derived is not None:  # from the cache: what follows from the same summaries
-            params, words, loop_words, paths, fingerprint = derived
+            params, words, loop_words, paths, fingerprint, found = derived
             self._fingerprint: str | None = str(fingerprint)
             self.params = {n: {p: Kind(k) for p, k in ks.items()} for n, ks in params.items()}
             self.words, self.loop_words, self.paths = set(words), set(loop_words), set(paths)
-            self.found: dict[str, set[str]] = {}  # the build's own question: not cached
+            self.found: dict[str, set[str]] = {m: set(names) for m, names in found.items()}
         else:
             self.params = self._param_kinds()
             self.words, self.loop_words, self.paths, self.found = self._words()
             self._fingerprint = None
         self._word_bytes = frozenset(w.encode() for w in self.words)
         self._loop_bytes = frozenset(w.encode() for w in self.loop_words)
+        self.following: object = None  # follow.Found of this index, once the check asks
         self.trees: dict[str, object] = {}  # path -> ast.Module, while the indexer's are alive
         # path -> (content hash, findings, the answers they depend on): what the build's own
         # analyses of the files found (see analyzed_findings).
@@ -90,6 +96,7 @@ class Index(View):
             sorted(self.loop_words),
             sorted(self.paths),
             (self.fingerprint()),
+            {module: sorted(names) for module, names in self.found.items()},
         )
 
     # -- resolution ----------------------------------------------------------------------------
@@ -125,6 +132,8 @@ class Index(View):
         return self._resolve(target, importer, depth)
 
     def _resolve(self, target: str, importer: str, depth: int) -> tuple[ModuleSummary, str] | None:
+        if target.partition(".")[0] not in self._heads:
+            return None
         parts = target.split(".")
         for i in range(len(parts), 0, -1):
             summary = self.module_for(".".join(parts[:i]), importer)

@@ -99,8 +99,10 @@ APP_RUNTIME = (
 )
 # Every dispatch and result rule can fire on a receiver built from these.
 DISPATCH_WORDS = (Trigger(".delay"), Trigger("apply_async"), Trigger("send_task"))
-# What is imported from Celery itself (canvas functions, results, the app).
-LIBRARY_WORD = Trigger("celery", imported=True)
+# What is imported from Celery itself (canvas functions, results, the app): the library's
+# name where an import or an attribute says it, not in a project's ``celery_tasks`` module
+# or ``celery_app`` name (most Celery services say those in hundreds of files).
+LIBRARY_WORD = Trigger("celery", "celery.", "celery import", "import celery", imported=True)
 # Signatures and canvases are built with these: a bare call of one dispatches.
 # ``signature(`` (a call), not the word: docstrings say "signature" far more than code calls it.
 CANVAS_WORDS = tuple(Trigger(w, index=False) for w in (".s(", ".si(", ".chunks(", "signature("))

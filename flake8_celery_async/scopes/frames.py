@@ -33,8 +33,8 @@ class Func:
 
 class Frame:
     __slots__ = (
-        "annotated", "bases", "bindings", "cls", "declared", "defs", "func", "imports", "is_class",
-        "members", "name", "on_loop", "parent", "returns", "tornado", "unfixable", "_visible",
+        "_visible", "annotated", "bases", "bindings", "cls", "declared", "defs", "func", "imports",
+        "is_class", "members", "name", "on_loop", "parent", "returns", "tornado", "unfixable",
     )  # fmt: skip
 
     def __init__(
