@@ -105,6 +105,32 @@ def test_the_check_reads_a_file_that_says_a_found_name_only_if_it_imports_it(
     assert not results["tools/cli.py"].parsed
 
 
+def test_test_modules_are_checked_but_never_summarized(tmp_path: Path) -> None:
+    """Nothing imports a test module, and what it passes the project's functions (mocks)
+    says nothing of how the project runs: the index leaves it out; the check does not."""
+    root = _project(
+        tmp_path,
+        {
+            **CHAIN,
+            "tests/test_api.py": (
+                "from proj.tasks import deliver\nfrom proj.mailing import send_email\n\n\n"
+                "def make(to):\n    deliver.delay(to)\n\n\n"
+                "async def test_view():\n    send_email('a')\n    deliver.delay('b')\n"
+            ),
+            "tests/factories.py": (
+                "from proj.tasks import deliver\n\n\ndef make(to):\n    deliver.delay(to)\n"
+            ),
+        },
+    )
+    read = _summarized(root)
+    assert "tests/test_api.py" not in read
+    assert "tests/factories.py" in read  # a test folder's helpers are imported: summarized
+    assert [f for f in _findings(root) if "tests/" in f] == [
+        "./tests/test_api.py CEL001",
+        "./tests/test_api.py CEL007",
+    ]
+
+
 def test_a_subclass_in_another_module_is_found(tmp_path: Path) -> None:
     root = _project(
         tmp_path,

@@ -3,7 +3,8 @@ Celery to the files that import what the index found (``indexer`` reads a warm i
 from the cache and comes here only when some file changed).
 
 Round one summarizes the files with Celery words (and Tornado handlers; ``celery`` itself
-only where it is imported, or a project module holding the app is); each later round
+only where it is imported, or a project module holding the app is; never a test module,
+which is checked but imported by nothing); each later round
 adds the files that import something the index found (a blocking helper, an async def that
 returns a result, a function whose parameters get kinds; see ``follow``), until no file is
 added. When the index knows kinds through calls, the modules they concern are summarized
@@ -25,7 +26,7 @@ from .follow import Found, Importers, Reader, imports_app, index_may_change, mod
 from .fork import ROUND_MIN_BYTES, both_cores
 from .index import Index, module_name, module_names, slim
 from .layout import Layout
-from .modules import import_names, is_test_file
+from .modules import import_names, is_test_file, is_test_module
 from .pools import uses_async_pool
 from .scan import Scan
 
@@ -109,12 +110,14 @@ class Builder:
 
         said = {rel: text.said for rel, text in texts.items() if text.said is not None}
         reader = Reader(datas, lines, said)
-        pending = [rel for rel, text in texts.items() if text.first]
+        # Test modules are checked, never summarized: nothing imports them, and what they
+        # pass to the project's functions (mocks) says nothing of how the project runs.
+        done = {rel for rel in python if is_test_module(rel)}
+        pending = [rel for rel, text in texts.items() if text.first and rel not in done]
         # A library's name alone (``celery``: in package names, columns, comments): round
         # one's too, once round one's index tells which project modules hold its app, when
         # the file imports the library or one of those.
         libraries = {rel: text.libraries for rel, text in texts.items() if text.libraries}
-        done: set[str] = set()
         index = Index(self.root, {}, pool, aliases=aliases)
         paths = module_paths(python, aliases)
         importers: Importers | None = None

@@ -25,16 +25,17 @@ def is_dotted(name: str) -> bool:
 
 
 def is_test_file(rel: str) -> bool:
-    """Tests (and docs and examples) say nothing about how the project runs: a file named
-    ``test_*.py``, ``*_test.py`` or ``conftest.py``, or under a folder of those names."""
+    """Tests (and docs and examples) say nothing about how the project runs: a test module
+    (:func:`is_test_module`), or a file under a folder of those names."""
     parts = rel.replace(os.sep, "/").split("/")
-    name = parts[-1]
-    return (
-        name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-        or any(p in TEST_FOLDERS for p in parts[:-1])
-    )
+    return is_test_module(parts[-1]) or any(p in TEST_FOLDERS for p in parts[:-1])
+
+
+def is_test_module(rel: str) -> bool:
+    """A module the test runner collects (``test_*.py``, ``*_test.py``) or ``conftest.py``:
+    one nothing imports (a test folder's helpers and factories are imported, and are not)."""
+    name = rel.replace(os.sep, "/").rpartition("/")[2]
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
 def import_names(paths: list[str], roots: Iterable[str] | None = None) -> dict[str, list[str]]:
