@@ -281,7 +281,7 @@ def test_the_library_name_alone_counts_where_it_is_imported(tmp_path: Path) -> N
 
 def test_the_class_name_counts_where_an_app_is_built_not_in_prose(tmp_path: Path) -> None:
     """``Celery(`` reads a file for round one (an app built from a project's subclass); the
-    word in a docstring or comment does not."""
+    word in a docstring or comment does not, nor an ``http.server`` request handler."""
     root = _project(
         tmp_path,
         {
@@ -291,11 +291,16 @@ def test_the_class_name_counts_where_an_app_is_built_not_in_prose(tmp_path: Path
                 '"""Runs beside the Celery worker."""\n\n\nasync def view():\n'
                 "    return 1  # Celery retries this\n"
             ),
+            # The standard library's request handlers are no Tornado handlers.
+            "proj/health.py": (
+                "import http.server\n\n\nclass Health(http.server.BaseHTTPRequestHandler):\n"
+                "    def do_GET(self):\n        self.send_response(200)\n"
+            ),
         },
     )
     read = _summarized(root)
     assert {"proj/base.py", "proj/worker.py"} <= read
-    assert "proj/notes.py" not in read
+    assert not read & {"proj/notes.py", "proj/health.py"}
 
 
 def test_only_what_the_index_can_change_is_summarized_again(tmp_path: Path) -> None:
