@@ -168,8 +168,12 @@ class Found:
             unsure, lines = reader.said(rel)
             if not unsure and not any(self._may_reach(m, taken) for m, taken in lines):
                 return False  # its import lines name nothing found: no need to read it all
-        if self.text.isdisjoint(reader.names(rel)):
-            return False
+        # Its parsed imports reach something found, and it says the name of what they reach
+        # (asked in this order: parsing its import statements costs less than listing the
+        # identifiers of a long file).
+        return self._imports_reach(reader, rel) and not self.text.isdisjoint(reader.names(rel))
+
+    def _imports_reach(self, reader: Reader, rel: str) -> bool:
         importer = ""
         for module, taken in reader.imports(rel):
             if taken is None:  # import a.b.c: a, a.b, a.b.c, and the modules below a.b.c
