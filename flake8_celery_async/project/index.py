@@ -258,8 +258,12 @@ class Index(View):
         found: dict[str, set[str]] = {}
         for summary in self.modules.values():
             module = summary["m"]
+            instances = summary.get("n", {})
             for qual in [*summary["f"], *summary["r"]]:
-                if qual in summary["r"] or self.blocking(f"{module}.{qual}", module) is not None:
+                target = f"{module}.{qual}"
+                if qual.partition(".")[0] not in instances:  # what resolve would answer
+                    self._resolved.setdefault((target, module), (summary, qual))
+                if qual in summary["r"] or self.blocking(target, module) is not None:
                     # A method is called as self.m() in a subclass (which names the class) or
                     # as obj.m() on an instance (named below): method names are too common.
                     cls, dot, name = qual.partition(".")
