@@ -117,6 +117,38 @@ def test_the_cli_answers_an_unchanged_project_from_its_cache(tmp_path: Path) -> 
     assert _cli(root) == [line for line in first if "/api_4.py:" not in line]
 
 
+def test_a_file_that_does_not_parse_is_remembered_under_this_python(tmp_path: Path) -> None:
+    """An unchanged project's file that did not parse is not read again: the same error,
+    from the cache, kept apart for each Python (one that can parse it checks it)."""
+    import sys
+
+    root = _project(tmp_path)
+    (root / "broken.py").write_text(
+        "from tasks import index\nasync def view(:\n    index.delay(1)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_ASYNC_CACHE_DIR"}
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [tool("flake8-celery-async"), "--isolated", "."],
+            cwd=root, capture_output=True, text=True, env=env, timeout=300,
+        )  # fmt: skip
+
+    first = run()
+    assert "./broken.py: error: " in first.stderr, first.stderr
+    data = marshal.loads(_cache_file(root, "errors").read_bytes())
+    sha, key, ((message,),) = data["findings"]["broken.py"]
+    assert key.endswith(str(sys.version_info[:2])) and message in first.stderr
+    data["findings"]["broken.py"] = (sha, key, [("from the cache",)])
+    _cache_file(root, "errors").write_bytes(marshal.dumps(data))
+    second = run()
+    assert second.stderr == "./broken.py: error: from the cache; file skipped\n"
+    assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
+    data["findings"]["broken.py"] = (sha, key.replace(str(sys.version_info[:2]), "(2, 7)"), [])
+    _cache_file(root, "errors").write_bytes(marshal.dumps(data))
+    assert run().stderr == first.stderr  # another Python's answer: parsed again
+
+
 def test_with_the_cache_off_nothing_is_written(tmp_path: Path) -> None:
     root = _project(tmp_path)
     cached = _flake8(root)

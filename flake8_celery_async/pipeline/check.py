@@ -151,10 +151,19 @@ def finish_index(
     from ..project.indexer import finish
 
     found = {r.path: [f.as_tuple() for f in r.findings] for r in results}
-    # Not remembered: files that failed, and files whose findings came from the cache.
-    skip = {r.path for r in results if r.error or r.internal_error or r.cached}
+    # Not remembered: a bug's failure, and what came from the cache. A file that could not
+    # be read or parsed is, under this Python (a file 3.11 cannot parse, 3.12 can).
+    skip = {r.path for r in results if r.internal_error or r.cached}
+    errors = {r.path: r.error for r in results if r.error and r.path not in skip}
     key = cache_key(settings, select, ignore)
-    finish(indexes, paths, found, settings, key, skip)  # type: ignore[arg-type]
+    finish(indexes, paths, found, settings, key, skip, errors, error_key(key))  # type: ignore[arg-type]
+
+
+def error_key(key: str) -> str:
+    """The cache key of why a file could not be checked (:func:`cache_key` and the Python)."""
+    import sys
+
+    return f"{key}\0{sys.version_info[:2]}"
 
 
 def unchanged_results(paths: Sequence[str], settings: Settings, key: str) -> list[FileResult]:
@@ -171,6 +180,7 @@ def unchanged_results(paths: Sequence[str], settings: Settings, key: str) -> lis
 
     results: list[FileResult] = []
     folders: dict[str, tuple[Index, str] | None] = {}
+    errors = error_key(key)
     for path in paths:
         folder, name = os.path.split(path)
         if folder not in folders:
@@ -186,10 +196,16 @@ def unchanged_results(paths: Sequence[str], settings: Settings, key: str) -> lis
         index, prefix = known
         rel = prefix + name
         sha = index.shas.get(rel)
-        cached = index.cached_findings(rel, sha, key) if sha else None
+        if not sha:
+            continue
+        cached = index.cached_findings(rel, sha, key)
         if cached is not None:
             found = [Finding(*f) for f in cached]  # type: ignore[arg-type]
             results.append(FileResult(path, found, parsed=True, cached=True))
+            continue
+        failed = index.cached_findings(rel, sha, errors, "errors")
+        if failed:  # the same file under the same Python: it still does not parse
+            results.append(FileResult(path, error=str(failed[0][0]), cached=True))
     return results
 
 

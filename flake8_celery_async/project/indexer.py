@@ -143,10 +143,14 @@ def finish(
     settings: Settings,
     key: str,
     skip: set[str],
+    errors: dict[str, str] | None = None,
+    error_key: str = "",
 ) -> None:
     """After a CLI run: remember every file's findings (``found``, by path; absent: none)
     under the content hash it was indexed with (not those in ``skip``: failed, or read from
-    the cache), and write the caches."""
+    the cache), or why it could not be checked (``errors``, under ``error_key``), and write
+    the caches."""
+    errors = errors or {}
     for path in paths:
         if path in skip:
             continue
@@ -154,7 +158,11 @@ def finish(
         index = context.index
         if index is not None and index in indexes:
             sha = index.shas.get(context.path)
-            if sha is not None:
+            if sha is None:
+                continue
+            if path in errors:
+                index.remember(context.path, sha, error_key, [(errors[path],)], "errors")
+            else:
                 index.remember(context.path, sha, key, found.get(path, []))
     for index in indexes:
         index.save()
