@@ -187,11 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The files of a project where nothing changed: lookups (those that failed last time
     # and the files of other projects are checked).
     key = cache_key(front.settings, select, ignore)
-    results = unchanged_results(files, front.settings, key) if indexes else []
-    known = {result.path for result in results}
+    results, known = unchanged_results(files, front.settings, key) if indexes else ([], set())
     files_left = [path for path in files if path not in known]
     results = sorted(results + run_checks(files_left, job, front.jobs), key=lambda r: r.path)
-    finish_index(indexes, files, results, front.settings, select, ignore)
+    finish_index(indexes, files_left, results, front.settings, select, ignore)
 
     status = EXIT_OK
     rows: list[tuple[str, int, int, str, str]] = []

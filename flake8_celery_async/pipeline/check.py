@@ -166,13 +166,17 @@ def error_key(key: str) -> str:
     return f"{key}\0{sys.version_info[:2]}"
 
 
-def unchanged_results(paths: Sequence[str], settings: Settings, key: str) -> list[FileResult]:
+def unchanged_results(
+    paths: Sequence[str], settings: Settings, key: str
+) -> tuple[list[FileResult], set[str]]:
     """The CLI's findings for the files of projects where no file's size or modification time
-    changed since the last run (the trust ruff's cache places in them), without reading them.
-    Files it has no answer for are left out: read and check those. ``key``: :func:`cache_key`
-    of the run. (A warm run is mostly this loop: the files are taken folder by folder.)"""
+    changed since the last run (the trust ruff's cache places in them), without reading them:
+    the results with findings or an error, and every path answered. Read and check the
+    others. ``key``: :func:`cache_key` of the run. (A warm run is mostly this loop: the files
+    are taken folder by folder, and a clean file costs a lookup, no result.)"""
+    answered: set[str] = set()
     if not settings.project_index:
-        return []
+        return [], answered
     import os
 
     from ..findings import Finding
@@ -200,13 +204,16 @@ def unchanged_results(paths: Sequence[str], settings: Settings, key: str) -> lis
             continue
         cached = index.cached_findings(rel, sha, key)
         if cached is not None:
-            found = [Finding(*f) for f in cached]  # type: ignore[arg-type]
-            results.append(FileResult(path, found, parsed=True, cached=True))
+            answered.add(path)
+            if cached:
+                found = [Finding(*f) for f in cached]  # type: ignore[arg-type]
+                results.append(FileResult(path, found, parsed=True, cached=True))
             continue
         failed = index.cached_findings(rel, sha, errors, "errors")
         if failed:  # the same file under the same Python: it still does not parse
+            answered.add(path)
             results.append(FileResult(path, error=str(failed[0][0]), cached=True))
-    return results
+    return results, answered
 
 
 def check_source(
