@@ -5,7 +5,7 @@ Shared by the standalone CLI and the codemod, so both see exactly what flake8 wo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..settings import Settings
 from ..syntax.source import decode, may_run_on_loop, split_lines
@@ -122,8 +122,9 @@ def prepare_index(
     paths: list[str], settings: Settings, given: Sequence[str] | None = None
 ) -> list[Index]:
     """Build the project index of these files' repositories now (the CLI, before it forks).
-    ``given``: the paths the user named (default: ``paths``); outside version control the
-    one holding a file is its repository root (see ``project.repository``)."""
+    ``paths``: files that exist (a walk found them, or the caller asked); ``given``: the
+    paths the user named (default: ``paths``); outside version control the one holding a
+    file is its repository root (see ``project.repository``)."""
     if not settings.project_index:
         return []
     from ..project.indexer import prepare
@@ -132,7 +133,7 @@ def prepare_index(
     tell(paths if given is None else given)
 
     try:
-        return prepare(paths, settings)
+        return prepare(paths, settings, listed=True)
     except Exception:  # pragma: no cover - as in project_context
         return []
 
@@ -159,6 +160,9 @@ def finish_index(
     finish(indexes, paths, found, settings, key, skip, errors, error_key(key))  # type: ignore[arg-type]
 
 
+Lookup = Callable[[str, str], "list[tuple[object, ...]] | None"]
+
+
 def error_key(key: str) -> str:
     """The cache key of why a file could not be checked (:func:`cache_key` and the Python)."""
     import sys
@@ -183,7 +187,8 @@ def unchanged_results(
     from ..project.indexer import indexed
 
     results: list[FileResult] = []
-    folders: dict[str, tuple[Index, str] | None] = {}
+    folders: dict[str, tuple[Index, str, Lookup] | None] = {}
+    lookups: dict[int, Lookup] = {}  # by index: its cached findings for this run's key
     errors = error_key(key)
     for path in paths:
         folder, name = os.path.split(path)
@@ -193,16 +198,19 @@ def unchanged_results(
             except Exception:  # pragma: no cover - as in project_context: read and checked
                 folders[folder] = None
             else:
-                folders[folder] = (index, rel[: -len(name)]) if index.unchanged else None
+                if index.unchanged and id(index) not in lookups:
+                    lookups[id(index)] = index.cached_lookup(key)
+                prefix = rel[: -len(name)]
+                folders[folder] = (index, prefix, lookups[id(index)]) if index.unchanged else None
         known = folders[folder]
         if known is None:
             continue
-        index, prefix = known
+        index, prefix, lookup = known
         rel = prefix + name
         sha = index.shas.get(rel)
         if not sha:
             continue
-        cached = index.cached_findings(rel, sha, key)
+        cached = lookup(rel, sha)
         if cached is not None:
             answered.add(path)
             if cached:

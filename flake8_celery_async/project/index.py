@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..scopes.context import Asked, ModuleContext, Via, same_answers
 from ..scopes.context import Index as View
@@ -356,6 +356,19 @@ class Index(View):
     ) -> list[tuple[object, ...]] | None:
         """Findings of an unchanged file from an earlier run (``key``: settings, selection)."""
         return self.findings(part).get(path, sha, self._entry_key(key))
+
+    def cached_lookup(
+        self, key: str, part: str = "findings"
+    ) -> Callable[[str, str], list[tuple[object, ...]] | None]:
+        """:meth:`cached_findings` for many files with one ``key``: ``lookup(path, sha)`` (a
+        warm run asks it for every file of the project)."""
+        entries, full = self.findings(part).load(), self._entry_key(key)
+
+        def lookup(path: str, sha: str) -> list[tuple[object, ...]] | None:
+            entry = entries.get(path)
+            return entry[2] if entry is not None and entry[0] == sha and entry[1] == full else None
+
+        return lookup
 
     def remember(
         self, path: str, sha: str, key: str, findings: list[tuple[object, ...]],

@@ -112,9 +112,10 @@ def context_for(path: str, settings: Settings, save: bool = False) -> ModuleCont
     return index.context(rel)
 
 
-def prepare(paths: list[str], settings: Settings) -> list[Index]:
+def prepare(paths: list[str], settings: Settings, listed: bool = False) -> list[Index]:
     """Build the index of every project these files belong to, before the CLI forks its
-    workers (so that they share it instead of each building their own)."""
+    workers (so that they share it instead of each building their own). ``listed``: the
+    paths are files a walk found (their folders exist: not asked again)."""
     if not settings.project_index:
         return []
     roots: dict[str, str | None] = {}  # by folder: None for one that does not exist
@@ -123,7 +124,7 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
         folder = os.path.dirname(path)
         if folder not in roots:
             here = os.path.abspath(folder or ".")
-            roots[folder] = folder_root(here) if os.path.isdir(here) else None
+            roots[folder] = folder_root(here) if listed or os.path.isdir(here) else None
         root = roots[folder]
         if root is None:
             continue  # nothing is indexed, nor written, for a path that does not exist
