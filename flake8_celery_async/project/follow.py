@@ -22,7 +22,8 @@ import warnings
 
 from ..scopes.context import ModuleContext
 from ..scopes.kinds import Kind
-from .index import Index, identifiers
+from ..syntax.source import identifiers
+from .index import Index
 from .modules import module_name
 from .statements import Said, import_lines, said_imports
 

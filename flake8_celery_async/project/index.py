@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from ..scopes.context import Asked, ModuleContext, Via, same_answers
 from ..scopes.context import Index as View
 from ..scopes.kind import Kind, MaybeKind
-from ..syntax.source import content_hash
+from ..syntax.source import content_hash, identifiers
 from .cache import Cache, FindingsCache
 from .modules import module_name, module_names
 
@@ -392,12 +392,3 @@ class Index(View):
 def slim(summary: ModuleSummary) -> ModuleSummary:
     """A summary without what only the parameter kinds need (they are computed already)."""
     return {k: v for k, v in summary.items() if k not in ("cs", "v")}
-
-
-_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def identifiers(data: bytes) -> set[bytes]:
-    """The identifiers (and keywords) in a source: a set meets the index's names faster than
-    one large regular expression searches for them."""
-    return set(_IDENTIFIER.findall(data))
