@@ -22,7 +22,7 @@ import warnings
 
 from ..scopes.context import ModuleContext
 from ..scopes.kinds import Kind
-from ..syntax.source import identifiers
+from ..syntax.source import identifiers, says_any
 from .index import Index
 from .modules import module_name
 from .statements import Said, import_lines, said_imports
@@ -170,9 +170,13 @@ class Found:
             if not unsure and not any(self._may_reach(m, taken) for m, taken in lines):
                 return False  # its import lines name nothing found: no need to read it all
         # Its parsed imports reach something found, and it says the name of what they reach
-        # (asked in this order: parsing its import statements costs less than listing the
-        # identifiers of a long file).
-        return self._imports_reach(reader, rel) and not self.text.isdisjoint(reader.names(rel))
+        # (asked from the cheapest: a few words searched for, its import statements parsed,
+        # then the identifiers of what may be a long file listed).
+        return (
+            says_any(reader.datas[rel], self.text)
+            and self._imports_reach(reader, rel)
+            and not self.text.isdisjoint(reader.names(rel))
+        )
 
     def _imports_reach(self, reader: Reader, rel: str) -> bool:
         importer = ""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from ..scopes.context import Asked, ModuleContext, Via, same_answers
 from ..scopes.context import Index as View
 from ..scopes.kind import Kind, MaybeKind
-from ..syntax.source import content_hash, identifiers
+from ..syntax.source import content_hash, identifiers, says_any
 from .cache import Cache, FindingsCache
 from .modules import module_name, module_names
 
@@ -311,7 +311,10 @@ class Index(View):
             return True
         if not self._word_bytes:
             return False
-        names = identifiers(data) if names is None else names
+        if names is None:
+            if not says_any(data, self._word_bytes):
+                return False
+            names = identifiers(data)
         if self._word_bytes.isdisjoint(names):
             return False
         if b"async" in data and _ASYNC_DEF.search(data) is not None:
