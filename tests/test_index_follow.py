@@ -281,7 +281,8 @@ def test_the_library_name_alone_counts_where_it_is_imported(tmp_path: Path) -> N
 
 def test_the_class_name_counts_where_an_app_is_built_not_in_prose(tmp_path: Path) -> None:
     """``Celery(`` reads a file for round one (an app built from a project's subclass); the
-    word in a docstring or comment does not, nor an ``http.server`` request handler."""
+    word in a docstring or comment does not, nor an ``http.server`` request handler, nor a
+    ``self.delay = delay`` setting."""
     root = _project(
         tmp_path,
         {
@@ -290,6 +291,10 @@ def test_the_class_name_counts_where_an_app_is_built_not_in_prose(tmp_path: Path
             "proj/notes.py": (
                 '"""Runs beside the Celery worker."""\n\n\nasync def view():\n'
                 "    return 1  # Celery retries this\n"
+            ),
+            # A setting named delay is no dispatch: .delay counts where it is called.
+            "proj/retry.py": (
+                "class Retry:\n    def __init__(self, delay):\n        self.delay = delay\n"
             ),
             # The standard library's request handlers are no Tornado handlers.
             "proj/health.py": (
@@ -300,7 +305,7 @@ def test_the_class_name_counts_where_an_app_is_built_not_in_prose(tmp_path: Path
     )
     read = _summarized(root)
     assert {"proj/base.py", "proj/worker.py"} <= read
-    assert not read & {"proj/notes.py", "proj/health.py"}
+    assert not read & {"proj/notes.py", "proj/health.py", "proj/retry.py"}
 
 
 def test_only_what_the_index_can_change_is_summarized_again(tmp_path: Path) -> None:

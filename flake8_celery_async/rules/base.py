@@ -98,7 +98,11 @@ APP_RUNTIME = (
     "from celery import Celery\nfrom celery_asyncx import run_blocking\napp = Celery('proj')\n"
 )
 # Every dispatch and result rule can fire on a receiver built from these.
-DISPATCH_WORDS = (Trigger(".delay"), Trigger("apply_async"), Trigger("send_task"))
+# ``.delay`` counts when it is called (``.delay(``): ``self.delay = delay``, a pool's
+# ``.delay`` setting and a task passed to a thread (``to_thread(t.delay, x)``) are no finding,
+# and the standard library says ``.delay`` in a dozen modules that never call it.
+DELAY = Trigger(".delay", ".delay(")
+DISPATCH_WORDS = (DELAY, Trigger("apply_async"), Trigger("send_task"))
 # What is imported from Celery itself (canvas functions, results, the app): the library's
 # name where an import or an attribute says it, not in a project's ``celery_tasks`` module
 # or ``celery_app`` name (most Celery services say those in hundreds of files).

@@ -13,6 +13,7 @@ from ..syntax.nodes import callee_source, dotted, source
 from .base import (
     APP,
     CANVAS_WORDS,
+    DELAY,
     DISPATCH_WORDS,
     LIBRARY_WORD,
     TASK,
@@ -34,7 +35,7 @@ CEL001 = Rule(
     summary="`.delay()` publishes to the broker with blocking sockets",
     message="CEL001 {what} blocks the event loop on broker I/O in async def; use `{fix}`",
     fix="`await t.delayx(...)`",
-    triggers=(Trigger(".delay"),),  # and the user's --celery-extra-dispatch names
+    triggers=(DELAY,),  # and the user's --celery-extra-dispatch names
     valid=(
         TASK + "def sync_view():\n    send_email.delay('a@b.c')\n",
         TASK + "async def view():\n    await asyncio.to_thread(send_email.delay, 'a@b.c')\n",
