@@ -120,9 +120,15 @@ def test_the_library_name_counts_where_an_import_or_attribute_says_it() -> None:
 
 
 def test_the_word_signature_in_prose_is_no_reason_to_parse() -> None:
-    """Docstrings say "signature" far more often than code calls ``signature(...)``."""
+    """Docstrings say "signature" far more often than code calls ``signature(...)``, and
+    ``verify_signature(...)`` is not ``signature(...)``."""
     from flake8_celery_async.settings import Settings
 
     prose = 'async def view(tool):\n    """Check the tool\'s signature."""\n    return tool\n'
     assert not may_have_findings(prose.encode(), Settings())
     assert may_have_findings(prose.replace("tool\n", "signature('t')\n").encode(), Settings())
+    assert may_have_findings(prose.replace("tool\n", "app.signature('t')\n").encode(), Settings())
+    # A call of another function whose name ends so (an HMAC check) is not one either.
+    assert not may_have_findings(
+        prose.replace("tool\n", "verify_signature(t)\n").encode(), Settings()
+    )

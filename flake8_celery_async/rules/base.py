@@ -108,8 +108,14 @@ DISPATCH_WORDS = (DELAY, Trigger("apply_async"), Trigger("send_task"))
 # or ``celery_app`` name (most Celery services say those in hundreds of files).
 LIBRARY_WORD = Trigger("celery", "celery.", "celery import", "import celery", imported=True)
 # Signatures and canvases are built with these: a bare call of one dispatches.
-# ``signature(`` (a call), not the word: docstrings say "signature" far more than code calls it.
-CANVAS_WORDS = tuple(Trigger(w, index=False) for w in (".s(", ".si(", ".chunks(", "signature("))
+# ``signature(`` (a call), not the word: docstrings say "signature" far more than code calls
+# it; and the call of ``signature`` or ``x.signature``, not of ``verify_signature``.
+SIGNATURE = Trigger(
+    "signature(",
+    *(f"{before}signature(" for before in (".", " ", "(", "=", "[", ",", "\t", "\n")),
+    index=False,
+)
+CANVAS_WORDS = (*(Trigger(w, index=False) for w in (".s(", ".si(", ".chunks(")), SIGNATURE)
 RESULT_WORD = Trigger("Result", "AsyncResult", "GroupResult", "ResultSet")
 DEFINING_WORDS = ("Celery(", "tornado")
 """What a module says that defines an app (``Celery(...)``, ``make_app = MyCelery(...)``) or
