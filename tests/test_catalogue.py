@@ -115,6 +115,8 @@ def test_the_library_name_counts_where_an_import_or_attribute_says_it() -> None:
     assert not may_have_findings(
         b"from app.tasks.celery_tasks import group" + view.encode(), Settings()
     )
+    mock = b"patch('app.worker.rebuild_celery.delay')" + view.encode()  # a mock's target
+    assert not may_have_findings(mock, Settings())
     for line in ("from celery import group", "import celery", "from celery.canvas import group"):
         assert may_have_findings((line + view).encode(), Settings()), line
 

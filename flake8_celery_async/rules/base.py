@@ -104,9 +104,16 @@ APP_RUNTIME = (
 DELAY = Trigger(".delay", ".delay(")
 DISPATCH_WORDS = (DELAY, Trigger("apply_async"), Trigger("send_task"))
 # What is imported from Celery itself (canvas functions, results, the app): the library's
-# name where an import or an attribute says it, not in a project's ``celery_tasks`` module
-# or ``celery_app`` name (most Celery services say those in hundreds of files).
-LIBRARY_WORD = Trigger("celery", "celery.", "celery import", "import celery", imported=True)
+# name where an import or an attribute says it, not in a project's ``celery_tasks`` module,
+# ``celery_app`` name or ``rebuild_celery.delay`` mock target (most Celery services say
+# those in hundreds of files).
+LIBRARY_WORD = Trigger(
+    "celery",
+    "celery import",
+    "import celery",
+    *(f"{before}celery." for before in (".", " ", "(", "=", "[", ",", "\t", "\n", '"', "'")),
+    imported=True,
+)
 # Signatures and canvases are built with these: a bare call of one dispatches.
 # ``signature(`` (a call), not the word: docstrings say "signature" far more than code calls
 # it; and the call of ``signature`` or ``x.signature``, not of ``verify_signature``.
