@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from ..syntax.source import content_hash
+from ..syntax.source import content_hash, read_bytes
 from .fork import MIN_BYTES, both_cores, splits  # the pass splits where a round does
 from .layout import Layout, import_votes
 from .modules import is_test_file
@@ -47,8 +47,7 @@ class Datas(dict[str, bytes]):
 
     def __missing__(self, rel: str) -> bytes:
         try:
-            with open(os.path.join(self.root, rel), "rb") as f:
-                data = f.read()
+            data = read_bytes(os.path.join(self.root, rel))
         except OSError:
             data = b""
         self[rel] = data
