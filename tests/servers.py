@@ -117,6 +117,25 @@ def thread_count(pid: int) -> int:
     raise RuntimeError(f"no Threads line for pid {pid}")
 
 
+def group_stopped(pgid: int) -> bool:
+    """Is every thread of every process in process group ``pgid`` stopped (Linux /proc)?"""
+    found = False
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rpartition(")")[2].split()
+            if int(fields[2]) != pgid:  # state, ppid, pgrp, ...
+                continue
+            found = True
+            for task in (proc / "task").iterdir():
+                if (task / "stat").read_text().rpartition(")")[2].split()[0] not in "Tt":
+                    return False
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            continue
+    return found
+
+
 class ManagedProcess:
     """A subprocess in its own process group, output to a log file, killed as a group."""
 
@@ -237,7 +256,12 @@ class FaultyServer(ManagedProcess):
     accepts connections, nothing answers) and ``kill()`` (refused until restarted)."""
 
     def pause(self) -> None:
+        """SIGSTOP the group, and return once every thread of it has stopped: the signal is
+        delivered to each thread on its own, and a thread still running for a moment
+        answered a dispatch made just after (a flaky test)."""
         self.signal_group(signal.SIGSTOP)
+        if self.alive():
+            wait_until(lambda: group_stopped(self.pid), PATIENCE, f"{self.name} to stop")
 
     def resume(self) -> None:
         self.signal_group(signal.SIGCONT)
