@@ -107,21 +107,19 @@ DISPATCH_WORDS = (DELAY, Trigger("apply_async"), Trigger("send_task"))
 # name where an import or an attribute says it, not in a project's ``celery_tasks`` module,
 # ``celery_app`` name or ``rebuild_celery.delay`` mock target (most Celery services say
 # those in hundreds of files).
+NAME_STARTS = (".", " ", "(", "=", "[", ",", "\t", "\n")
+"""What comes before a name that is not the tail of a longer one (``_tuple_signature``)."""
 LIBRARY_WORD = Trigger(
     "celery",
     "celery import",
     "import celery",
-    *(f"{before}celery." for before in (".", " ", "(", "=", "[", ",", "\t", "\n", '"', "'")),
+    *(f"{before}celery." for before in (*NAME_STARTS, '"', "'")),
     imported=True,
 )
 # Signatures and canvases are built with these: a bare call of one dispatches.
 # ``signature(`` (a call), not the word: docstrings say "signature" far more than code calls
 # it; and the call of ``signature`` or ``x.signature``, not of ``verify_signature``.
-SIGNATURE = Trigger(
-    "signature(",
-    *(f"{before}signature(" for before in (".", " ", "(", "=", "[", ",", "\t", "\n")),
-    index=False,
-)
+SIGNATURE = Trigger("signature(", *(f"{b}signature(" for b in NAME_STARTS), index=False)
 CANVAS_WORDS = (*(Trigger(w, index=False) for w in (".s(", ".si(", ".chunks(")), SIGNATURE)
 RESULT_WORD = Trigger("Result", "AsyncResult", "GroupResult", "ResultSet")
 DEFINING_WORDS = ("Celery(", "tornado")
