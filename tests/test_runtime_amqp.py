@@ -19,6 +19,7 @@ from typing import Any
 
 import amqp.transport
 import pytest
+from celery.result import AsyncResult
 from celery.signals import before_task_publish
 from celery_asyncx import (
     DEFAULTS,
@@ -217,8 +218,13 @@ def test_nothing_accepted_is_lost_and_failures_are_fast(
 
     async def main() -> tuple[list[Dispatch], float]:
         # connections open (no purge after this: deleting a queue a connection has declared
-        # makes the broker drop what that connection routes to it)
-        await asyncio.gather(*(task(app).delayx(0) for _ in range(20)))
+        # makes the broker drop what that connection routes to it). On a loaded machine a
+        # healthy broker is now and then slower than the confirm timeout: that dispatch
+        # fails fast, by design, and its connection is open all the same.
+        opened = await asyncio.gather(
+            *(task(app).delayx(0) for _ in range(20)), return_exceptions=True
+        )
+        assert all(isinstance(o, AsyncResult | BrokerUnavailable) for o in opened), opened
         events = {0.5: lambda: fail(rabbitmq), 1.7: lambda: mend(rabbitmq)}
         return await stream(app, fault, events)
 
