@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from .kind import Kind, MaybeKind
 
 if False:  # for type checkers only
-    from typing import Any
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 # Where a helper blocks: (path relative to the project root, or "" for this module; line; what)
 Via = tuple[str, int, str]
@@ -123,46 +125,46 @@ class Recorder(ModuleContext):
         super().__init__(*args, **kwargs)
         self.asked: Asked = {}
 
+    def _ask(self, question: str, argument: str, answer: T) -> T:
+        self.asked[(question, argument)] = plain(answer)
+        return answer
+
     @property
     def async_pool(self) -> bool:
-        answer = self.asked[("async_pool", "")] = super().async_pool
-        return answer
+        return self._ask("async_pool", "", super().async_pool)
 
     @property
     def nonblocking_producer(self) -> bool:
-        answer = self.asked[("nonblocking_producer", "")] = super().nonblocking_producer
-        return answer
+        return self._ask("nonblocking_producer", "", super().nonblocking_producer)
 
     def blocking(self, target: str) -> Via | None:
-        answer = self.asked[("blocking", target)] = super().blocking(target)
-        return answer
+        return self._ask("blocking", target, super().blocking(target))
 
     def made_by(self, target: str) -> str | None:
-        answer = self.asked[("made_by", target)] = super().made_by(target)
-        return answer
+        return self._ask("made_by", target, super().made_by(target))
 
     def kind(self, target: str) -> MaybeKind:
-        answer = super().kind(target)
-        self.asked[("kind", target)] = None if answer is None else int(answer)
-        return answer
+        return self._ask("kind", target, super().kind(target))
 
     def returns(self, target: str) -> MaybeKind:
-        answer = super().returns(target)
-        self.asked[("returns", target)] = None if answer is None else int(answer)
-        return answer
+        return self._ask("returns", target, super().returns(target))
 
     def is_tornado(self, target: str) -> bool:
-        answer = self.asked[("is_tornado", target)] = super().is_tornado(target)
-        return answer
+        return self._ask("is_tornado", target, super().is_tornado(target))
 
     def is_function(self, target: str) -> bool:
-        answer = self.asked[("is_function", target)] = super().is_function(target)
-        return answer
+        return self._ask("is_function", target, super().is_function(target))
 
     def param_kinds(self, qualname: str) -> dict[str, Kind]:
-        answer = super().param_kinds(qualname)
-        self.asked[("param_kinds", qualname)] = {name: int(k) for name, k in answer.items()}
-        return answer
+        return self._ask("param_kinds", qualname, super().param_kinds(qualname))
+
+
+def plain(answer: object) -> object:
+    """An answer as plain data (``marshal`` carries it): a ``Kind`` as its ``int``, and so in
+    a dict of them."""
+    if isinstance(answer, dict):
+        return {name: int(kind) for name, kind in answer.items()}
+    return int(answer) if isinstance(answer, Kind) else answer
 
 
 def same_answers(asked: Asked, context: ModuleContext) -> bool:
@@ -172,10 +174,6 @@ def same_answers(asked: Asked, context: ModuleContext) -> bool:
             now = getattr(context, question)
         else:
             now = getattr(context, question)(argument)
-        if question == "param_kinds":
-            now = {name: int(k) for name, k in now.items()}
-        elif question in ("kind", "returns") and now is not None:
-            now = int(now)
-        if now != answer:
+        if plain(now) != answer:
             return False
     return True
