@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import marshal
 import os
+from collections.abc import Callable
 
 from .. import __version__
 from ..syntax.source import content_hash
@@ -120,10 +121,18 @@ class FindingsCache:
         return self.entries
 
     def get(self, path: str, sha: str, key: str) -> list[tuple[object, ...]] | None:
-        entry = self.load().get(path)
-        if entry is None or entry[0] != sha or entry[1] != key:
-            return None
-        return entry[2]
+        return self.lookup(key)(path, sha)
+
+    def lookup(self, key: str) -> Callable[[str, str], list[tuple[object, ...]] | None]:
+        """:meth:`get` with this ``key``, as ``lookup(path, sha)``: the entries and the key
+        bound once (a warm run asks it for every file of the project)."""
+        entries = self.load()
+
+        def lookup(path: str, sha: str) -> list[tuple[object, ...]] | None:
+            entry = entries.get(path)
+            return entry[2] if entry is not None and entry[0] == sha and entry[1] == key else None
+
+        return lookup
 
     def put(self, path: str, sha: str, key: str, findings: list[tuple[object, ...]]) -> None:
         if self.get(path, sha, key) != findings:

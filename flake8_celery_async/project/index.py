@@ -365,13 +365,7 @@ class Index(View):
     ) -> Callable[[str, str], list[tuple[object, ...]] | None]:
         """:meth:`cached_findings` for many files with one ``key``: ``lookup(path, sha)`` (a
         warm run asks it for every file of the project)."""
-        entries, full = self.findings(part).load(), self._entry_key(key)
-
-        def lookup(path: str, sha: str) -> list[tuple[object, ...]] | None:
-            entry = entries.get(path)
-            return entry[2] if entry is not None and entry[0] == sha and entry[1] == full else None
-
-        return lookup
+        return self.findings(part).lookup(self._entry_key(key))
 
     def remember(
         self, path: str, sha: str, key: str, findings: list[tuple[object, ...]],
