@@ -107,11 +107,15 @@ def may_matter(data: bytes, settings: Settings, context: ModuleContext | None) -
     if may_have_findings(data, settings):
         return True
     index = index_of(context)
-    if index is None or context is None or not index.may_matter(data, context.path):
+    if index is None or context is None:
         return False
-    from ..project.follow import reaches_found
+    from ..project.follow import Reader, reaches_found
 
-    return reaches_found(index, data, context.path)
+    rel = context.path
+    reader = Reader({rel: data})  # the file's identifiers, listed once for both tests
+    return index.may_matter(data, rel, lambda: reader.names(rel)) and reaches_found(
+        index, reader, rel
+    )
 
 
 def cache_key(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> str:

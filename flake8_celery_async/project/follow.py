@@ -225,16 +225,17 @@ class Found:
         )
 
 
-def reaches_found(index: Index, data: bytes, rel: str) -> bool:
+def reaches_found(index: Index, reader: Reader, rel: str) -> bool:
     """The check's test after the index's words (``Index.may_matter``): does the file at
-    ``rel`` hold or import something the index found (the later rounds' test)? A file that
-    only says a found name (its own ``upgrade``, an ``upgrade`` column) is not analyzed."""
+    ``rel`` (read by ``reader``) hold or import something the index found (the later rounds'
+    test)? A file that only says a found name (its own ``upgrade``, an ``upgrade`` column)
+    is not analyzed."""
     if not index.found or module_name(rel)[0] in index.found:
         return True
     found = index.following
     if not isinstance(found, Found):
         found = index.following = Found(index)
-    return found.reached_by(Reader({rel: data}), rel)
+    return found.reached_by(reader, rel)
 
 
 class Importers:

@@ -305,21 +305,21 @@ class Index(View):
                     found.setdefault(summary["m"], set()).add(local)
         return words, loop_words, paths, found
 
-    def may_matter(self, data: bytes, path: str, names: set[bytes] | None = None) -> bool:
-        """The text check with what the index knows (on top of ``Settings.may_have_findings``)."""
+    def may_matter(
+        self, data: bytes, path: str, names: Callable[[], set[bytes]] | None = None
+    ) -> bool:
+        """The text check with what the index knows (on top of ``Settings.may_have_findings``).
+        ``names``: gives the file's identifiers, when the caller keeps them (``follow.Reader``)."""
         if path in self.paths:
             return True
-        if not self._word_bytes:
+        if not self._word_bytes or not says_any(data, self._word_bytes):
             return False
-        if names is None:
-            if not says_any(data, self._word_bytes):
-                return False
-            names = identifiers(data)
-        if self._word_bytes.isdisjoint(names):
+        said = identifiers(data) if names is None else names()
+        if self._word_bytes.isdisjoint(said):
             return False
         if b"async" in data and _ASYNC_DEF.search(data) is not None:
             return True
-        return not self._loop_bytes.isdisjoint(names)
+        return not self._loop_bytes.isdisjoint(said)
 
     def context(self, path: str) -> ModuleContext:
         """The view of module ``path`` (relative to the root)."""
