@@ -37,20 +37,13 @@ ModuleSummary = dict[str, "Any"]
 _KNOWN = (Kind.APP, Kind.SIG, Kind.CANVAS, Kind.RESULT)
 
 
-def summarize(
-    tree: ast.Module, settings: Settings, context: ModuleContext, references: bool = False
-) -> ModuleSummary:
-    """Analyze a module for the index. ``references``: also list the names it uses other
-    than by calling them (a whole-tree walk, so only for modules that name a function whose
-    parameters may get kinds)."""
-    return summarize_and_find(tree, settings, context, references)[0]
-
-
 def summarize_and_find(
     tree: ast.Module, settings: Settings, context: ModuleContext, references: bool = False
 ) -> tuple[ModuleSummary, list[Finding]]:
-    """:func:`summarize`, and what the same analysis found (with the answers ``context``
-    gave: see ``scopes.context.Recorder``)."""
+    """Analyze a module for the index: its summary, and what the same analysis found (with
+    the answers ``context`` gave: see ``scopes.context.Recorder``). ``references``: also
+    list the names it uses other than by calling them (a whole-tree walk, so only for
+    modules that name a function whose parameters may get kinds)."""
     a = Analysis(tree, settings, context, record=True)
     module = context.module
     functions: dict[str, tuple[int, str, list[str], bool]] = {}
