@@ -137,7 +137,7 @@ def prepare_index(
     tell(paths if given is None else given)
 
     try:
-        return prepare(paths, settings, listed=True)
+        return prepare(paths, settings)
     except Exception:  # pragma: no cover - as in project_context
         return []
 

@@ -112,22 +112,20 @@ def context_for(path: str, settings: Settings, save: bool = False) -> ModuleCont
     return index.context(rel)
 
 
-def prepare(paths: list[str], settings: Settings, listed: bool = False) -> list[Index]:
+def prepare(paths: list[str], settings: Settings) -> list[Index]:
     """Build the index of every project these files belong to, before the CLI forks its
-    workers (so that they share it instead of each building their own). ``listed``: the
-    paths are files a walk found (their folders exist: not asked again)."""
+    workers (so that they share it instead of each building their own). ``paths``: files
+    that exist (the callers make sure: nothing is indexed, nor written, for a path that does
+    not), so their folders are not asked again."""
     if not settings.project_index:
         return []
-    roots: dict[str, str | None] = {}  # by folder: None for one that does not exist
+    roots: dict[str, str] = {}  # by folder
     indexes: dict[str, Index] = {}
     for path in paths:
         folder = os.path.dirname(path)
         if folder not in roots:
-            here = os.path.abspath(folder or ".")
-            roots[folder] = folder_root(here) if listed or os.path.isdir(here) else None
+            roots[folder] = folder_root(os.path.abspath(folder or "."))
         root = roots[folder]
-        if root is None:
-            continue  # nothing is indexed, nor written, for a path that does not exist
         if root not in indexes:
             indexes[root] = index_for(os.path.join(root, "x.py"), settings, save=True)
     # What the index holds (trees, summaries) lives until the run ends: out of the
