@@ -372,24 +372,3 @@ def test_a_summarized_module_is_not_analyzed_again_unless_its_answers_changed(
     assert late.blocking("proj.helpers.notify") is not None
     assert index.analyzed_findings(late, sha["proj/late.py"]) is None  # answered otherwise
     assert _findings(root) == ["./proj/direct.py CEL001", "./proj/late.py CEL007"]
-
-
-def test_a_text_that_says_none_of_a_few_words_holds_none_as_an_identifier() -> None:
-    """``says_any`` searches the text for each of a few words before ``identifiers`` lists a
-    long file's names: it never rules out a file that holds one of them."""
-    from flake8_celery_async.syntax.source import SCANS, identifiers, says_any
-
-    words = frozenset({b"send_email", b"Mailer", b"upgrade"})
-    for text in (
-        b"from x import send_email\n",
-        b"def upgrade_all(): pass\n",  # the text says it, no identifier is it: ask on
-        b"x = Mailerish()\n",
-        b"nothing = 1\n",
-        b"# send email, upgrade\n",
-    ):
-        if not says_any(text, words):
-            assert words.isdisjoint(identifiers(text)), text
-    assert not says_any(b"nothing = 1\n", words)
-    assert says_any(b"x = upgrade()\n", words)
-    many = frozenset(b"w%d" % i for i in range(SCANS + 1))
-    assert says_any(b"nothing = 1\n", many)  # too many words to search for: ask identifiers

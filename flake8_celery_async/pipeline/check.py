@@ -341,6 +341,8 @@ def apply_noqa(
     lines = split_lines(text)
     if noqa.file_is_ignored(lines):
         return [], [(f, "# flake8: noqa") for f in findings]
+    if not noqa.may_silence(text, {f.code for f in findings}):
+        return findings, []
     logical = noqa.logical_line_map(text, lines)
     kept: list[Finding] = []
     quiet: list[tuple[Finding, str]] = []

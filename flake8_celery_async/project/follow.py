@@ -22,7 +22,8 @@ import warnings
 
 from ..scopes.context import ModuleContext
 from ..scopes.kinds import Kind
-from ..syntax.source import identifiers, says_any
+from ..syntax.source import identifiers
+from ..syntax.words import Words
 from .index import Index
 from .modules import module_name
 from .statements import Said, import_lines, said_imports
@@ -151,6 +152,7 @@ class Found:
         self.text = frozenset(
             [*(n.rpartition(".")[2].encode() for n in names), *(w.encode() for w in self.words)]
         )
+        self.says = Words(sorted(self.text))
 
     def reached(self, reader: Reader, importers: Importers, rels: list[str]) -> list[str]:
         """Those of ``rels`` (in order) that :meth:`reached_by` this round's finds."""
@@ -170,10 +172,10 @@ class Found:
             if not unsure and not any(self._may_reach(m, taken) for m, taken in lines):
                 return False  # its import lines name nothing found: no need to read it all
         # Its parsed imports reach something found, and it says the name of what they reach
-        # (asked from the cheapest: a few words searched for, its import statements parsed,
-        # then the identifiers of what may be a long file listed).
+        # (asked from the cheapest: its text searched once for the words, its import
+        # statements parsed, then the identifiers of what may be a long file listed).
         return (
-            says_any(reader.datas[rel], self.text)
+            self.says.any_in(reader.datas[rel])
             and self._imports_reach(reader, rel)
             and not self.text.isdisjoint(reader.names(rel))
         )

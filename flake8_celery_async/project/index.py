@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping
 from ..scopes.context import Asked, ModuleContext, Via, same_answers
 from ..scopes.context import Index as View
 from ..scopes.kind import Kind, MaybeKind
-from ..syntax.source import content_hash, identifiers, says_any
+from ..syntax.source import content_hash, identifiers
+from ..syntax.words import Words
 from .cache import Cache, FindingsCache
 from .modules import module_name, module_names
 
@@ -75,6 +76,7 @@ class Index(View):
             self._fingerprint = None
         self._word_bytes = frozenset(w.encode() for w in self.words)
         self._loop_bytes = frozenset(w.encode() for w in self.loop_words)
+        self._says: Words | None = None  # those words, to find in one pass (once checked)
         self.following: object = None  # follow.Found of this index, once the check asks
         self.trees: dict[str, object] = {}  # path -> ast.Module, while the indexer's are alive
         # path -> (content hash, findings, the answers they depend on): what the build's own
@@ -312,7 +314,11 @@ class Index(View):
         ``names``: gives the file's identifiers, when the caller keeps them (``follow.Reader``)."""
         if path in self.paths:
             return True
-        if not self._word_bytes or not says_any(data, self._word_bytes):
+        if not self._word_bytes:
+            return False
+        if self._says is None:
+            self._says = Words(sorted(self._word_bytes))
+        if not self._says.any_in(data):  # none is even in its text
             return False
         said = identifiers(data) if names is None else names()
         if self._word_bytes.isdisjoint(said):

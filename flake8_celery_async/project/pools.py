@@ -39,10 +39,11 @@ def uses_async_pool(data: bytes, python: bool = False) -> bool:
     return (_PY_USE if python else _USE).search(data) is not None
 
 
+PRODUCER = b"setup_nonblocking_producer("
 _TCELERY = re.compile(rb"^\s*(?:import|from)\s+tcelery\b", re.MULTILINE)
 
 
 def uses_nonblocking_producer(data: bytes) -> bool:
     """tornado-celery's ``tcelery.setup_nonblocking_producer()`` makes dispatch non-blocking
     for the whole process (results arrive by callback)."""
-    return b"setup_nonblocking_producer(" in data and _TCELERY.search(data) is not None
+    return PRODUCER in data and _TCELERY.search(data) is not None

@@ -17,10 +17,11 @@ import os
 from collections import namedtuple
 
 from ..syntax.source import content_hash, read_bytes
+from ..syntax.words import Words
 from .fork import MIN_BYTES, both_cores, splits  # the pass splits where a round does
 from .layout import Layout, import_votes
 from .modules import is_test_file
-from .pools import uses_async_pool, uses_nonblocking_producer
+from .pools import POOLS, PRODUCER, uses_async_pool, uses_nonblocking_producer
 from .statements import Said, import_lines, said_imports
 
 
@@ -75,8 +76,10 @@ class Scan:
         layout: Layout | None,
     ) -> None:
         self.datas = Datas(root)
-        self.words = words
+        self.words = frozenset(words)
         self.libraries = tuple((name, name.encode()) for name in libraries)
+        # Round one's words, the libraries' names and those the pool checks start from.
+        self.search = Words((*words, *(word for _, word in self.libraries), *POOLS, PRODUCER))
         self.layout = layout
         self.said = False  # what import lines say: read now (when the pass is split)
 
@@ -89,13 +92,14 @@ class Scan:
     def text(self, rel: str) -> tuple[object, ...]:
         """:class:`Text`'s fields for ``rel``, as a plain tuple (``marshal`` carries it)."""
         data = self.datas[rel]
-        first = any(word in data for word in self.words)
-        named = [] if first else [name for name, word in self.libraries if word in data]
+        said_words = self.search.found(data)
+        first = not self.words.isdisjoint(said_words)
+        named = [] if first else [name for name, word in self.libraries if word in said_words]
         starts = import_lines(data)
         layout = self.layout
         votes = None if layout is None else layout.resolved(rel, import_votes(data, starts))
         said = said_imports(data, rel, starts) if self.said and not first else None
         code = not is_test_file(rel)
-        pool = code and uses_async_pool(data, python=True)
-        producer = code and uses_nonblocking_producer(data)
+        pool = code and not said_words.isdisjoint(POOLS) and uses_async_pool(data, python=True)
+        producer = code and PRODUCER in said_words and uses_nonblocking_producer(data)
         return tuple(Text(content_hash(data), first, named, starts, votes, said, pool, producer))

@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 
 from ..settings import Settings
+from ..syntax.words import Words
 from .base import DEFINING_WORDS, Example, Hook, Rule, Trigger
 
 __all__ = [
@@ -116,7 +117,7 @@ a project module holding the library's app)."""
 _ASYNC_DEF_BYTES = re.compile(rb"async\s+def")
 _ASYNC_DEF_TEXT = re.compile(r"async\s+def")
 _WORDS: dict[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]] = {}
-_BYTES: dict[tuple[str, ...], tuple[tuple[bytes, tuple[bytes, ...]], ...]] = {}
+_BYTES: dict[tuple[str, ...], tuple[tuple[tuple[bytes, tuple[bytes, ...]], ...], Words]] = {}
 
 
 def _words(settings: Settings) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -127,13 +128,17 @@ def _words(settings: Settings) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return found
 
 
-def _bytes(settings: Settings) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+def _bytes(
+    settings: Settings,
+) -> tuple[tuple[tuple[bytes, tuple[bytes, ...]], ...], Words]:
+    """The trigger words as bytes, and every one of them and their confirming words to find
+    in one pass."""
     key = settings.extra_dispatch
     found = _BYTES.get(key)
     if found is None:
-        found = _BYTES[key] = tuple(
-            (t.encode(), tuple(r.encode() for r in rs)) for t, rs in _words(settings)
-        )
+        triggers = tuple((t.encode(), tuple(r.encode() for r in rs)) for t, rs in _words(settings))
+        every = Words(word for t, rs in triggers for word in (t, *rs))
+        found = _BYTES[key] = (triggers, every)
     return found
 
 
@@ -151,9 +156,9 @@ def may_have_findings(source: bytes | str, settings: Settings) -> bool:
             or b"RequestHandler" in source
         ):
             return False
-        return any(
-            t in source and (not rs or any(r in source for r in rs)) for t, rs in _bytes(settings)
-        )
+        triggers, every = _bytes(settings)
+        said = every.found(source)
+        return any(t in said and (not rs or not said.isdisjoint(rs)) for t, rs in triggers)
     if not (
         ("async" in source and _ASYNC_DEF_TEXT.search(source) is not None)
         or "RequestHandler" in source

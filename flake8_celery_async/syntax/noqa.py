@@ -20,6 +20,21 @@ def file_is_ignored(lines: list[str]) -> bool:
     return any(NOQA_FILE.match(line) for line in lines)
 
 
+def may_silence(text: str, codes: set[str]) -> bool:
+    """Might a ``# noqa`` comment of this text silence one of ``codes``? ``False`` when every
+    such comment names other codes only (``# noqa: E501``): then no line needs mapping to
+    its logical line (which tokenizes the whole file). A comment whose codes run onto the
+    next line is read as one that may."""
+    for match in NOQA_INLINE_REGEXP.finditer(text):
+        listed = match.group("codes")
+        if listed is None or "\n" in listed.rstrip() or "\r" in listed.rstrip():
+            return True
+        named = tuple(c for c in re.split(r"[,\s]+", listed) if c)
+        if any(code.startswith(named) for code in codes):
+            return True
+    return False
+
+
 def logical_line_map(text: str, lines: list[str]) -> dict[int, str]:
     """Line number -> the text searched for ``# noqa`` (flake8's ``_noqa_line_mapping``)."""
     import io
