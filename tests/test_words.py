@@ -45,6 +45,26 @@ def test_found_is_every_word_the_text_holds(parts: list[bytes]) -> None:
         assert made.any_in(data) == any(w in data for w in WORDS)
 
 
+NAMES = (b"upgrade", b"up", b"Mailer", b"send_email", b"e")
+
+
+@given(
+    st.lists(
+        st.sampled_from([*NAMES, b"_", b"9", b"x", b".", b" ", b"(", b"\n", b"\xc3\xa9", b"all"]),
+        max_size=12,
+    )
+)
+@example([b"9", b"upgrade"])  # a name after digits is a name
+@example([b"x", b"9", b"upgrade"])  # not inside one
+@example([b"upgrade", b"_", b"all"])
+@example([b"send_email", b"(", b"up"])
+def test_named_in_is_the_words_among_the_identifiers(parts: list[bytes]) -> None:
+    data = b"".join(parts)
+    expected = identifiers(data).intersection(NAMES)
+    for made in (words.Words(NAMES), _per_word(NAMES)):
+        assert made.named_in(data) == expected, data
+
+
 def _per_word(chosen: tuple[bytes, ...]) -> words.Words:
     made = words.Words(chosen)
     made.search = None

@@ -112,10 +112,7 @@ def may_matter(data: bytes, settings: Settings, context: ModuleContext | None) -
     from ..project.follow import Reader, reaches_found
 
     rel = context.path
-    reader = Reader({rel: data})  # the file's identifiers, listed once for both tests
-    return index.may_matter(data, rel, lambda: reader.names(rel)) and reaches_found(
-        index, reader, rel
-    )
+    return index.may_matter(data, rel) and reaches_found(index, Reader({rel: data}), rel)
 
 
 def cache_key(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> str:

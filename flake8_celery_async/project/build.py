@@ -17,7 +17,6 @@ import ast
 import marshal
 import os
 import warnings
-from functools import partial
 
 from ..scopes.context import Recorder
 from ..settings import Settings
@@ -148,7 +147,7 @@ class Builder:
             # Only the modules whose summary the index can change (see follow.index_may_change).
             again = [
                 rel for rel, summary in summaries.items()
-                if index.may_matter(datas[rel], rel, partial(reader.names, rel))
+                if index.may_matter(datas[rel], rel)
                 and index_may_change(index, summary)
             ]  # fmt: skip
             add_all(again, index)

@@ -22,7 +22,6 @@ import warnings
 
 from ..scopes.context import ModuleContext
 from ..scopes.kinds import Kind
-from ..syntax.source import identifiers
 from ..syntax.words import Words
 from .index import Index
 from .modules import module_name
@@ -103,7 +102,7 @@ def imports_of(data: bytes, rel: str, starts: list[int] | None = None) -> Import
 
 
 class Reader:
-    """The later rounds' view of the files: their names and imports, each read once."""
+    """The later rounds' view of the files: their imports, each read once."""
 
     def __init__(
         self,
@@ -113,15 +112,8 @@ class Reader:
     ) -> None:
         self.datas = datas
         self.lines = lines or {}  # their import lines, where the text pass has read them
-        self._names: dict[str, set[bytes]] = {}
         self._imports: dict[str, Imports] = {}
         self._said: dict[str, Said] = dict(said or {})  # what those say, where read already
-
-    def names(self, rel: str) -> set[bytes]:
-        found = self._names.get(rel)
-        if found is None:
-            found = self._names[rel] = identifiers(self.datas[rel])
-        return found
 
     def said(self, rel: str) -> Said:
         found = self._said.get(rel)
@@ -149,10 +141,10 @@ class Found:
         # Those and the packages above them (``import app.services``: app.services.email).
         self.within = {n.rsplit(".", i)[0] for n in names for i in range(n.count(".") + 1)}
         self.words = {w for ws in index.found.values() for w in ws}  # what they hold
-        self.text = frozenset(
-            [*(n.rpartition(".")[2].encode() for n in names), *(w.encode() for w in self.words)]
+        # The names a file that reaches them says: the modules' last parts, what they hold.
+        self.says = Words(
+            sorted({*(n.rpartition(".")[2].encode() for n in names), *map(str.encode, self.words)})
         )
-        self.says = Words(sorted(self.text))
 
     def reached(self, reader: Reader, importers: Importers, rels: list[str]) -> list[str]:
         """Those of ``rels`` (in order) that :meth:`reached_by` this round's finds."""
@@ -171,14 +163,8 @@ class Found:
             unsure, lines = reader.said(rel)
             if not unsure and not any(self._may_reach(m, taken) for m, taken in lines):
                 return False  # its import lines name nothing found: no need to read it all
-        # Its parsed imports reach something found, and it says the name of what they reach
-        # (asked from the cheapest: its text searched once for the words, its import
-        # statements parsed, then the identifiers of what may be a long file listed).
-        return (
-            self.says.any_in(reader.datas[rel])
-            and self._imports_reach(reader, rel)
-            and not self.text.isdisjoint(reader.names(rel))
-        )
+        # It names what was found, and its parsed imports reach it (the cheaper test first).
+        return bool(self.says.named_in(reader.datas[rel])) and self._imports_reach(reader, rel)
 
     def _imports_reach(self, reader: Reader, rel: str) -> bool:
         importer = ""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from ..scopes.context import Asked, ModuleContext, Via, same_answers
 from ..scopes.context import Index as View
 from ..scopes.kind import Kind, MaybeKind
-from ..syntax.source import content_hash, identifiers
+from ..syntax.source import content_hash
 from ..syntax.words import Words
 from .cache import Cache, FindingsCache
 from .modules import module_name, module_names
@@ -76,7 +76,7 @@ class Index(View):
             self._fingerprint = None
         self._word_bytes = frozenset(w.encode() for w in self.words)
         self._loop_bytes = frozenset(w.encode() for w in self.loop_words)
-        self._says: Words | None = None  # those words, to find in one pass (once checked)
+        self._says: Words | None = None  # both, to find in one pass (once a file is checked)
         self.following: object = None  # follow.Found of this index, once the check asks
         self.trees: dict[str, object] = {}  # path -> ast.Module, while the indexer's are alive
         # path -> (content hash, findings, the answers they depend on): what the build's own
@@ -307,20 +307,16 @@ class Index(View):
                     found.setdefault(summary["m"], set()).add(local)
         return words, loop_words, paths, found
 
-    def may_matter(
-        self, data: bytes, path: str, names: Callable[[], set[bytes]] | None = None
-    ) -> bool:
-        """The text check with what the index knows (on top of ``Settings.may_have_findings``).
-        ``names``: gives the file's identifiers, when the caller keeps them (``follow.Reader``)."""
+    def may_matter(self, data: bytes, path: str) -> bool:
+        """The text check with what the index knows (on top of ``Settings.may_have_findings``):
+        the file names one of the index's words, and runs code on the loop."""
         if path in self.paths:
             return True
         if not self._word_bytes:
             return False
         if self._says is None:
-            self._says = Words(sorted(self._word_bytes))
-        if not self._says.any_in(data):  # none is even in its text
-            return False
-        said = identifiers(data) if names is None else names()
+            self._says = Words(sorted(self._word_bytes | self._loop_bytes))
+        said = self._says.named_in(data)
         if self._word_bytes.isdisjoint(said):
             return False
         if b"async" in data and _ASYNC_DEF.search(data) is not None:
