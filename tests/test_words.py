@@ -103,6 +103,11 @@ def test_a_text_that_says_none_of_the_words_holds_none_as_an_identifier(search: 
         (b"async def f():\n    return Result()\n", False),  # no Celery result named
         (b"from celery import shared_task\nasync def f(): pass\n", True),
         (b"# celery\nasync def f(): pass\n", False),  # the name alone, not imported
+        # inspect.signature( holds .signature( and confirms nothing (Trigger.unless) ...
+        (b"import inspect\nasync def f(g):\n    return inspect.signature(g)\n", False),
+        # ... but another .signature( in the same file does, counted.
+        (b"async def f(g, t):\n    inspect.signature(g)\n    t.signature((1,))\n", True),
+        (b"async def f(g):\n    inspect.signature(g)\n    x = signature('t')\n", True),
     ],
 )
 def test_the_text_check_reads_the_catalogue_alike(

@@ -24,6 +24,9 @@ from ..settings import Settings
 from ..syntax.words import Words
 from .base import DEFINING_WORDS, Example, Hook, Rule, Trigger
 
+if False:  # for type checkers only
+    from typing import AnyStr
+
 __all__ = [
     "BY_CODE", "HOOKS", "INDEX_LIBRARIES", "INDEX_WORDS", "RULES", "TRIGGERS", "Example", "Rule",
     "Trigger", "markdown_table", "may_have_findings",
@@ -90,6 +93,12 @@ def _triggers() -> dict[str, tuple[str, ...]]:
 TRIGGERS: dict[str, tuple[str, ...]] = _triggers()
 """Every rule's trigger words (with their confirming words): the text check's list."""
 
+UNLESS: dict[str, tuple[str, ...]] = {
+    word: t.unless for rule in RULES for t in rule.triggers if t.unless for word in t.confirm
+    if any(word in longer for longer in t.unless)
+}  # fmt: skip
+"""A confirming word -> the longer words holding it that do not confirm (``Trigger.unless``)."""
+
 INDEX_WORDS: tuple[bytes, ...] = tuple(
     dict.fromkeys(
         word.encode()
@@ -137,9 +146,23 @@ def _bytes(
     found = _BYTES.get(key)
     if found is None:
         triggers = tuple((t.encode(), tuple(r.encode() for r in rs)) for t, rs in _words(settings))
-        every = Words(word for t, rs in triggers for word in (t, *rs))
+        unless = (w.encode() for longer in UNLESS.values() for w in longer)
+        every = Words([*(word for t, rs in triggers for word in (t, *rs)), *unless])
         found = _BYTES[key] = (triggers, every)
     return found
+
+
+_UNLESS_BYTES = {w.encode(): tuple(u.encode() for u in us) for w, us in UNLESS.items()}
+
+
+def _discounted(
+    source: AnyStr, said: set[AnyStr], unless: dict[AnyStr, tuple[AnyStr, ...]]
+) -> None:
+    """Take from ``said`` the confirming words that the text holds only inside longer words
+    that do not confirm (``UNLESS``): counted, each longer word holding the word once."""
+    for word, longer in unless.items():
+        if word in said and source.count(word) <= sum(source.count(w) for w in longer):
+            said.discard(word)
 
 
 def may_have_findings(source: bytes | str, settings: Settings) -> bool:
@@ -158,15 +181,19 @@ def may_have_findings(source: bytes | str, settings: Settings) -> bool:
             return False
         triggers, every = _bytes(settings)
         said = every.found(source)
+        if not said.isdisjoint(_UNLESS_BYTES):
+            _discounted(source, said, _UNLESS_BYTES)
         return any(t in said and (not rs or not said.isdisjoint(rs)) for t, rs in triggers)
     if not (
         ("async" in source and _ASYNC_DEF_TEXT.search(source) is not None)
         or "RequestHandler" in source
     ):
         return False
-    return any(
-        t in source and (not rs or any(r in source for r in rs)) for t, rs in _words(settings)
-    )
+    words = _words(settings)
+    text = {w for t, rs in words for w in (t, *rs) if w in source}
+    if not text.isdisjoint(UNLESS):
+        _discounted(source, text, UNLESS)
+    return any(t in text and (not rs or not text.isdisjoint(rs)) for t, rs in words)
 
 
 def markdown_table() -> str:

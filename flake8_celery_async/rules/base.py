@@ -26,14 +26,23 @@ class Trigger:
 
     ``imported``: the word is a library's name, and counts for that first round only in a
     module that imports the library (or a project module holding its app): ``celery`` is
-    also in a project's package names (``app.celery.tasks``) and columns (``celery_task_id``)."""
+    also in a project's package names (``app.celery.tasks``) and columns (``celery_task_id``).
 
-    __slots__ = ("confirm", "imported", "index", "word")
+    ``unless``: longer words that hold a confirming word once and do not confirm it
+    (``inspect.signature(`` holds ``.signature(``): the text check discounts them."""
+
+    __slots__ = ("confirm", "imported", "index", "unless", "word")
 
     def __init__(
-        self, word: str, *confirm: str, index: bool = True, imported: bool = False
+        self,
+        word: str,
+        *confirm: str,
+        index: bool = True,
+        imported: bool = False,
+        unless: tuple[str, ...] = (),
     ) -> None:
         self.word, self.confirm, self.index, self.imported = word, confirm, index, imported
+        self.unless = unless
 
 
 class Rule:
@@ -118,8 +127,15 @@ LIBRARY_WORD = Trigger(
 )
 # Signatures and canvases are built with these: a bare call of one dispatches.
 # ``signature(`` (a call), not the word: docstrings say "signature" far more than code calls
-# it; and the call of ``signature`` or ``x.signature``, not of ``verify_signature``.
-SIGNATURE = Trigger("signature(", *(f"{b}signature(" for b in NAME_STARTS), index=False)
+# it; and the call of ``signature`` or ``x.signature``, not of ``verify_signature`` nor of
+# ``inspect.signature`` (the standard library, FastAPI and Starlette call it in dozens of
+# modules with an async def).
+SIGNATURE = Trigger(
+    "signature(",
+    *(f"{b}signature(" for b in NAME_STARTS),
+    index=False,
+    unless=("inspect.signature(",),
+)
 CANVAS_WORDS = (*(Trigger(w, index=False) for w in (".s(", ".si(", ".chunks(")), SIGNATURE)
 RESULT_WORD = Trigger("Result", "AsyncResult", "GroupResult", "ResultSet")
 DEFINING_WORDS = ("Celery(", "tornado")
