@@ -155,3 +155,30 @@ def test_output_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
     result = run("bash", "-c", f"{tool(CHECKER)} --format sarif . | head -1", cwd=tmp_path)
     assert result.stdout == "{\n"
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("pattern", "names_only"),
+    [
+        ("build", True), ("*.egg", True), ("*.egg-info", True), (".git", True),
+        ("*cache*", False), ("b?ild", False), ("[ab]uild", False), ("/abs/path", False),
+        ("sub/dir", False), ("*", True),
+    ],
+)  # fmt: skip
+def test_an_exclude_that_only_names_matches_no_more_by_its_absolute_path(
+    tmp_path: Path, pattern: str, names_only: bool
+) -> None:
+    """A walk skips joining each entry's absolute path when no pattern can match one that its
+    base name does not (flake8 tries both): the defaults, and names like them."""
+    from flake8_celery_async.project.files import DEFAULT_EXCLUDE, _Excluder, _name_pattern
+
+    assert all(map(_name_pattern, DEFAULT_EXCLUDE))
+    assert _name_pattern(pattern) is names_only
+    both = _Excluder([pattern], names_only=False)
+    for absolute in (
+        "/x/build", "/x/a.egg", "/x/a.egg-info", "/x/.git", "/cache/x.py", "/x/mycache",
+        "/x/bild", f"{tmp_path}/sub/dir", "/abs/path", "/x/y.py",
+    ):  # fmt: skip
+        name = absolute.rpartition("/")[2]
+        if names_only:
+            assert both.match(name, absolute) == both.match(name, ""), (pattern, absolute)

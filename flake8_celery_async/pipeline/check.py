@@ -191,8 +191,10 @@ def unchanged_results(
     folders: dict[str, tuple[Index, str, Lookup] | None] = {}
     lookups: dict[int, Lookup] = {}  # by index: its cached findings for this run's key
     errors = error_key(key)
+    sep = os.sep
     for path in paths:
-        folder, name = os.path.split(path)
+        cut = path.rfind(sep)  # os.path.split, without its work for each file
+        folder, name = (path[:cut], path[cut + 1 :]) if cut > 0 else os.path.split(path)
         if folder not in folders:
             try:
                 index, rel = indexed(path, settings)

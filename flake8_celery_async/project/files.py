@@ -41,10 +41,12 @@ class Skipped:
 class _Excluder:
     """flake8's exclude test, compiled once: a pattern matches the base name or absolute path."""
 
-    def __init__(self, patterns: Sequence[str], names_only: bool = False) -> None:
+    def __init__(self, patterns: Sequence[str], names_only: bool | None = None) -> None:
         regex = "|".join(translate(p) for p in patterns) or "(?!)"
         self._match = re.compile(regex).match
-        self.names_only = names_only  # the patterns can only match a base name
+        # The patterns can only match a base name: said, or none can match an absolute path
+        # that its base name does not (the defaults: a walk then joins no path per entry).
+        self.names_only = all(map(_name_pattern, patterns)) if names_only is None else names_only
 
     def __call__(self, path: str) -> bool:
         return self.match(os.path.basename(path), os.path.abspath(path))
@@ -53,6 +55,15 @@ class _Excluder:
         if name not in {".", ".."} and self._match(name):
             return True
         return not self.names_only and self._match(absolute) is not None
+
+
+def _name_pattern(pattern: str) -> bool:
+    """Does ``pattern`` match an absolute path only where it matches its base name? A name
+    (``build``: an absolute path is longer), or ``*`` and a name (``*.egg``: the path ends
+    with it where its base name does); not ``*cache*``, which matches every path below a
+    ``cache`` folder, the root's ancestors included, nor a path."""
+    name = pattern[1:] if pattern.startswith("*") else pattern
+    return os.sep not in pattern and "/" not in pattern and not any(c in name for c in "*?[")
 
 
 def _normalize(patterns: Iterable[str], base: str) -> list[str]:

@@ -43,9 +43,10 @@ class Indexer:
         if len(python) > MAX_FILES:
             return Index(self.root, {}, False)
         stats: dict[str, tuple[int, int]] = {}
-        for rel in python + configs:
+        prefix, stat = os.path.join(self.root, ""), os.stat  # joined by hand: a warm run
+        for rel in python + configs:  # is mostly this loop and the walk
             try:
-                st = os.stat(os.path.join(self.root, rel))
+                st = stat(prefix + rel)
             except OSError:
                 continue
             stats[rel] = (st.st_mtime_ns, st.st_size)
@@ -121,8 +122,10 @@ def prepare(paths: list[str], settings: Settings) -> list[Index]:
         return []
     roots: dict[str, str] = {}  # by folder
     indexes: dict[str, Index] = {}
+    sep = os.sep
     for path in paths:
-        folder = os.path.dirname(path)
+        cut = path.rfind(sep)  # its folder, without os.path.dirname's work for each file
+        folder = path[:cut] if cut > 0 else os.path.dirname(path)
         if folder not in roots:
             roots[folder] = folder_root(os.path.abspath(folder or "."))
         root = roots[folder]
