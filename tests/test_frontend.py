@@ -169,16 +169,23 @@ def test_an_exclude_that_only_names_matches_no_more_by_its_absolute_path(
     tmp_path: Path, pattern: str, names_only: bool
 ) -> None:
     """A walk skips joining each entry's absolute path when no pattern can match one that its
-    base name does not (flake8 tries both): the defaults, and names like them."""
+    base name does not (flake8 tries both), and tests such names without a regular
+    expression: the defaults, and names like them. Both answer as flake8's fnmatch does."""
+    import re
+    from fnmatch import translate
+
     from flake8_celery_async.project.files import DEFAULT_EXCLUDE, _Excluder, _name_pattern
 
     assert all(map(_name_pattern, DEFAULT_EXCLUDE))
     assert _name_pattern(pattern) is names_only
-    both = _Excluder([pattern], names_only=False)
+    flake8 = re.compile(translate(pattern)).match
+    ours = _Excluder([pattern])
     for absolute in (
         "/x/build", "/x/a.egg", "/x/a.egg-info", "/x/.git", "/cache/x.py", "/x/mycache",
-        "/x/bild", f"{tmp_path}/sub/dir", "/abs/path", "/x/y.py",
+        "/x/bild", f"{tmp_path}/sub/dir", "/abs/path", "/x/y.py", "/x/build.py",
     ):  # fmt: skip
         name = absolute.rpartition("/")[2]
-        if names_only:
-            assert both.match(name, absolute) == both.match(name, ""), (pattern, absolute)
+        expected = bool(flake8(name) or flake8(absolute))
+        assert ours.match(name, absolute) is expected, (pattern, absolute)
+        if names_only:  # the absolute path adds nothing: the walk does not join it
+            assert bool(flake8(name)) is expected, (pattern, absolute)

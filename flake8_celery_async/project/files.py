@@ -42,11 +42,22 @@ class _Excluder:
     """flake8's exclude test, compiled once: a pattern matches the base name or absolute path."""
 
     def __init__(self, patterns: Sequence[str], names_only: bool | None = None) -> None:
-        regex = "|".join(translate(p) for p in patterns) or "(?!)"
-        self._match = re.compile(regex).match
-        # The patterns can only match a base name: said, or none can match an absolute path
-        # that its base name does not (the defaults: a walk then joins no path per entry).
-        self.names_only = all(map(_name_pattern, patterns)) if names_only is None else names_only
+        # Patterns that are names, or * and a name (the defaults), match an absolute path
+        # only where they match its base name: a walk then joins no path per entry, and a
+        # name is tested by a set and a suffix, without a regular expression.
+        plain = all(map(_name_pattern, patterns))
+        self.names_only = plain if names_only is None else names_only
+        self._match: Callable[[str], object]
+        if plain:
+            self._names = frozenset(p for p in patterns if not p.startswith("*"))
+            self._suffixes = tuple(p[1:] for p in patterns if p.startswith("*"))
+            self._match = self._plain
+        else:
+            regex = "|".join(translate(p) for p in patterns) or "(?!)"
+            self._match = re.compile(regex).match
+
+    def _plain(self, name: str) -> bool:
+        return name in self._names or (bool(self._suffixes) and name.endswith(self._suffixes))
 
     def __call__(self, path: str) -> bool:
         return self.match(os.path.basename(path), os.path.abspath(path))
@@ -54,7 +65,7 @@ class _Excluder:
     def match(self, name: str, absolute: str) -> bool:
         if name not in {".", ".."} and self._match(name):
             return True
-        return not self.names_only and self._match(absolute) is not None
+        return not self.names_only and bool(self._match(absolute))
 
 
 def _name_pattern(pattern: str) -> bool:
