@@ -96,7 +96,9 @@ class _Listing:
     def __init__(self, entries: list[tuple[str, bool, bool]]) -> None:
         self.entries = entries
         self.names = frozenset(name for name, _, _ in entries)
-        self.venv = any(name == VENV_MARKER and not is_dir for name, is_dir, _ in entries)
+        self.venv = VENV_MARKER in self.names and any(
+            name == VENV_MARKER and not is_dir for name, is_dir, _ in entries
+        )
 
 
 _LISTINGS: dict[str, tuple[int, _Listing]] = {}
