@@ -4,6 +4,7 @@ per word without it, the same answers either way; and the ``# noqa`` pre-check."
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given
@@ -156,3 +157,21 @@ def test_noqa_precheck_is_never_wrong_to_skip(lines: list[str], code: str) -> No
     mapped = noqa.logical_line_map(text, physical)
     for number, line in enumerate(physical, 1):
         assert not noqa.is_ignored(code, mapped.get(number) or line), (number, text)
+
+
+@pytest.mark.parametrize("project", ["hidden_helpers", "service_layer", "tornado_app"])
+def test_without_the_library_a_project_gets_the_same_findings(project: str, tmp_path: Path) -> None:
+    """The whole pipeline (text pass, rounds, check) without ``ahocorasick-rs``, as on a
+    platform without its wheel: the same findings as with it, cold."""
+    from cel_support import run
+
+    root = Path(__file__).parent / "eval_projects" / project
+    outputs = []
+    for block in ("", "sys.modules['ahocorasick_rs'] = None; "):  # its import then fails
+        code = f"import sys; {block}from flake8_celery_async.cli import main; sys.exit(main())"
+        env = {"CELERY_ASYNC_CACHE_DIR": str(tmp_path / f"cache{len(outputs)}")}
+        done = run(sys.executable, "-c", code, "--isolated", ".", cwd=root, env=env)
+        assert done.returncode in (0, 1), done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert " CEL0" in outputs[0]  # the projects have findings: the comparison means something
