@@ -146,8 +146,7 @@ def _bytes(
     found = _BYTES.get(key)
     if found is None:
         triggers = tuple((t.encode(), tuple(r.encode() for r in rs)) for t, rs in _words(settings))
-        unless = (w.encode() for longer in UNLESS.values() for w in longer)
-        every = Words([*(word for t, rs in triggers for word in (t, *rs)), *unless])
+        every = Words(word for t, rs in triggers for word in (t, *rs))
         found = _BYTES[key] = (triggers, every)
     return found
 
