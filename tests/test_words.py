@@ -3,6 +3,7 @@ per word without it, the same answers either way; and the ``# noqa`` pre-check."
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -14,7 +15,12 @@ from flake8_celery_async import rules
 from flake8_celery_async.rules import may_have_findings
 from flake8_celery_async.settings import Settings
 from flake8_celery_async.syntax import noqa, words
-from flake8_celery_async.syntax.source import identifiers
+
+
+def identifiers(data: bytes) -> set[bytes]:
+    """The plain definition ``Words.named_in`` answers by: every name the text holds."""
+    return set(re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", data))
+
 
 # Words that overlap and nest (".delay" in ".delay(", "Result" in "AsyncResult"), as the
 # catalogue's triggers and their confirming words do.
@@ -27,7 +33,7 @@ def search(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     if request.param == "per word":
         monkeypatch.setitem(sys.modules, "ahocorasick_rs", None)  # its import now fails
         # The catalogue's word set is made again, without the automaton (and put back after).
-        monkeypatch.setattr(rules, "_BYTES", {})
+        monkeypatch.setattr(rules, "_TRIGGERS", {})
     return str(request.param)
 
 
@@ -43,7 +49,6 @@ def test_found_is_every_word_the_text_holds(parts: list[bytes]) -> None:
     data = b"".join(parts)
     for made in (words.Words(WORDS), _per_word(WORDS)):
         assert made.found(data) == {w for w in WORDS if w in data}
-        assert made.any_in(data) == any(w in data for w in WORDS)
 
 
 NAMES = (b"upgrade", b"up", b"Mailer", b"send_email", b"e")
@@ -74,24 +79,24 @@ def _per_word(chosen: tuple[bytes, ...]) -> words.Words:
 
 def test_no_words_finds_nothing(search: str) -> None:
     empty = words.Words(())
-    assert not empty and empty.found(b"anything") == set() and not empty.any_in(b"x")
+    assert empty.found(b"anything") == set() and empty.named_in(b"anything") == set()
 
 
-def test_a_text_that_says_none_of_the_words_holds_none_as_an_identifier(search: str) -> None:
-    """The index's test before it lists a file's identifiers never rules out a file that
-    holds one of its words."""
+def test_a_text_that_names_none_of_the_words_holds_none_as_an_identifier(search: str) -> None:
+    """The index's test never rules out a file that holds one of its words as a name."""
     index_words = words.Words((b"send_email", b"Mailer", b"upgrade"))
     for text in (
         b"from x import send_email\n",
-        b"def upgrade_all(): pass\n",  # the text says it, no identifier is it: ask on
+        b"def upgrade_all(): pass\n",  # the text says it, no identifier is it
         b"x = Mailerish()\n",
         b"nothing = 1\n",
         b"# send email, upgrade\n",
     ):
-        if not index_words.any_in(text):
+        if not index_words.named_in(text):
             assert set(index_words.words).isdisjoint(identifiers(text)), text
-    assert not index_words.any_in(b"nothing = 1\n")
-    assert index_words.any_in(b"x = upgrade()\n")
+    assert not index_words.named_in(b"nothing = 1\n")
+    assert not index_words.named_in(b"def upgrade_all(): pass\n")
+    assert index_words.named_in(b"x = upgrade()\n") == {b"upgrade"}
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,6 @@ from ..settings import Settings
 from ..syntax.words import Words
 from .base import DEFINING_WORDS, Example, Hook, Rule, Trigger
 
-if False:  # for type checkers only
-    from typing import AnyStr
-
 __all__ = [
     "BY_CODE", "HOOKS", "INDEX_LIBRARIES", "INDEX_WORDS", "RULES", "TRIGGERS", "Example", "Rule",
     "Trigger", "markdown_table", "may_have_findings",
@@ -93,8 +90,9 @@ def _triggers() -> dict[str, tuple[str, ...]]:
 TRIGGERS: dict[str, tuple[str, ...]] = _triggers()
 """Every rule's trigger words (with their confirming words): the text check's list."""
 
-UNLESS: dict[str, tuple[str, ...]] = {
-    word: t.unless for rule in RULES for t in rule.triggers if t.unless for word in t.confirm
+UNLESS: dict[bytes, tuple[bytes, ...]] = {
+    word.encode(): tuple(w.encode() for w in t.unless)
+    for rule in RULES for t in rule.triggers if t.unless for word in t.confirm
     if any(word in longer for longer in t.unless)
 }  # fmt: skip
 """A confirming word -> the longer words holding it that do not confirm (``Trigger.unless``)."""
@@ -123,43 +121,28 @@ INDEX_LIBRARIES: tuple[str, ...] = tuple(
 a project module holding the library's app)."""
 
 # Code runs on the loop in an ``async def`` or a Tornado handler's sync method.
-_ASYNC_DEF_BYTES = re.compile(rb"async\s+def")
-_ASYNC_DEF_TEXT = re.compile(r"async\s+def")
-_WORDS: dict[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]] = {}
-_BYTES: dict[tuple[str, ...], tuple[tuple[tuple[bytes, tuple[bytes, ...]], ...], Words]] = {}
+_ASYNC_DEF = re.compile(rb"async\s+def")
+_Triggers = tuple[tuple[tuple[bytes, tuple[bytes, ...]], ...], Words]
+_TRIGGERS: dict[tuple[str, ...], _Triggers] = {}
 
 
-def _words(settings: Settings) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _triggers_of(settings: Settings) -> _Triggers:
+    """The trigger words with their confirming words (and the user's extra dispatch names),
+    as bytes, and all of them to find in one pass."""
     key = settings.extra_dispatch
-    found = _WORDS.get(key)
+    found = _TRIGGERS.get(key)
     if found is None:
-        found = _WORDS[key] = (*TRIGGERS.items(), *((name, ()) for name in key))
-    return found
-
-
-def _bytes(
-    settings: Settings,
-) -> tuple[tuple[tuple[bytes, tuple[bytes, ...]], ...], Words]:
-    """The trigger words as bytes, and every one of them and their confirming words to find
-    in one pass."""
-    key = settings.extra_dispatch
-    found = _BYTES.get(key)
-    if found is None:
-        triggers = tuple((t.encode(), tuple(r.encode() for r in rs)) for t, rs in _words(settings))
+        words = (*TRIGGERS.items(), *((name, ()) for name in key))
+        triggers = tuple((t.encode(), tuple(r.encode() for r in rs)) for t, rs in words)
         every = Words(word for t, rs in triggers for word in (t, *rs))
-        found = _BYTES[key] = (triggers, every)
+        found = _TRIGGERS[key] = (triggers, every)
     return found
 
 
-_UNLESS_BYTES = {w.encode(): tuple(u.encode() for u in us) for w, us in UNLESS.items()}
-
-
-def _discounted(
-    source: AnyStr, said: set[AnyStr], unless: dict[AnyStr, tuple[AnyStr, ...]]
-) -> None:
+def _discount(source: bytes, said: set[bytes]) -> None:
     """Take from ``said`` the confirming words that the text holds only inside longer words
     that do not confirm (``UNLESS``): counted, each longer word holding the word once."""
-    for word, longer in unless.items():
+    for word, longer in UNLESS.items():
         if word in said and source.count(word) <= sum(source.count(w) for w in longer):
             said.discard(word)
 
@@ -172,27 +155,18 @@ def may_have_findings(source: bytes | str, settings: Settings) -> bool:
     without them is never parsed. False positives only cost a parse. (The project index adds
     the names it knows, see ``project.index.Index.may_matter``.)
     """
-    if isinstance(source, bytes):
-        if not (
-            (b"async" in source and _ASYNC_DEF_BYTES.search(source) is not None)
-            or b"RequestHandler" in source
-        ):
-            return False
-        triggers, every = _bytes(settings)
-        said = every.found(source)
-        if not said.isdisjoint(_UNLESS_BYTES):
-            _discounted(source, said, _UNLESS_BYTES)
-        return any(t in said and (not rs or not said.isdisjoint(rs)) for t, rs in triggers)
+    if isinstance(source, str):
+        source = source.encode("utf-8", "surrogateescape")
     if not (
-        ("async" in source and _ASYNC_DEF_TEXT.search(source) is not None)
-        or "RequestHandler" in source
+        (b"async" in source and _ASYNC_DEF.search(source) is not None)
+        or b"RequestHandler" in source
     ):
         return False
-    words = _words(settings)
-    text = {w for t, rs in words for w in (t, *rs) if w in source}
-    if not text.isdisjoint(UNLESS):
-        _discounted(source, text, UNLESS)
-    return any(t in text and (not rs or not text.isdisjoint(rs)) for t, rs in words)
+    triggers, every = _triggers_of(settings)
+    said = every.found(source)
+    if not said.isdisjoint(UNLESS):
+        _discount(source, said)
+    return any(t in said and (not rs or not said.isdisjoint(rs)) for t, rs in triggers)
 
 
 def markdown_table() -> str:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 try:  # what hashlib's blake2b is, without hashlib loading OpenSSL first (3 ms of a warm run)
     from _blake2 import blake2b
@@ -69,12 +68,3 @@ def split_lines(text: str) -> list[str]:
 def may_run_on_loop(data: bytes) -> bool:
     """Cheapest check: without ``async`` or a ``Handler`` class nothing runs on the loop."""
     return b"async" in data or b"Handler" in data
-
-
-_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def identifiers(data: bytes) -> set[bytes]:
-    """The identifiers (and keywords) in a source: a set meets the project index's names
-    faster than one large regular expression searches for them."""
-    return set(_IDENTIFIER.findall(data))
